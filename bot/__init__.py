@@ -1,0 +1,1 @@
+"""Chat front ends (Discord, Telegram) over the shared vae_core engine."""

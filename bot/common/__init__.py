@@ -1,0 +1,1 @@
+"""What both bots share: settings, the text catalogue, rate limits."""

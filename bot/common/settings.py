@@ -1,0 +1,100 @@
+"""Typed settings from the environment (and `.env`), in one place for both bots and the engine.
+
+Tokens are wrapped in `Secret` so that printing or logging a Settings object never shows them.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from vae_core.engine import DEFAULT_WEIGHTS, EngineSettings
+from vae_core.intake import IntakeLimits
+
+
+class Secret(str):
+    def __repr__(self) -> str:
+        return "Secret('***')" if self else "Secret('')"
+
+    def reveal(self) -> str:
+        return str.__str__(self)
+
+    __str__ = __repr__
+
+
+def _bool(v: str) -> bool:
+    if v.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if v.strip().lower() in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"not a boolean: {v!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    # model / engine
+    kitten_weights: Path = DEFAULT_WEIGHTS
+    engine_workers: int = 2
+    engine_threads_per_worker: int = 1
+    engine_max_pending: int = 16
+    engine_timeout_s: float = 20.0
+    # uploads
+    max_upload_mb: float = 20.0
+    max_pixels: int = 40_000_000
+    min_side: int = 32
+    # fairness in chats
+    user_cooldown_s: float = 5.0
+    chat_max_jobs: int = 2
+    ask_timeout_s: float = 180.0  # `/mix` alone: how long we wait for the two photos
+    album_wait_s: float = 1.0  # Telegram albums: how long to collect the photos of one album
+    download_timeout_s: float = 15.0
+    # telegram
+    telegram_bot_token: Secret = Secret("")
+    telegram_base_url: str = ""  # a local/self-hosted Bot API server, e.g. http://127.0.0.1:8081/bot
+    telegram_base_file_url: str = ""
+    telegram_webhook_url: str = ""  # set to run with a webhook instead of long polling
+    telegram_webhook_port: int = 8443
+    # discord
+    discord_bot_token: Secret = Secret("")
+    discord_guild_id: int = 0  # sync commands to this guild only (development)
+    discord_owner_ids: str = ""  # comma-separated user ids allowed to resync
+    discord_sharded: bool = False
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, dotenv: str | Path | None = ".env") -> Settings:
+        """Environment wins over `.env`; unknown keys are ignored, bad values raise ValueError."""
+        values: dict[str, str] = {}
+        if dotenv and Path(dotenv).is_file():
+            from dotenv import dotenv_values
+
+            values.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+        values.update(os.environ if env is None else env)
+        kwargs = {}
+        for f in fields(cls):
+            raw = values.get(f.name.upper())
+            if raw is None:
+                continue
+            kind = type(f.default)
+            try:
+                kwargs[f.name] = _bool(raw) if kind is bool else kind(raw) if kind is not Path else Path(raw)
+            except ValueError as e:
+                raise ValueError(f"setting {f.name.upper()}={'***' if 'token' in f.name else raw!r}: {e}") from None
+        return cls(**kwargs)
+
+    def engine_settings(self) -> EngineSettings:
+        return EngineSettings(
+            workers=self.engine_workers, threads_per_worker=self.engine_threads_per_worker,
+            max_pending=self.engine_max_pending, timeout_s=self.engine_timeout_s,
+            limits=IntakeLimits(max_bytes=int(self.max_upload_mb * 1024 * 1024), max_pixels=self.max_pixels,
+                                min_side=self.min_side),
+        )
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    @property
+    def owner_ids(self) -> set[int]:
+        return {int(x) for x in self.discord_owner_ids.replace(" ", "").split(",") if x}

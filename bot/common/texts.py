@@ -1,0 +1,129 @@
+"""Every user-facing sentence, in English and Spanish (the original app was bilingual es/en).
+
+Bots call `t(key, lang, **params)`; engine errors map to text via `error_text`.
+"""
+
+from __future__ import annotations
+
+from vae_core.errors import KittenError
+
+TEXTS: dict[str, dict[str, str]] = {
+    "en": {
+        "help": (
+            "🐱 Kitten Mixer morphs one cat into another!\n\n"
+            "{mix_how}\n"
+            "Options: a number of frames (2-32), grid or gif, slerp, boomerang. Example: {example}\n"
+            "/random [n] [seed] shows up to 16 cats that never existed."
+        ),
+        "mix_how_telegram": "Send two cat photos as an album with /mix as the caption, or reply /mix to a photo "
+                            "while attaching another, or send /mix and then two photos.",
+        "mix_how_discord": "Use /mix with two cat photos (cat1 and cat2), or right-click a message with two "
+                           "photos → Apps → Mix these cats.",
+        "ask_photos": "Send me two cat photos (within {minutes} minutes) and I'll mix them.",
+        "ask_one_more": "Got one cat! Now send the second photo.",
+        "ask_expired": "I didn't get two photos in time; send /mix again when you're ready.",
+        "usage_mix": "Usage: /mix [2-32 frames] [gif|grid] [linear|slerp] [boomerang], e.g. /mix 16 grid",
+        "usage_random": "Usage: /random [1-16 cats] [seed], e.g. /random 4 42",
+        "need_two": "I need two cat photos to mix; I got {count}.",
+        "mix_done": "Here's your kitten mix! 🐾",
+        "random_done": "{count} cats that never existed.",
+        "random_roll": "Roll again",
+        "no_face": "I couldn't find a cat face in {which}, so I used the middle of the photo.",
+        "first_photo": "the first photo",
+        "second_photo": "the second photo",
+        "first_frame": "{which} is animated; I used its first frame.",
+        "cooldown": "Easy, tiger! Try again in {seconds} s.",
+        "chat_busy": "One at a time, please: I'm still mixing cats for this chat.",
+        "not_photo": "That's not a photo I can use; please send a JPEG, PNG or WebP picture of a cat.",
+        "sticker": "Stickers can't be mixed; please send a photo of a cat.",
+        "file_too_big": "That file is {size_mb} MB; the limit is {limit_mb} MB.",
+        "download_failed": "I couldn't download that photo; please try again.",
+        "reply_too_big": "The result is too big to upload here; try fewer frames or the grid format.",
+        "internal_error": "Sorry, something went wrong on my side. Please try again.",
+        "resynced": "Commands synced ({count}).",
+        "not_owner": "Only the bot's owner can do that.",
+        # engine error codes
+        "err_not_image": "That file isn't an image I can read; please send a photo.",
+        "err_corrupt": "That image looks damaged or incomplete; please send it again.",
+        "err_unsupported": "{format} images aren't supported; please send a JPEG, PNG, WebP, GIF or BMP photo.",
+        "err_too_large": "That file is {size_mb} MB; the limit is {limit_mb} MB.",
+        "err_too_many_pixels": "That image has too many pixels to process; please send a smaller one.",
+        "err_too_small": "That image is only {width}x{height} pixels; I need at least {limit} px on each side.",
+        "err_bad_request": "{message}",
+        "err_busy": "I'm mixing lots of cats right now; please try again in a moment.",
+        "err_timeout": "That took too long, sorry; please try again.",
+    },
+    "es": {
+        "help": (
+            "🐱 ¡Kitten Mixer transforma un gato en otro!\n\n"
+            "{mix_how}\n"
+            "Opciones: número de fotogramas (2-32), grid o gif, slerp, boomerang. Ejemplo: {example}\n"
+            "/random [n] [semilla] muestra hasta 16 gatos que nunca existieron."
+        ),
+        "mix_how_telegram": "Envía dos fotos de gatos como álbum con /mix en el pie de foto, o responde /mix a una "
+                            "foto adjuntando otra, o envía /mix y luego dos fotos.",
+        "mix_how_discord": "Usa /mix con dos fotos de gatos (cat1 y cat2), o haz clic derecho en un mensaje con dos "
+                           "fotos → Apps → Mix these cats.",
+        "ask_photos": "Envíame dos fotos de gatos (en {minutes} minutos) y las mezclo.",
+        "ask_one_more": "¡Tengo un gato! Ahora envía la segunda foto.",
+        "ask_expired": "No recibí dos fotos a tiempo; envía /mix otra vez cuando quieras.",
+        "usage_mix": "Uso: /mix [2-32 fotogramas] [gif|grid] [linear|slerp] [boomerang], p. ej. /mix 16 grid",
+        "usage_random": "Uso: /random [1-16 gatos] [semilla], p. ej. /random 4 42",
+        "need_two": "Necesito dos fotos de gatos para mezclar; recibí {count}.",
+        "mix_done": "¡Aquí tienes tu mezcla de gatitos! 🐾",
+        "random_done": "{count} gatos que nunca existieron.",
+        "random_roll": "Otra vez",
+        "no_face": "No encontré una cara de gato en {which}, así que usé el centro de la foto.",
+        "first_photo": "la primera foto",
+        "second_photo": "la segunda foto",
+        "first_frame": "{which} es animada; usé su primer fotograma.",
+        "cooldown": "¡Tranquilo, tigre! Inténtalo de nuevo en {seconds} s.",
+        "chat_busy": "De uno en uno, por favor: todavía estoy mezclando gatos para este chat.",
+        "not_photo": "Eso no es una foto que pueda usar; envía una imagen JPEG, PNG o WebP de un gato.",
+        "sticker": "Los stickers no se pueden mezclar; envía una foto de un gato.",
+        "file_too_big": "Ese archivo pesa {size_mb} MB; el límite es {limit_mb} MB.",
+        "download_failed": "No pude descargar esa foto; inténtalo de nuevo.",
+        "reply_too_big": "El resultado es demasiado grande para subirlo aquí; prueba con menos fotogramas o con grid.",
+        "internal_error": "Lo siento, algo falló por mi parte. Inténtalo de nuevo.",
+        "resynced": "Comandos sincronizados ({count}).",
+        "not_owner": "Solo el dueño del bot puede hacer eso.",
+        "err_not_image": "Ese archivo no es una imagen que pueda leer; envía una foto.",
+        "err_corrupt": "Esa imagen parece dañada o incompleta; envíala de nuevo.",
+        "err_unsupported": "Las imágenes {format} no son compatibles; envía una foto JPEG, PNG, WebP, GIF o BMP.",
+        "err_too_large": "Ese archivo pesa {size_mb} MB; el límite es {limit_mb} MB.",
+        "err_too_many_pixels": "Esa imagen tiene demasiados píxeles; envía una más pequeña.",
+        "err_too_small": "Esa imagen mide solo {width}x{height} píxeles; necesito al menos {limit} px por lado.",
+        "err_bad_request": "{message}",
+        "err_busy": "Estoy mezclando muchos gatos ahora mismo; inténtalo de nuevo en un momento.",
+        "err_timeout": "Eso tardó demasiado, lo siento; inténtalo de nuevo.",
+    },
+}
+
+
+def lang_for(code: str | None) -> str:
+    """Telegram gives `es`, `es-AR`...; Discord gives `es-ES`, `es-419`."""
+    return "es" if code and code.lower().startswith("es") else "en"
+
+
+def t(key: str, lang: str = "en", **params: object) -> str:
+    table = TEXTS.get(lang, TEXTS["en"])
+    return table.get(key, TEXTS["en"][key]).format(**params)
+
+
+def mb(n: int | float) -> str:
+    return f"{n / (1024 * 1024):.0f}" if n >= 1024 * 1024 else f"{n / (1024 * 1024):.1f}"
+
+
+def error_text(err: KittenError, lang: str = "en") -> str:
+    """A user-facing sentence for an engine error, in the user's language."""
+    p = dict(err.params)
+    if "size" in p:
+        p["size_mb"] = mb(p["size"])
+    if "limit" in p and err.code == "too_large":
+        p["limit_mb"] = mb(p["limit"])
+    p.setdefault("message", str(err))
+    key = f"err_{err.code}"
+    try:
+        return t(key, lang, **p)
+    except (KeyError, IndexError):
+        return str(err)

@@ -1,0 +1,85 @@
+"""Shared fixtures: a tiny real model trained here, real image files, the real engine."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from trainer.data import ImageSet
+from vae_core.checkpoint import load_checkpoint
+from vae_core.engine import Engine, EngineSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_PHOTOS = ROOT.parent / "shared" / "data" / "photos"
+SHARED_ZIP = ROOT.parent / "shared" / "data" / "cats64.zip"
+
+
+def synthetic_faces(n: int, size: int = 64, seed: int = 0) -> np.ndarray:
+    """Cat-ish test images: a coloured disc with two 'eyes' on a gradient, varied per image."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    out = np.empty((n, size, size, 3), dtype=np.uint8)
+    for i in range(n):
+        bg = np.stack([xx * rng.random(), yy * rng.random(), np.full_like(xx, rng.random())], -1)
+        cx, cy, r = 0.5 + rng.normal(0, 0.05), 0.5 + rng.normal(0, 0.05), 0.3 + rng.random() * 0.1
+        disc = ((xx - cx) ** 2 + (yy - cy) ** 2) < r * r
+        img = np.where(disc[..., None], rng.random(3), bg)
+        for ex in (-0.1, 0.1):
+            eye = ((xx - cx - ex) ** 2 + (yy - cy + 0.05) ** 2) < 0.002
+            img[eye] = (0.1, 0.6, 0.1)
+        out[i] = (img * 255).astype(np.uint8)
+    return out
+
+
+def encode_image(arr: np.ndarray, fmt: str = "PNG", **kw) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(arr).save(buf, format=fmt, **kw)
+    return buf.getvalue()
+
+
+@pytest.fixture(scope="session")
+def tiny_weights(tmp_path_factory) -> Path:
+    """A tiny VAE really trained (a few hundred images, a few dozen steps) on synthetic faces."""
+    from trainer.train import TrainOptions, train
+
+    torch.manual_seed(0)
+    faces = synthetic_faces(256)
+    images = torch.from_numpy(faces).permute(0, 3, 1, 2).contiguous()
+    digests = [f"{i * 2654435761 % 2**32:08x}" for i in range(len(faces))]
+    data = ImageSet(images, [f"s{i}" for i in range(len(faces))], digests)
+    out = tmp_path_factory.mktemp("tiny")
+    return train(TrainOptions(preset="tiny", data="(synthetic)", out=str(out), epochs=3, batch_size=32,
+                              threads=1, progress=False), data=data)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_weights):
+    return load_checkpoint(tiny_weights)
+
+
+@pytest.fixture
+async def engine(tiny_model):
+    eng = Engine(tiny_model, EngineSettings(workers=2, max_pending=16, timeout_s=20))
+    yield eng
+    eng.close()
+
+
+@pytest.fixture(scope="session")
+def face_jpegs() -> list[bytes]:
+    """Two generated face-like JPEG files (always available, unlike the shared photos)."""
+    faces = synthetic_faces(2, size=256, seed=7)
+    return [encode_image(f, "JPEG", quality=90) for f in faces]
+
+
+@pytest.fixture(scope="session")
+def cat_photos() -> list[bytes]:
+    """Real 512 px cat photos from ../shared/data/photos; tests using them skip without it."""
+    files = sorted(SHARED_PHOTOS.glob("*.jpg")) if SHARED_PHOTOS.is_dir() else []
+    if len(files) < 2:
+        pytest.skip("../shared/data/photos is not available on this machine")
+    return [f.read_bytes() for f in files]

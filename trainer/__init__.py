@@ -1,0 +1,1 @@
+"""Training, evaluation and comparison figures for Kitten Mixer VAEs."""

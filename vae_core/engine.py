@@ -1,0 +1,208 @@
+"""The inference engine the bots and the CLI share: load the model once, serve many requests.
+
+CPU work runs in a thread pool so an asyncio bot never blocks. On 2 cores one torch thread per
+worker measured best under load (see benchmarks/): intra-op threads only help a single request,
+and fight each other when requests overlap. Admission is bounded (EngineBusy instead of an
+unbounded queue) and every request has a timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from vae_core import render
+from vae_core.checkpoint import LoadedModel, load_checkpoint
+from vae_core.errors import BadRequest, EngineBusy, EngineTimeout
+from vae_core.intake import CropReport, IntakeLimits, prepare
+from vae_core.latent import blend as blend_latents
+from vae_core.latent import interpolate
+from vae_core.prior import sample_latents
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "kitten-mixer.safetensors"
+MIN_FRAMES, MAX_FRAMES, MAX_RANDOM = 2, 32, 16
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    workers: int = 2
+    threads_per_worker: int = 1
+    max_pending: int = 16  # requests running or waiting; more -> EngineBusy
+    timeout_s: float = 20.0
+    limits: IntakeLimits = field(default_factory=IntakeLimits)
+
+
+@dataclass(frozen=True)
+class MixOptions:
+    frames: int = 12
+    format: str = "gif"  # gif | grid
+    path: str = "linear"  # linear | slerp
+    boomerang: bool = False
+    frame_ms: int = 120
+    size: int = 256  # GIF side in pixels
+
+    def validate(self) -> None:
+        if not MIN_FRAMES <= self.frames <= MAX_FRAMES:
+            raise BadRequest(f"frames must be between {MIN_FRAMES} and {MAX_FRAMES}, not {self.frames}.",
+                             frames=self.frames)
+        if self.format not in ("gif", "grid"):
+            raise BadRequest(f"format must be gif or grid, not {self.format!r}.")
+        if self.path not in ("linear", "slerp"):
+            raise BadRequest(f"path must be linear or slerp, not {self.path!r}.")
+        if not 20 <= self.frame_ms <= 2000 or not 64 <= self.size <= 512:
+            raise BadRequest("frame duration must be 20-2000 ms and size 64-512 px.")
+
+
+@dataclass
+class Reply:
+    """A file to send back, plus what happened to each input (for the caption and logs)."""
+
+    data: bytes
+    mime: str
+    filename: str
+    frames: int = 1
+    reports: list[CropReport] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+
+    @property
+    def faces_missing(self) -> list[int]:
+        """Indexes of inputs where no cat face was found (the middle of the photo was used)."""
+        return [i for i, r in enumerate(self.reports) if not r.face_found]
+
+
+class Engine:
+    def __init__(self, weights: str | Path | LoadedModel | None = None, settings: EngineSettings | None = None):
+        self.settings = s = settings or EngineSettings()
+        loaded = weights if isinstance(weights, LoadedModel) else load_checkpoint(weights or DEFAULT_WEIGHTS)
+        self.model = loaded.model.eval()
+        self.prior = loaded.prior
+        self.info = loaded.info
+        self.image_size = self.model.config.image_size
+        self._pool = ThreadPoolExecutor(s.workers, thread_name_prefix="kitten-engine",
+                                        initializer=torch.set_num_threads, initargs=(s.threads_per_worker,))
+        self._pending = 0
+        self._lock = threading.Lock()  # _pending is released from worker threads
+
+    # ---- async API -------------------------------------------------------------------------
+    async def mix(self, images: Sequence[bytes], options: MixOptions | None = None) -> Reply:
+        options = options or MixOptions()
+        options.validate()
+        if len(images) != 2:
+            raise BadRequest(f"mixing needs exactly two photos, got {len(images)}.", count=len(images))
+        return await self._submit(self.mix_sync, list(images), options)
+
+    async def random(self, n: int = 16, seed: int | None = None) -> Reply:
+        if not 1 <= n <= MAX_RANDOM:
+            raise BadRequest(f"I can draw 1 to {MAX_RANDOM} cats, not {n}.", count=n)
+        return await self._submit(self.random_sync, n, seed)
+
+    async def blend(self, images: Sequence[bytes], weights: Sequence[float] | None = None) -> Reply:
+        if not 2 <= len(images) <= 4:
+            raise BadRequest(f"blending needs 2 to 4 photos, got {len(images)}.", count=len(images))
+        w = list(weights) if weights is not None else [1.0] * len(images)
+        if len(w) != len(images) or any(x < 0 for x in w) or sum(w) <= 0:
+            raise BadRequest("blend weights must be one non-negative number per photo, not all zero.")
+        return await self._submit(self.blend_sync, list(images), w)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    async def _submit(self, fn, *args) -> Reply:
+        with self._lock:
+            if self._pending >= self.settings.max_pending:
+                raise EngineBusy("I'm mixing lots of cats right now; please try again in a moment.")
+            self._pending += 1
+        try:
+            fut = self._pool.submit(fn, *args)
+        except RuntimeError:
+            self._release()
+            raise
+        fut.add_done_callback(lambda _: self._release())  # a timed-out job holds its slot until it ends
+        try:
+            return await asyncio.wait_for(asyncio.wrap_future(fut), self.settings.timeout_s)
+        except TimeoutError:
+            fut.cancel()
+            raise EngineTimeout("That took too long, sorry; please try again.") from None
+
+    def _release(self) -> None:
+        with self._lock:
+            self._pending -= 1
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    # ---- synchronous work (runs in the pool; also used by the CLI and benchmarks) -------------
+    def prepare(self, data: bytes) -> tuple[np.ndarray, CropReport]:
+        return prepare(data, self.settings.limits, self.image_size)
+
+    @torch.inference_mode()
+    def encode(self, crops: Sequence[np.ndarray]) -> torch.Tensor:
+        x = torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2).float().div_(255.0)
+        return self.model.encode(x)[0]  # the posterior mean: same photos, same mix
+
+    @torch.inference_mode()
+    def decode(self, z: torch.Tensor) -> np.ndarray:
+        y = self.model.decode(z)  # one batched forward pass for all frames
+        return y.mul_(255).round_().clamp_(0, 255).byte().permute(0, 2, 3, 1).contiguous().numpy()
+
+    def mix_sync(self, images: Sequence[bytes], options: MixOptions) -> Reply:
+        t = {}
+        t0 = time.perf_counter()
+        prepared = [self.prepare(b) for b in images]
+        t["intake"] = time.perf_counter() - t0
+        crops = [c for c, _ in prepared]
+        t1 = time.perf_counter()
+        z = self.encode(crops)
+        t["encode"] = time.perf_counter() - t1
+        t1 = time.perf_counter()
+        frames = self.decode(interpolate(z[0], z[1], options.frames, options.path))
+        t["decode"] = time.perf_counter() - t1
+        t1 = time.perf_counter()
+        if options.format == "grid":
+            cells = frames.copy()
+            cells[0], cells[-1] = crops[0], crops[1]  # the real cats at the ends, the steps between
+            data, mime, name = render.grid_png(cells), "image/png", "kitten-mix.png"
+            n = options.frames
+        else:
+            data = render.gif(frames, options.size, options.frame_ms, options.boomerang)
+            mime, name = "image/gif", "kitten-mix.gif"
+            n = options.frames * 2 - 2 if options.boomerang and options.frames > 2 else options.frames
+        t["render"] = time.perf_counter() - t1
+        t["total"] = time.perf_counter() - t0
+        return Reply(data, mime, name, n, [r for _, r in prepared], t)
+
+    def random_sync(self, n: int, seed: int | None) -> Reply:
+        t0 = time.perf_counter()
+        z = sample_latents(n, self.model.config.latent_dim, self.prior, seed)
+        frames = self.decode(z)
+        data = render.grid_png(frames, columns=_columns(n))
+        return Reply(data, "image/png", "kitten-random.png", n, [], {"total": time.perf_counter() - t0})
+
+    def blend_sync(self, images: Sequence[bytes], weights: Sequence[float]) -> Reply:
+        t0 = time.perf_counter()
+        prepared = [self.prepare(b) for b in images]
+        z = self.encode([c for c, _ in prepared])
+        frame = self.decode(blend_latents(z, torch.tensor(weights, dtype=z.dtype)))[0]
+        img = render.upscale(frame, 256)
+        import io
+
+        buf = io.BytesIO()
+        img.save(buf, format="PNG")
+        return Reply(buf.getvalue(), "image/png", "kitten-blend.png", 1, [r for _, r in prepared],
+                     {"total": time.perf_counter() - t0})
+
+
+def _columns(n: int) -> int:
+    return max(1, min(8, int(np.ceil(np.sqrt(n)))))

@@ -1,0 +1,47 @@
+"""Frames (N x H x W x 3 uint8) -> reply files: grid PNG or animated GIF.
+
+GIF palettes use Pillow's FASTOCTREE quantiser: the default median cut costs ~25x more for
+12 frames with no visible difference at 256 px.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+
+import numpy as np
+from PIL import Image
+
+MAX_REPLY_BYTES = 8 * 1024 * 1024  # fits Discord's and Telegram's default upload limits
+
+
+def upscale(frame: np.ndarray, size: int) -> Image.Image:
+    img = Image.fromarray(frame)
+    return img if img.size == (size, size) else img.resize((size, size), Image.Resampling.LANCZOS)
+
+
+def grid_png(frames: np.ndarray, cell: int = 128, columns: int | None = None, gap: int = 4) -> bytes:
+    n = len(frames)
+    cols = columns or min(n, 8)
+    rows = math.ceil(n / cols)
+    sheet = Image.new("RGB", (cols * cell + (cols - 1) * gap, rows * cell + (rows - 1) * gap), (255, 255, 255))
+    for i, f in enumerate(frames):
+        r, c = divmod(i, cols)
+        sheet.paste(upscale(f, cell), (c * (cell + gap), r * (cell + gap)))
+    buf = io.BytesIO()
+    sheet.save(buf, format="PNG", compress_level=1)  # level 1: ~5x faster than 6, ~10% bigger
+    return buf.getvalue()
+
+
+def gif(frames: np.ndarray, size: int = 256, frame_ms: int = 120, boomerang: bool = False,
+        fast_palette: bool = True) -> bytes:
+    seq = list(frames)
+    if boomerang and len(seq) > 2:
+        seq = seq + seq[-2:0:-1]  # forward then back, without repeating the end frames
+    imgs = [upscale(f, size) for f in seq]
+    if fast_palette:
+        imgs = [im.quantize(256, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE) for im in imgs]
+    buf = io.BytesIO()
+    imgs[0].save(buf, format="GIF", save_all=True, append_images=imgs[1:], duration=frame_ms, loop=0,
+                 optimize=False, disposal=1)
+    return buf.getvalue()
