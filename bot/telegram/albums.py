@@ -1,0 +1,44 @@
+"""A small memory of the albums seen recently, per chat.
+
+Telegram delivers an album as separate messages sharing `media_group_id`, and a reply to an album
+only points at one of its messages. Remembering recent albums lets `/mix` as a reply (or as the
+album's caption, after a short wait) see all of its photos. Bounded, because a bot in many busy
+groups would otherwise keep every photo message forever.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from telegram import Message
+
+MAX_ALBUM_ITEMS = 10  # Telegram's own limit per album
+
+
+class RecentAlbums:
+    def __init__(self, per_chat: int = 8, max_chats: int = 1000):
+        self.per_chat, self.max_chats = per_chat, max_chats
+        self._chats: OrderedDict[int, OrderedDict[str, dict[int, Message]]] = OrderedDict()
+
+    def add(self, message: Message) -> None:
+        group_id = message.media_group_id
+        if not group_id:
+            return
+        chat = self._chats.get(message.chat_id)
+        if chat is None:
+            chat = self._chats[message.chat_id] = OrderedDict()
+            if len(self._chats) > self.max_chats:
+                self._chats.popitem(last=False)
+        self._chats.move_to_end(message.chat_id)
+        album = chat.get(group_id)
+        if album is None:
+            album = chat[group_id] = {}
+            if len(chat) > self.per_chat:
+                chat.popitem(last=False)
+        if len(album) < MAX_ALBUM_ITEMS:
+            album[message.message_id] = message
+
+    def get(self, chat_id: int, group_id: str) -> list[Message]:
+        """The album's messages in the order they were sent (empty if we never saw it)."""
+        album = self._chats.get(chat_id, {}).get(group_id, {})
+        return [album[k] for k in sorted(album)]

@@ -1,0 +1,95 @@
+"""Build the python-telegram-bot Application, and run it (long polling, or a webhook).
+
+`build_application` takes an Engine instead of loading one so the tests can run the real
+Application against a local fake Bot API server with a tiny model; `run` is what the CLI calls.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+
+from bot.common.settings import Settings
+from bot.common.texts import TEXTS, t
+from bot.telegram.errors import on_error
+from bot.telegram.handlers import register
+from bot.telegram.logs import protect_logs, quiet_http_logs
+from bot.telegram.state import STATE_KEY, BotState
+from vae_core.engine import Engine
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+MISSING_TOKEN = ("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put its token in the "
+                 "environment or in .env (TELEGRAM_BOT_TOKEN=123456:ABC...).")
+
+
+class ConfigError(RuntimeError):
+    """The settings can't start a Telegram bot; the message says what to fix."""
+
+
+def build_application(settings: Settings, engine: Engine) -> Application:
+    token = settings.telegram_bot_token.reveal()
+    if not token:
+        raise ConfigError(MISSING_TOKEN)
+    quiet_http_logs()  # httpx logs every request URL, and the URL holds the token
+    builder = (ApplicationBuilder().token(token)
+               .concurrent_updates(True)  # one slow mix must not hold up everyone else's updates
+               .rate_limiter(AIORateLimiter())  # Telegram's flood limits: ~30 msg/s, 20/min per group
+               .post_init(_publish_commands))
+    if settings.telegram_base_url:
+        builder = builder.base_url(settings.telegram_base_url)
+    if settings.telegram_base_file_url:
+        builder = builder.base_file_url(settings.telegram_base_file_url)
+    app = builder.build()
+    app.bot_data[STATE_KEY] = BotState.create(settings, engine)
+    register(app)
+    app.add_error_handler(on_error)
+    return app
+
+
+async def _publish_commands(app: Application) -> None:
+    """The command menu, in every catalogue language; a failure here must not stop the bot."""
+    for lang in TEXTS:
+        commands = [BotCommand(name, t(f"cmd_{key}", lang)) for name, key in
+                    (("mix", "mix"), ("random", "random"), ("help", "help"))]
+        try:
+            await app.bot.set_my_commands(commands, language_code=None if lang == "en" else lang)
+        except TelegramError as e:
+            log.warning("could not publish the command menu (%s): %s", lang, e)
+
+
+def run(settings: Settings) -> None:
+    """Serve until SIGINT/SIGTERM: long polling, or a webhook when TELEGRAM_WEBHOOK_URL is set."""
+    token = settings.telegram_bot_token.reveal()
+    if not token:
+        raise ConfigError(MISSING_TOKEN)
+    if settings.telegram_webhook_url:
+        _check_webhook_support()
+    protect_logs(token, settings.log_level)
+    engine = Engine(settings.kitten_weights, settings.engine_settings())  # before connecting: fail early
+    try:
+        app = build_application(settings, engine)
+        if settings.telegram_webhook_url:
+            app.run_webhook(listen="0.0.0.0", port=settings.telegram_webhook_port,
+                            url_path=urlsplit(settings.telegram_webhook_url).path.lstrip("/"),
+                            webhook_url=settings.telegram_webhook_url,
+                            secret_token=secrets.token_urlsafe(32),  # Telegram echoes it; strangers can't
+                            allowed_updates=ALLOWED_UPDATES)
+        else:
+            app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    finally:
+        engine.close()
+
+
+def _check_webhook_support() -> None:
+    try:
+        import tornado  # noqa: F401  (PTB's webhook server)
+    except ImportError:
+        raise ConfigError("TELEGRAM_WEBHOOK_URL is set, but webhooks need the webhook extra: "
+                          "pip install 'python-telegram-bot[webhooks]' (or unset it to use long polling).") from None

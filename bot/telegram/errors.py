@@ -1,0 +1,35 @@
+"""The Application's last line of defence: log the failure, apologise, keep serving.
+
+User mistakes (bad files, wrong options) are answered where they happen; whatever reaches this
+handler is our bug or Telegram's hiccup. The log names the update id so it can be traced, and
+never the token (see logs.py for what guards the log output itself).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot.telegram.replies import say
+from bot.telegram.state import lang_of
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    job = context.job
+    if not isinstance(update, Update):
+        # Delayed jobs (an album being collected, an ask timing out) carry the update they serve.
+        update = getattr(job.data, "update", None) if job is not None else None
+    where = f"update {update.update_id}" if isinstance(update, Update) else f"job {job.name if job else '?'}"
+    log.error("%s failed: %s", where, type(context.error).__name__, exc_info=context.error)
+    message = update.effective_message if isinstance(update, Update) else None
+    if message is None:
+        return
+    try:
+        await say(message, "internal_error", lang_of(update))
+    except TelegramError as e:
+        log.warning("%s: could not send the apology either (%s)", where, type(e).__name__)

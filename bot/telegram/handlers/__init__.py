@@ -1,0 +1,26 @@
+"""Update handlers, one module per feature; `register` wires them into an Application."""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+from bot.telegram.commands import CommandFilter
+from bot.telegram.handlers.help import on_help
+from bot.telegram.handlers.mix import on_media, on_mix, remember_album
+from bot.telegram.handlers.random import ROLL_PATTERN, on_random, on_roll
+
+# New messages only: editing an old `/mix` caption should not mix again.
+_NEW = filters.UpdateType.MESSAGE
+_MEDIA = (filters.PHOTO | filters.Document.ALL | filters.Sticker.ALL | filters.ANIMATION | filters.VIDEO
+          | filters.VIDEO_NOTE | filters.AUDIO | filters.VOICE)
+
+
+def register(app: Application) -> None:
+    # Group -1 sees every album photo before any command handler runs, so a reply or a caption
+    # `/mix` can find the album's other photos.
+    app.add_handler(MessageHandler(_NEW & (filters.PHOTO | filters.Document.ALL), remember_album), group=-1)
+    app.add_handler(MessageHandler(_NEW & CommandFilter("start", "help"), on_help))
+    app.add_handler(MessageHandler(_NEW & CommandFilter("mix"), on_mix))
+    app.add_handler(MessageHandler(_NEW & CommandFilter("random"), on_random))
+    app.add_handler(MessageHandler(_NEW & _MEDIA, on_media))  # photos answering a `/mix` ask
+    app.add_handler(CallbackQueryHandler(on_roll, pattern=ROLL_PATTERN))

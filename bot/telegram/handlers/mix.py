@@ -1,0 +1,139 @@
+"""/mix in all the ways people try it: album caption, reply, photo caption, or /mix then photos.
+
+The handlers only work out *which* two photos and *which* options; `mix_now` hands them to the
+shared job runner (work.serve).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from telegram import Message, Update
+from telegram.ext import CallbackContext, ContextTypes
+
+from bot.common.options import OptionError, parse_mix_options
+from bot.telegram.albums import RecentAlbums
+from bot.telegram.asks import Ask
+from bot.telegram.commands import parse_command
+from bot.telegram.media import MediaProblem, PhotoRef, check_size, download, has_media, photo_ref
+from bot.telegram.replies import mix_caption, say, upload_action
+from bot.telegram.state import get_state, lang_of
+from bot.telegram.work import serve
+from vae_core.engine import MixOptions
+
+
+@dataclass(frozen=True)
+class AlbumRequest:
+    """A `/mix` album caption waiting for the album's other photos to arrive."""
+
+    update: Update  # also lets the error handler answer if the delayed job fails
+    options: MixOptions
+    lang: str
+
+
+async def remember_album(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    get_state(context).albums.add(update.effective_message)
+
+
+async def on_mix(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message, user, st = update.effective_message, update.effective_user, get_state(context)
+    lang = lang_of(update)
+    command = parse_command(message, context.bot.username)
+    try:
+        options = parse_mix_options(command.args if command else [])
+    except OptionError:
+        await say(message, "usage_mix", lang)
+        return
+    st.asks.close(message.chat_id, user.id)  # a new /mix replaces an unanswered one
+    if message.media_group_id:
+        # Only the album's first message carries the caption; the others are still on their way.
+        name = f"album:{message.chat_id}:{message.media_group_id}"
+        if not context.job_queue.get_jobs_by_name(name):
+            context.job_queue.run_once(_mix_album, st.settings.album_wait_s, name=name,
+                                       data=AlbumRequest(update, options, lang))
+        return
+    await _mix_or_ask(context, update, options, lang, may_ask=True)
+
+
+async def _mix_album(context: CallbackContext) -> None:
+    request: AlbumRequest = context.job.data
+    await _mix_or_ask(context, request.update, request.options, request.lang, may_ask=False)
+
+
+async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A photo (or something else) from a user we asked for photos; anyone else's is none of our business."""
+    message, user, st = update.effective_message, update.effective_user, get_state(context)
+    if user is None or (ask := st.asks.get(message.chat_id, user.id)) is None:
+        return
+    try:
+        ask.photos.append(photo_ref(message))
+    except MediaProblem as problem:
+        await say(message, problem.key, ask.lang, **problem.params)
+        return
+    if len(ask.photos) < 2:
+        if not message.media_group_id:  # in an album the second photo is already on its way
+            await say(message, "ask_one_more", ask.lang)
+        return
+    st.asks.close(message.chat_id, user.id, ask)
+    await mix_now(context, ask.request, user.id, ask.photos[:2], ask.options, ask.lang)
+
+
+async def _ask_expired(context: CallbackContext) -> None:
+    ask: Ask = context.job.data
+    ask.expiry = None  # this one-shot job has run; nothing left to cancel
+    request = ask.request
+    if get_state(context).asks.close(request.chat_id, request.from_user.id, ask) is not None:
+        await say(request, "ask_expired", ask.lang)
+
+
+async def _mix_or_ask(context: CallbackContext, update: Update, options: MixOptions, lang: str,
+                      may_ask: bool) -> None:
+    message, st = update.effective_message, get_state(context)
+    try:
+        refs = [photo_ref(m) for m in sources(message, st.albums)]
+    except MediaProblem as problem:
+        await say(message, problem.key, lang, **problem.params)
+        return
+    if len(refs) == 2:
+        await mix_now(context, message, update.effective_user.id, refs, options, lang)
+    elif len(refs) > 2 or not may_ask:
+        await say(message, "need_two", lang, count=len(refs))
+    else:
+        ask = Ask(update, options, lang, refs)
+        ask.expiry = context.job_queue.run_once(_ask_expired, st.settings.ask_timeout_s, data=ask,
+                                                name=f"ask:{message.chat_id}:{update.effective_user.id}")
+        st.asks.open(message.chat_id, update.effective_user.id, ask)
+        if refs:
+            await say(message, "ask_one_more", lang)
+        else:
+            await say(message, "ask_photos", lang, minutes=max(1, round(st.settings.ask_timeout_s / 60)))
+
+
+def sources(message: Message, albums: RecentAlbums) -> list[Message]:
+    """The messages whose photos a /mix means: its own (or its album's), plus the replied-to
+    message (or that message's whole album, if we saw it), oldest first."""
+    found: dict[int, Message] = {}
+    for m in (message, message.reply_to_message):
+        if m is None:
+            continue
+        group = albums.get(m.chat_id, m.media_group_id) if m.media_group_id else []
+        for item in group or [m]:
+            if has_media(item):
+                found[item.message_id] = item
+    return [found[k] for k in sorted(found)]
+
+
+async def mix_now(context: CallbackContext, request: Message, user_id: int, refs: list[PhotoRef],
+                  options: MixOptions, lang: str) -> None:
+    st = get_state(context)
+    limit, timeout = st.download_limit, st.settings.download_timeout_s
+
+    async def produce():
+        for ref in refs:  # refuse an oversized file before downloading either of them
+            check_size(ref.file_size, limit)
+        images = await asyncio.gather(*(download(context.bot, ref, limit, timeout) for ref in refs))
+        reply = await st.engine.mix(images, options)
+        return reply, mix_caption(reply, lang)
+
+    await serve(context, request, user_id, lang, upload_action(options.format == "gif"), produce)

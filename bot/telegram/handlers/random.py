@@ -1,0 +1,47 @@
+"""/random [n] [seed]: a grid of cats that never existed, with a button to roll again."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import CallbackContext, ContextTypes
+
+from bot.common.options import OptionError, parse_random_args
+from bot.common.texts import lang_for, t
+from bot.telegram.commands import parse_command
+from bot.telegram.replies import say, upload_action
+from bot.telegram.state import get_state, lang_of
+from bot.telegram.work import serve
+
+ROLL_PATTERN = r"^random:(\d+)$"
+
+
+async def on_random(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    message, lang = update.effective_message, lang_of(update)
+    command = parse_command(message, context.bot.username)
+    try:
+        request = parse_random_args(command.args if command else [])
+    except OptionError:
+        await say(message, "usage_random", lang)
+        return
+    await draw(context, message, update.effective_user.id, lang, request.count, request.seed)
+
+
+async def on_roll(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The "roll again" button under a grid: the same number of cats, new ones."""
+    query = update.callback_query
+    await query.answer()  # stops the button's spinner whatever happens next
+    if not isinstance(query.message, Message):  # too old: Telegram no longer shows us the message
+        return
+    count = int(context.match.group(1))
+    await draw(context, query.message, query.from_user.id, lang_for(query.from_user.language_code), count, None)
+
+
+async def draw(context: CallbackContext, request: Message, user_id: int, lang: str, count: int,
+               seed: int | None) -> None:
+    engine = get_state(context).engine
+
+    async def produce():
+        return await engine.random(count, seed), t("random_done", lang, count=count)
+
+    roll = InlineKeyboardMarkup([[InlineKeyboardButton(t("random_roll", lang), callback_data=f"random:{count}")]])
+    await serve(context, request, user_id, lang, upload_action(False), produce, roll)

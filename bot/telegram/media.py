@@ -1,0 +1,83 @@
+"""Which file in a message is a usable photo, and downloading it safely.
+
+Sizes are checked from the update *before* `getFile`: Telegram refuses downloads over 20 MB
+anyway, and there is no point moving a file we would reject. Documents are accepted when they
+say they are images, or when they don't say (phones send photos "as file" with odd or missing
+MIME types); the bytes are then sniffed before the engine sees them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import Bot, Message
+from telegram.error import TelegramError
+
+from bot.common.texts import mb
+
+TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the public Bot API serves files up to 20 MB
+_UNLABELLED = {"", "application/octet-stream", "binary/octet-stream"}
+
+
+@dataclass(frozen=True)
+class PhotoRef:
+    """A photo to fetch: enough to download it and to say which message it came from."""
+
+    file_id: str
+    file_size: int | None
+    message_id: int
+
+
+class MediaProblem(Exception):
+    """A user's file we can't use; `key` and `params` pick the sentence from texts.py."""
+
+    def __init__(self, key: str, **params: object):
+        super().__init__(key)
+        self.key, self.params = key, params
+
+
+def has_media(message: Message) -> bool:
+    return bool(message.photo or message.document or message.sticker or message.animation or message.video
+                or message.video_note or message.audio or message.voice)
+
+
+def photo_ref(message: Message) -> PhotoRef:
+    """The photo in `message`, or MediaProblem saying why there is none we can use."""
+    if message.photo:
+        best = message.photo[-1]  # sizes come smallest first; the largest is at most 2560 px
+        return PhotoRef(best.file_id, best.file_size, message.message_id)
+    doc = message.document
+    if doc is not None:
+        mime = (doc.mime_type or "").lower()
+        if mime.startswith("image/") or mime in _UNLABELLED:
+            return PhotoRef(doc.file_id, doc.file_size, message.message_id)
+        raise MediaProblem("not_photo")
+    if message.sticker is not None:
+        raise MediaProblem("sticker")
+    raise MediaProblem("not_photo")
+
+
+def check_size(size: int | None, limit: int) -> None:
+    if size is not None and size > limit:
+        raise MediaProblem("file_too_big", size_mb=mb(size), limit_mb=mb(limit))
+
+
+def looks_like_image(data: bytes) -> bool:
+    """Magic numbers of the formats intake accepts; anything else is not worth decoding."""
+    return (data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM"))
+            or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"))
+
+
+async def download(bot: Bot, ref: PhotoRef, limit: int, timeout_s: float) -> bytes:
+    """The file's bytes; MediaProblem when it is too big, not an image, or unreachable."""
+    check_size(ref.file_size, limit)
+    try:
+        file = await bot.get_file(ref.file_id, read_timeout=timeout_s)
+        check_size(file.file_size, limit)
+        data = bytes(await file.download_as_bytearray(read_timeout=timeout_s))
+    except TelegramError as e:
+        raise MediaProblem("download_failed") from e
+    check_size(len(data), limit)
+    if not looks_like_image(data):
+        raise MediaProblem("not_photo")
+    return data

@@ -1,0 +1,47 @@
+"""What the handlers share, kept in `application.bot_data` (one object, typed, instead of loose keys)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from telegram import Update
+from telegram.ext import CallbackContext
+
+from bot.common.limits import Limiter
+from bot.common.settings import Settings
+from bot.common.texts import lang_for
+from bot.telegram.albums import RecentAlbums
+from bot.telegram.asks import Asks
+from bot.telegram.media import TELEGRAM_DOWNLOAD_LIMIT
+from vae_core.engine import Engine
+
+STATE_KEY = "kitten_mixer"
+
+
+@dataclass
+class BotState:
+    settings: Settings
+    engine: Engine
+    limiter: Limiter
+    albums: RecentAlbums = field(default_factory=RecentAlbums)
+    asks: Asks = field(default_factory=Asks)
+
+    @classmethod
+    def create(cls, settings: Settings, engine: Engine) -> BotState:
+        return cls(settings, engine, Limiter(settings.user_cooldown_s, settings.chat_max_jobs))
+
+    @property
+    def download_limit(self) -> int:
+        """Our upload limit, capped at what the public Bot API lets bots download (a self-hosted
+        server, configured with a base URL, lifts that cap)."""
+        limit = self.settings.max_upload_bytes
+        return limit if self.settings.telegram_base_url else min(limit, TELEGRAM_DOWNLOAD_LIMIT)
+
+
+def get_state(context: CallbackContext) -> BotState:
+    return context.application.bot_data[STATE_KEY]
+
+
+def lang_of(update: Update) -> str:
+    user = update.effective_user
+    return lang_for(user.language_code if user else None)

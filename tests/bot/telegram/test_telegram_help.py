@@ -1,0 +1,31 @@
+"""/start and /help, in English and Spanish, and the start-up calls a real bot makes."""
+
+from __future__ import annotations
+
+from tg_fake_api import private_chat, user
+
+from bot.common.texts import t
+
+
+async def test_help_in_english(tg_api, tg_start):
+    await tg_start()
+    tg_api.message(user(1), private_chat(1), text="/help")
+    (reply,) = await tg_api.wait_replies(1)
+    assert reply.method == "sendMessage" and reply.chat_id == 1
+    assert t("mix_how_telegram", "en") in reply.text and "/mix 16 grid" in reply.text
+
+
+async def test_start_in_spanish(tg_api, tg_start):
+    await tg_start()
+    tg_api.message(user(2, language_code="es-AR"), private_chat(2), text="/start")
+    (reply,) = await tg_api.wait_replies(1)
+    assert "¡Kitten Mixer transforma un gato en otro!" in reply.text
+    assert t("mix_how_telegram", "es") in reply.text
+
+
+async def test_startup_publishes_commands_in_both_languages(tg_api, tg_start):
+    await tg_start()
+    menus = tg_api.sent("setMyCommands")
+    assert [m.params.get("language_code") for m in menus] == [None, "es"]
+    assert {c["command"] for c in menus[0].params["commands"]} == {"mix", "random", "help"}
+    assert tg_api.sent("getMe") and tg_api.sent("deleteWebhook")

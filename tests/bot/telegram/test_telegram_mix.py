@@ -1,0 +1,159 @@
+"""/mix end to end: the real Application, the real engine (tiny model), a fake Bot API server.
+
+Each test plays a user's messages as updates and asserts on what the user would see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from tg_fake_api import BOT_USERNAME, group_chat, private_chat, user
+from tg_images import gif_frames, gradient_png, png_size
+
+from bot.common.texts import t
+
+ANA = user(10, "Ana")
+CHAT = private_chat(10)
+
+
+async def test_album_with_mix_caption_gives_one_gif_quoting_the_album(tg_api, tg_start, face_jpegs):
+    await tg_start()
+    first = tg_api.message(ANA, CHAT, photo=face_jpegs[0], caption="/mix 6", media_group_id="alb1")
+    tg_api.message(ANA, CHAT, photo=face_jpegs[1], media_group_id="alb1")
+    (result,) = await tg_api.wait_replies(1)
+    assert result.method == "sendAnimation"
+    assert gif_frames(result.upload("animation")) == 6
+    assert result.reply_to == first["message_id"]
+    assert result.text.startswith(t("mix_done", "en"))
+    assert [c.params["action"] for c in tg_api.sent("sendChatAction")] == ["upload_video"]
+    await asyncio.sleep(0.4)  # longer than the album wait: nothing else may arrive
+    assert len(tg_api.replies()) == 1
+    assert sorted(tg_api.downloads) == sorted(tg_api.files[f].path for f in list(tg_api.files)[:2])
+
+
+async def test_album_caption_may_arrive_after_the_other_photo(tg_api, tg_start, face_jpegs):
+    await tg_start()
+    tg_api.message(ANA, CHAT, photo=face_jpegs[0], media_group_id="alb2")
+    second = tg_api.message(ANA, CHAT, photo=face_jpegs[1], caption="/mix boomerang 4", media_group_id="alb2")
+    (result,) = await tg_api.wait_replies(1)
+    assert gif_frames(result.upload("animation")) == 6  # 4 forward, 2 back
+    assert result.reply_to == second["message_id"]
+
+
+async def test_reply_to_a_photo_with_a_photo_captioned_mix(tg_api, tg_start, face_jpegs):
+    await tg_start()
+    target = tg_api.message(ANA, CHAT, photo=face_jpegs[0])
+    command = tg_api.message(ANA, CHAT, photo=face_jpegs[1], caption="/mix", reply_to=target)
+    (result,) = await tg_api.wait_replies(1)
+    assert result.method == "sendAnimation" and result.reply_to == command["message_id"]
+    assert gif_frames(result.upload("animation")) == 12  # the default
+
+
+async def test_reply_to_an_album_with_mix_grid(tg_api, tg_start, face_jpegs):
+    await tg_start()
+    tg_api.message(ANA, CHAT, photo=face_jpegs[0], media_group_id="alb3")
+    second = tg_api.message(ANA, CHAT, photo=face_jpegs[1], media_group_id="alb3")
+    await asyncio.sleep(0.2)  # the bot sees the album before the reply (as in real life)
+    command = tg_api.message(ANA, CHAT, text="/mix 8 grid", reply_to=second)
+    (result,) = await tg_api.wait_replies(1)
+    assert result.method == "sendPhoto" and result.reply_to == command["message_id"]
+    assert png_size(result.upload("photo")) == (8 * 128 + 7 * 4, 128)  # 8 cells in one row
+    assert [c.params["action"] for c in tg_api.sent("sendChatAction")] == ["upload_photo"]
+
+
+async def test_mix_alone_asks_then_takes_the_next_two_photos(tg_api, tg_start, face_jpegs):
+    await tg_start()
+    command = tg_api.message(ANA, CHAT, text="/mix 4")
+    await tg_api.wait_replies(1)
+    assert tg_api.replies()[0].text == t("ask_photos", "en", minutes=1)
+    tg_api.message(ANA, CHAT, sticker=True)
+    await tg_api.wait_replies(2)
+    assert tg_api.replies()[1].text == t("sticker", "en")
+    tg_api.message(ANA, CHAT, photo=face_jpegs[0])
+    await tg_api.wait_replies(3)
+    assert tg_api.replies()[2].text == t("ask_one_more", "en")
+    tg_api.message(ANA, CHAT, document=face_jpegs[1], mime_type="image/jpeg", file_name="cat.jpg")
+    result = (await tg_api.wait_replies(4))[3]
+    assert result.method == "sendAnimation" and result.reply_to == command["message_id"]
+    assert gif_frames(result.upload("animation")) == 4
+    tg_api.message(ANA, CHAT, photo=face_jpegs[0])  # the ask is over: photos are just photos again
+    await asyncio.sleep(0.3)
+    assert len(tg_api.replies()) == 4
+
+
+async def test_mix_alone_then_an_album(tg_api, tg_start, face_jpegs):
+    await tg_start()
+    command = tg_api.message(ANA, CHAT, text="/mix grid 3")
+    await tg_api.wait_replies(1)
+    tg_api.message(ANA, CHAT, photo=face_jpegs[0], media_group_id="late")
+    tg_api.message(ANA, CHAT, photo=face_jpegs[1], media_group_id="late")
+    result = (await tg_api.wait_replies(2))[1]  # no "got one, send another" in between
+    assert result.method == "sendPhoto" and result.reply_to == command["message_id"]
+    assert png_size(result.upload("photo")) == (3 * 128 + 2 * 4, 128)
+
+
+async def test_ask_expires(tg_api, tg_start):
+    await tg_start(ask_timeout_s=0.3)
+    tg_api.message(ANA, CHAT, text="/mix")
+    replies = await tg_api.wait_replies(2)
+    assert replies[1].text == t("ask_expired", "en")
+
+
+async def test_files_sent_as_documents_are_sniffed(tg_api, tg_start, face_jpegs):
+    await tg_start()
+    target = tg_api.message(ANA, CHAT, document=face_jpegs[0], mime_type="application/octet-stream")
+    tg_api.message(ANA, CHAT, document=gradient_png(), caption="/mix 3", reply_to=target)  # no MIME type at all
+    (result,) = await tg_api.wait_replies(1)
+    assert gif_frames(result.upload("animation")) == 3
+
+
+async def test_real_cat_photos_get_no_excuses_in_the_caption(tg_api, tg_start, cat_photos):
+    await tg_start()
+    tg_api.message(ANA, CHAT, photo=cat_photos[0], caption="/mix 5", media_group_id="cats")
+    tg_api.message(ANA, CHAT, photo=cat_photos[1], media_group_id="cats")
+    (result,) = await tg_api.wait_replies(1)
+    assert result.text == t("mix_done", "en")
+    assert gif_frames(result.upload("animation")) == 5
+
+
+async def test_photos_without_a_cat_work_and_the_caption_says_so_in_spanish(tg_api, tg_start):
+    await tg_start()
+    luz = user(11, "Luz", "es")
+    tg_api.message(luz, private_chat(11), photo=gradient_png(seed=1), caption="/mix 3", media_group_id="g")
+    tg_api.message(luz, private_chat(11), photo=gradient_png(seed=2), media_group_id="g")
+    (result,) = await tg_api.wait_replies(1)
+    assert result.method == "sendAnimation"
+    assert result.text.splitlines() == [
+        t("mix_done", "es"),
+        t("no_face", "es", which=t("first_photo", "es")),
+        t("no_face", "es", which=t("second_photo", "es")),
+    ]
+
+
+async def test_options_and_addressing(tg_api, tg_start, face_jpegs):
+    await tg_start()
+    group = group_chat()
+    tg_api.message(ANA, group, text="/mix banana")
+    (usage,) = await tg_api.wait_replies(1)
+    assert usage.text == t("usage_mix", "en")
+    tg_api.message(ANA, group, text="/mix 99")
+    assert (await tg_api.wait_replies(2))[1].text == t("usage_mix", "en")
+    # Another bot's command is not ours: silence.
+    target = tg_api.message(ANA, group, photo=face_jpegs[0])
+    tg_api.message(ANA, group, photo=face_jpegs[1], caption="/mix@OtherCatBot", reply_to=target)
+    await asyncio.sleep(0.4)
+    assert len(tg_api.replies()) == 2
+    command = tg_api.message(ANA, group, photo=face_jpegs[1], caption=f"/mix@{BOT_USERNAME} slerp 4",
+                             reply_to=target)
+    result = (await tg_api.wait_replies(3))[2]
+    assert result.method == "sendAnimation" and result.reply_to == command["message_id"]
+    assert gif_frames(result.upload("animation")) == 4
+
+
+async def test_three_photos_are_one_too_many(tg_api, tg_start, face_jpegs):
+    await tg_start()
+    first = tg_api.message(ANA, CHAT, photo=face_jpegs[0], caption="/mix", media_group_id="three")
+    for data in (face_jpegs[1], face_jpegs[0]):
+        tg_api.message(ANA, CHAT, photo=data, media_group_id="three")
+    (reply,) = await tg_api.wait_replies(1)
+    assert reply.text == t("need_two", "en", count=3) and reply.reply_to == first["message_id"]

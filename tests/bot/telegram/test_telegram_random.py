@@ -1,0 +1,44 @@
+"""/random: a grid of cats that never existed, a seed to get them again, a button to roll again."""
+
+from __future__ import annotations
+
+from tg_fake_api import private_chat, user
+from tg_images import png_size
+
+from bot.common.texts import t
+
+CAT_FAN = user(40, "Cy")
+CHAT = private_chat(40)
+
+
+async def test_random_grid_and_roll_again(tg_api, tg_start):
+    await tg_start()
+    command = tg_api.message(CAT_FAN, CHAT, text="/random 4")
+    (grid,) = await tg_api.wait_replies(1)
+    assert grid.method == "sendPhoto" and grid.reply_to == command["message_id"]
+    assert grid.text == t("random_done", "en", count=4)
+    assert png_size(grid.upload("photo")) == (2 * 128 + 4, 2 * 128 + 4)  # 2 x 2 cells
+    (button,) = grid.params["reply_markup"]["inline_keyboard"][0]
+    assert button == {"text": t("random_roll", "en"), "callback_data": "random:4"}
+    assert [c.params["action"] for c in tg_api.sent("sendChatAction")] == ["upload_photo"]
+
+    tg_api.press_button(CAT_FAN, grid.result, "random:4")
+    again = (await tg_api.wait_replies(2))[1]
+    assert again.method == "sendPhoto" and again.reply_to == grid.result["message_id"]
+    assert tg_api.sent("answerCallbackQuery")
+
+
+async def test_a_seed_gives_the_same_cats(tg_api, tg_start):
+    await tg_start()
+    tg_api.message(CAT_FAN, CHAT, text="/random 3 42")
+    tg_api.message(CAT_FAN, CHAT, text="/random 3 42")
+    a, b = await tg_api.wait_replies(2)
+    assert a.upload("photo") == b.upload("photo")
+
+
+async def test_random_usage(tg_api, tg_start):
+    await tg_start()
+    for text in ("/random 17", "/random cats", "/random 1 2 3"):
+        tg_api.message(CAT_FAN, CHAT, text=text)
+    replies = await tg_api.wait_replies(3)
+    assert [r.text for r in replies] == [t("usage_random", "en")] * 3

@@ -1,0 +1,111 @@
+"""Small pure pieces: option words, fairness limits, configuration errors, log scrubbing."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from tg_fake_api import TOKEN
+
+from bot.common.limits import Limiter, Refusal, Slot
+from bot.common.options import DEFAULT_RANDOM, OptionError, parse_mix_options, parse_random_args
+from bot.common.settings import Secret, Settings
+from bot.telegram.app import ConfigError, build_application, run
+from bot.telegram.logs import RedactSecrets
+from vae_core.engine import MAX_FRAMES, MIN_FRAMES, MixOptions
+
+
+def test_mix_words_in_any_order_and_case():
+    assert parse_mix_options(["16", "GRID", "slerp", "boomerang"]) == MixOptions(16, "grid", "slerp", True)
+    assert parse_mix_options([]) == MixOptions()
+    assert parse_mix_options(["grid", "gif", "4"]) == MixOptions(frames=4, format="gif")
+
+
+@pytest.mark.parametrize("word", ["banana", "1", "33", "-4", "4.5", "١٢", "slerpy"])
+def test_unknown_or_out_of_range_words_are_refused(word):
+    with pytest.raises(OptionError) as e:
+        parse_mix_options(["grid", word])
+    assert e.value.word == word
+
+
+@given(st.integers(MIN_FRAMES, MAX_FRAMES), st.sampled_from(["gif", "grid"]), st.sampled_from(["linear", "slerp"]),
+       st.booleans(), st.randoms())
+def test_any_valid_option_set_parses_to_valid_options(frames, fmt, path, boomerang, rnd):
+    words = [str(frames), fmt, path] + (["boomerang"] if boomerang else [])
+    rnd.shuffle(words)
+    opts = parse_mix_options(words)
+    opts.validate()
+    assert (opts.frames, opts.format, opts.path, opts.boomerang) == (frames, fmt, path, boomerang)
+
+
+def test_random_args():
+    assert parse_random_args([]).count == DEFAULT_RANDOM
+    assert parse_random_args(["4", "42"]) == parse_random_args(["4", "42"])
+    assert (parse_random_args(["4", "42"]).count, parse_random_args(["4", "42"]).seed) == (4, 42)
+    for bad in (["0"], ["17"], ["x"], ["4", "-1"], ["1", "2", "3"], ["4", str(2**64)]):
+        with pytest.raises(OptionError):
+            parse_random_args(bad)
+
+
+class Clock:
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_cooldown_is_per_user_and_refunded_on_failure():
+    clock = Clock()
+    limiter = Limiter(cooldown_s=5, chat_max_jobs=0, clock=clock)
+    slot = limiter.try_start(1, 10)
+    assert isinstance(slot, Slot)
+    clock.now += 2
+    assert limiter.try_start(1, 10) == Refusal("cooldown", {"seconds": 3})
+    assert isinstance(limiter.try_start(2, 10), Slot)  # other users are not held back
+    slot.release(charge=False)  # e.g. the file was not a photo
+    assert isinstance(limiter.try_start(1, 10), Slot)
+    clock.now += 5
+    assert isinstance(limiter.try_start(1, 10), Slot)
+
+
+def test_chat_cap_counts_jobs_in_flight():
+    limiter = Limiter(cooldown_s=0, chat_max_jobs=2)
+    a, b = limiter.try_start(1, 10), limiter.try_start(2, 10)
+    assert limiter.try_start(3, 10) == Refusal("chat_busy")
+    assert isinstance(limiter.try_start(3, 11), Slot)  # another chat
+    a.release()
+    a.release()  # idempotent
+    assert limiter.in_flight(10) == 1
+    assert isinstance(limiter.try_start(3, 10), Slot)
+    b.release()
+
+
+def test_missing_token_is_a_clear_error(engine):
+    with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN"):
+        build_application(Settings(), engine)
+    with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN"):
+        run(Settings.from_env({}, dotenv=None))  # fails before loading any weights
+
+
+def test_webhook_needs_its_extra_or_says_so():
+    try:
+        import tornado  # noqa: F401
+    except ImportError:
+        with pytest.raises(ConfigError, match="webhooks"):
+            run(Settings(telegram_bot_token=Secret(TOKEN), telegram_webhook_url="https://example.org/hook"))
+    else:
+        pytest.skip("tornado is installed: webhook mode is supported")
+
+
+def test_log_records_never_show_the_token():
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "POST %s/getMe failed", (f"/bot{TOKEN}",), None)
+    try:
+        raise RuntimeError(f"url https://api.telegram.org/bot{TOKEN}/getMe")
+    except RuntimeError as e:
+        record.exc_info = (type(e), e, e.__traceback__)
+    RedactSecrets(TOKEN).filter(record)
+    text = logging.Formatter().format(record)
+    assert TOKEN not in text and "/bot***/getMe" in text
