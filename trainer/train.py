@@ -13,7 +13,7 @@ import csv
 import logging
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import torch
@@ -21,7 +21,7 @@ from tqdm import tqdm
 
 from trainer.data import ImageSet, load_images
 from vae_core.checkpoint import save_checkpoint
-from vae_core.model import VAE, BetaLoss, VAEConfig
+from vae_core.model import VAE, BetaLoss
 from vae_core.presets import get_preset
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ class TrainOptions:
     data: str
     out: str
     epochs: int = 10
-    batch_size: int = 128
+    batch_size: int | None = None  # None: the preset's
     lr: float | None = None  # None: the preset's
     seed: int = 0
     threads: int = 0  # 0: leave torch's default
@@ -105,6 +105,8 @@ def train(opts: TrainOptions, data: ImageSet | None = None) -> Path:
     log.info("data: %d train, %d val, %d test images", len(train_set), len(val_set), len(data.split("test")))
 
     lr = opts.lr if opts.lr is not None else preset.lr
+    if opts.batch_size is None:
+        opts = replace(opts, batch_size=preset.batch_size)
     warmup = opts.kl_warmup_epochs if opts.kl_warmup_epochs is not None else preset.kl_warmup_epochs
     torch.manual_seed(opts.seed)
     model = VAE(preset.model)
@@ -135,6 +137,13 @@ def train(opts: TrainOptions, data: ImageSet | None = None) -> Path:
 
     steps_per_epoch = math.ceil(n / opts.batch_size)
     warmup_steps = warmup * steps_per_epoch
+    total_steps = opts.epochs * steps_per_epoch
+
+    def lr_at(step: int) -> float:
+        if preset.lr_schedule != "cosine":
+            return lr
+        frac = min(1.0, step / max(1, total_steps))
+        return lr * (preset.min_lr_frac + (1 - preset.min_lr_frac) * 0.5 * (1 + math.cos(math.pi * frac)))
 
     def snapshot(epoch: int, step_in_epoch: int) -> dict:
         return {
@@ -167,6 +176,8 @@ def train(opts: TrainOptions, data: ImageSet | None = None) -> Path:
                 beta = preset.beta * min(1.0, (global_step + 1) / warmup_steps) if warmup_steps else preset.beta
                 parts = loss_fn(logits, x, mean, log_var, beta=beta)
                 optim.zero_grad(set_to_none=True)
+                for group in optim.param_groups:
+                    group["lr"] = lr_at(global_step)
                 parts["loss"].backward()
                 optim.step()
                 if ema is not None:

@@ -176,7 +176,12 @@ class Engine:
             data, mime, name = render.grid_png(cells), "image/png", "kitten-mix.png"
             n = options.frames
         else:
-            data = render.gif(frames, options.size, options.frame_ms, options.boomerang)
+            data, size = b"", options.size
+            while True:  # detailed cats at 512 px x 62 frames can pass 8 MB: shrink until it fits
+                data = render.gif(frames, size, options.frame_ms, options.boomerang)
+                if len(data) <= render.MAX_REPLY_BYTES or size <= 128:
+                    break
+                size = int(size * 0.75)
             mime, name = "image/gif", "kitten-mix.gif"
             n = options.frames * 2 - 2 if options.boomerang and options.frames > 2 else options.frames
         t["render"] = time.perf_counter() - t1

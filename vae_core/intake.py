@@ -137,7 +137,8 @@ def find_face(img: Image.Image) -> tuple[int, int, int, int] | None:
     """Best cat-face box (x, y, w, h) in `img` coordinates, or None.
 
     Scans a small grey copy (faces in chat photos are large; on the 48 sample photos a 128 px scan
-    finds as many faces as a 256 px one at a third of the time). Small images are scaled *up* so already-cropped 64 px faces are still found.
+    finds as many faces as a 256 px one at a third of the time). Small images are scaled *up* so
+    already-cropped 64 px faces are still found.
     """
     w, h = img.size
     scale = DETECT_SIDE / max(w, h)
@@ -145,7 +146,8 @@ def find_face(img: Image.Image) -> tuple[int, int, int, int] | None:
     arr = cv2.equalizeHist(np.asarray(grey))
     best, best_area = None, 0
     for cascade in _load_cascades():
-        boxes = cascade.detectMultiScale(arr, scaleFactor=1.1, minNeighbors=2, minSize=(DETECT_SIDE // 6,) * 2)
+        boxes = cascade.detectMultiScale(arr, scaleFactor=1.1, minNeighbors=2,
+                                         minSize=(DETECT_SIDE // 6, DETECT_SIDE // 6))
         for (x, y, bw, bh) in (boxes if len(boxes) else []):
             if bw * bh > best_area:
                 best, best_area = (x, y, bw, bh), bw * bh
@@ -173,7 +175,8 @@ def crop_box(img_size: tuple[int, int], face: tuple[int, int, int, int] | None) 
     return left, top, left + side, top + side
 
 
-def crop_face(img: Image.Image, size: int = 64, detect: bool = True) -> tuple[np.ndarray, tuple[int, int, int, int], bool]:
+def crop_face(img: Image.Image, size: int = 64,
+              detect: bool = True) -> tuple[np.ndarray, tuple[int, int, int, int], bool]:
     face = find_face(img) if detect else None
     box = crop_box(img.size, face)
     crop = img.resize((size, size), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)

@@ -118,6 +118,9 @@ class VAE(nn.Module):
                 dec += [_norm(cfg.norm, c_out), act()]
         self.decoder = nn.Sequential(*dec)
         self.apply(_kaiming_init)
+        for m in self.modules():  # residual branches start as identity: deep nets train from step one
+            if isinstance(m, ResBlock):
+                nn.init.zeros_(m.body[-1].weight)
 
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Images in [0, 1] -> (mean, log_var) of q(z|x)."""
@@ -164,7 +167,8 @@ class BetaLoss(nn.Module):
         self.beta, self.recon = beta, recon
 
     def forward(
-        self, logits: torch.Tensor, x: torch.Tensor, mean: torch.Tensor, log_var: torch.Tensor, beta: float | None = None
+        self, logits: torch.Tensor, x: torch.Tensor, mean: torch.Tensor, log_var: torch.Tensor,
+        beta: float | None = None,
     ) -> dict[str, torch.Tensor]:
         n = x.shape[0]
         if self.recon == "bce":

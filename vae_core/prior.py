@@ -21,7 +21,7 @@ def latent_means(model: VAE, images_u8: torch.Tensor, batch_size: int = 512) -> 
     return torch.cat(out).double()
 
 
-def fit_gaussian_mixture(z: torch.Tensor, components: int, iters: int = 50, seed: int = 0,
+def fit_gaussian_mixture(z: torch.Tensor, components: int, iters: int = 20, seed: int = 0,
                          shrink: float = 0.05) -> dict[str, torch.Tensor]:
     """EM for a full-covariance mixture. Covariances are shrunk towards their diagonal: a
     500-d covariance from ~1.5k points per component is otherwise near-singular."""
