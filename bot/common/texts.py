@@ -55,6 +55,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "err_bad_request": "{message}",
         "err_busy": "I'm mixing lots of cats right now; please try again in a moment.",
         "err_timeout": "That took too long, sorry; please try again.",
+        # Discord: option descriptions (max 100 characters), the context menu, the mix caption
+        "dc_opt_cat1": "The first cat photo",
+        "dc_opt_cat2": "The second cat photo",
+        "dc_opt_frames": "How many frames, 2-32 (default 12)",
+        "dc_opt_format": "gif: an animation; grid: every step side by side in one picture",
+        "dc_opt_path": "linear, or slerp for a smoother path between the two cats",
+        "dc_opt_boomerang": "Play the animation forward, then back",
+        "dc_opt_count": "How many cats, 1-16 (default 16)",
+        "dc_opt_seed": "A number to draw the same cats again",
+        "dc_cmd_resync": "Owner only: register the bot's commands with Discord again",
+        "dc_menu_mix": "Mix these cats",
+        "dc_mix_done": "**{first}** + **{second}**: here's your kitten mix! 🐾",
     },
     "es": {
         "help": (
@@ -102,6 +114,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "err_bad_request": "{message}",
         "err_busy": "Estoy mezclando muchos gatos ahora mismo; inténtalo de nuevo en un momento.",
         "err_timeout": "Eso tardó demasiado, lo siento; inténtalo de nuevo.",
+        "dc_opt_cat1": "La primera foto de gato",
+        "dc_opt_cat2": "La segunda foto de gato",
+        "dc_opt_frames": "Cuántos fotogramas, 2-32 (12 por defecto)",
+        "dc_opt_format": "gif: una animación; grid: todos los pasos juntos en una imagen",
+        "dc_opt_path": "linear, o slerp para un camino más suave entre los dos gatos",
+        "dc_opt_boomerang": "Reproducir la animación hacia delante y luego hacia atrás",
+        "dc_opt_count": "Cuántos gatos, 1-16 (16 por defecto)",
+        "dc_opt_seed": "Un número para volver a obtener los mismos gatos",
+        "dc_cmd_resync": "Solo el dueño: registrar de nuevo los comandos del bot en Discord",
+        "dc_menu_mix": "Mix these cats",  # not translated: the Spanish help text names it in English
+        "dc_mix_done": "**{first}** + **{second}**: ¡aquí tienes tu mezcla de gatitos! 🐾",
     },
 }
 

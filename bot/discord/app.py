@@ -1,0 +1,101 @@
+"""The Discord bot: wiring (cogs, translator, error handler, command sync) and `run(settings)`."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord.ext import commands
+
+from bot.common.settings import Settings
+from vae_core.checkpoint import CheckpointError
+from vae_core.engine import Engine
+
+from .cogs.admin import AdminCog
+from .cogs.help import HelpCog
+from .cogs.mix import MixCog
+from .cogs.random import RandomCog
+from .errors import on_tree_error
+from .i18n import CatalogueTranslator
+from .services import Services
+from .sync import sync_commands
+
+log = logging.getLogger(__name__)
+
+MISSING_TOKEN = ("DISCORD_BOT_TOKEN is not set: create an application at https://discord.com/developers, "
+                 "copy its bot token and put DISCORD_BOT_TOKEN=... in the environment or .env")
+
+
+def intents() -> discord.Intents:
+    """Slash commands, context menus and buttons need no privileged intent (and asking for one
+    on an unverified application makes the gateway refuse the connection)."""
+    return discord.Intents(guilds=True)
+
+
+class _KittenBot:
+    """Shared by the plain and the auto-sharded bot; mixed in before the discord.py class."""
+
+    services: Services
+
+    def __init__(self, services: Services, **kwargs):
+        self.services = services
+        super().__init__(command_prefix=commands.when_mentioned, intents=intents(), help_command=None,
+                         **kwargs)
+
+    async def setup_hook(self) -> None:
+        self.tree.error(on_tree_error)
+        await self.tree.set_translator(CatalogueTranslator())
+        for cog in (MixCog(self), RandomCog(self), HelpCog(), AdminCog(self)):
+            await self.add_cog(cog)
+        try:
+            await sync_commands(self.tree, self.services.settings.discord_guild_id)
+        except discord.HTTPException as e:
+            # Keep serving: the commands registered last time still work; the owner can /resync.
+            log.error("command sync failed (%s %s); keeping the previously registered commands",
+                      e.status, e.text)
+
+    async def close(self) -> None:
+        await super().close()
+        await self.services.close()
+
+
+class KittenBot(_KittenBot, commands.Bot):
+    pass
+
+
+class ShardedKittenBot(_KittenBot, commands.AutoShardedBot):
+    pass
+
+
+def build_bot(settings: Settings, engine: Engine) -> KittenBot | ShardedKittenBot:
+    """An unstarted bot; `await bot.start(token)` (or `run`) connects it."""
+    cls = ShardedKittenBot if settings.discord_sharded else KittenBot
+    return cls(Services(settings, engine))
+
+
+def setup_logging(level_name: str) -> None:
+    level = logging.getLevelName(level_name.upper())
+    level = level if isinstance(level, int) else logging.INFO
+    discord.utils.setup_logging(level=level)
+    # discord.py's webhook DEBUG lines print request URLs, which hold interaction tokens.
+    logging.getLogger("discord.webhook").setLevel(max(level, logging.INFO))
+
+
+def run(settings: Settings) -> None:
+    """Load the model, connect, serve until interrupted. Fails fast with a readable message."""
+    token = settings.discord_bot_token.reveal().strip()
+    if not token:
+        raise SystemExit(MISSING_TOKEN)
+    try:
+        engine = Engine(settings.kitten_weights, settings.engine_settings())
+    except CheckpointError as e:
+        raise SystemExit(f"cannot load the model: {e} (set KITTEN_WEIGHTS to a Kitten Mixer checkpoint)") from None
+    setup_logging(settings.log_level)
+    log.info("model loaded from %s; connecting to Discord", settings.kitten_weights)
+    bot = build_bot(settings, engine)
+    try:
+        bot.run(token, log_handler=None)  # logging is already set up above
+    except discord.LoginFailure:
+        raise SystemExit("Discord refused DISCORD_BOT_TOKEN: check the token in the developer portal") from None
+    finally:
+        engine.close()

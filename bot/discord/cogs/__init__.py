@@ -1,0 +1,1 @@
+"""One cog per feature; `app.KittenBot.setup_hook` adds them all."""

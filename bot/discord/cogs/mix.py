@@ -1,0 +1,90 @@
+"""/mix with two attachments, and the "Mix these cats" message context menu.
+
+Both end in `mix_attachments`: validate the files (privately answered), take a job slot,
+download, defer, mix, send the GIF or grid with the file names and any no-face note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.common.texts import t
+from vae_core.engine import MAX_FRAMES, MIN_FRAMES, MixOptions, Reply
+
+from ..ack import before_deferring, defer
+from ..attachments import check_attachment, fetch_images, looks_like_image
+from ..checks import cooldown_check, cooling_down, job
+from ..errors import Notice
+from ..i18n import text
+from ..replies import clean_name, send_result
+from ..services import lang_of, services
+
+DEFAULT_FRAMES = MixOptions().frames
+
+
+def caption(names: Sequence[str], reply: Reply, lang: str) -> str:
+    """Which two files were mixed, plus what intake had to guess (no face, animated input)."""
+    first, second = (clean_name(n) for n in names)
+    lines = [t("dc_mix_done", lang, first=first, second=second)]
+    which = [f"{t('first_photo', lang)} ({first})", f"{t('second_photo', lang)} ({second})"]
+    lines += [t("no_face", lang, which=which[i]) for i in reply.faces_missing]
+    for i, report in enumerate(reply.reports):
+        if report.animated:
+            note = t("first_frame", lang, which=which[i])
+            lines.append(note[:1].upper() + note[1:])
+    return "\n".join(lines)
+
+
+async def mix_attachments(interaction: discord.Interaction, attachments: Sequence[discord.Attachment],
+                          options: MixOptions) -> None:
+    svc = services(interaction)
+    settings = svc.settings
+    for attachment in attachments:
+        check_attachment(attachment, settings.max_upload_bytes)
+    async with job(interaction):
+        images = await before_deferring(interaction, fetch_images(
+            svc.session, attachments, max_bytes=settings.max_upload_bytes, timeout_s=settings.download_timeout_s))
+        await defer(interaction)
+        reply = await svc.engine.mix(images, options)
+        await send_result(interaction, reply, caption([a.filename for a in attachments], reply, lang_of(interaction)))
+
+
+async def mix_message(interaction: discord.Interaction, message: discord.Message) -> None:
+    """Context menu: the first two pictures of the message, with the default options."""
+    photos = [a for a in message.attachments if looks_like_image(a)]
+    if len(photos) < 2:
+        raise Notice("need_two", count=len(photos))
+    await mix_attachments(interaction, photos[:2], MixOptions())
+
+
+class MixCog(commands.Cog):
+    def __init__(self, bot: commands.Bot):
+        self.bot = bot
+        self.menu = app_commands.ContextMenu(name=t("dc_menu_mix", "en"), callback=mix_message)
+        self.menu.add_check(cooling_down)
+
+    async def cog_load(self) -> None:
+        # Context menus can't be declared inside a cog with the decorator: register by hand.
+        self.bot.tree.add_command(self.menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
+
+    @app_commands.command(name="mix", description=text("cmd_mix"))
+    @app_commands.rename(format_="format")
+    @app_commands.describe(cat1=text("dc_opt_cat1"), cat2=text("dc_opt_cat2"), frames=text("dc_opt_frames"),
+                           format_=text("dc_opt_format"), path=text("dc_opt_path"),
+                           boomerang=text("dc_opt_boomerang"))
+    @cooldown_check()
+    async def mix(self, interaction: discord.Interaction, cat1: discord.Attachment, cat2: discord.Attachment,
+                  frames: app_commands.Range[int, MIN_FRAMES, MAX_FRAMES] = DEFAULT_FRAMES,
+                  format_: Literal["gif", "grid"] = "gif", path: Literal["linear", "slerp"] = "linear",
+                  boomerang: bool = False) -> None:
+        await mix_attachments(interaction, [cat1, cat2],
+                              MixOptions(frames=frames, format=format_, path=path, boomerang=boomerang))
+

@@ -1,0 +1,28 @@
+"""Sending a finished picture: size check against this place's upload limit, then the follow-up."""
+
+from __future__ import annotations
+
+import io
+
+import discord
+
+from vae_core.engine import Reply
+
+from .errors import Notice
+
+
+def clean_name(filename: str, limit: int = 60) -> str:
+    """A user's file name made safe to show: no markdown, no pings, not too long."""
+    name = filename if len(filename) <= limit else filename[: limit - 1] + "…"
+    return discord.utils.escape_mentions(discord.utils.escape_markdown(name))
+
+
+async def send_result(interaction: discord.Interaction, reply: Reply, text: str,
+                      view: discord.ui.View | None = None) -> None:
+    """Follow up the deferral with the file; too big for here -> a private explanation instead."""
+    if len(reply.data) > interaction.filesize_limit:
+        raise Notice("reply_too_big")
+    extra = {"view": view} if view is not None else {}
+    await interaction.followup.send(text, file=discord.File(io.BytesIO(reply.data), filename=reply.filename),
+                                    allowed_mentions=discord.AllowedMentions.none(), **extra)
+    interaction.extras["delivered"] = True  # from now on the original response is the result
