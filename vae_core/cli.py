@@ -149,14 +149,18 @@ def _run_random(a: argparse.Namespace) -> int:
 
 
 def _run_bot(a: argparse.Namespace) -> int:
-    from bot.common.settings import Settings
+    from bot.common.settings import ConfigError, Settings
 
     settings = Settings.from_env()
     if a.platform == "telegram":
         from bot.telegram.app import run
     else:
         from bot.discord.app import run
-    run(settings)
+    try:
+        run(settings)
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -209,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return COMMANDS[a.command](a)
-    except (KittenError, CheckpointError, FileNotFoundError) as e:
+    except (KittenError, CheckpointError, FileNotFoundError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -144,8 +144,8 @@ class Engine:
         return self._pending
 
     # ---- synchronous work (runs in the pool; also used by the CLI and benchmarks) -------------
-    def prepare(self, data: bytes) -> tuple[np.ndarray, CropReport]:
-        return prepare(data, self.settings.limits, self.image_size)
+    def prepare(self, data: bytes, timings: dict[str, float] | None = None) -> tuple[np.ndarray, CropReport]:
+        return prepare(data, self.settings.limits, self.image_size, timings)
 
     @torch.inference_mode()
     def encode(self, crops: Sequence[np.ndarray]) -> torch.Tensor:
@@ -158,17 +158,16 @@ class Engine:
         return y.mul_(255).round_().clamp_(0, 255).byte().permute(0, 2, 3, 1).contiguous().numpy()
 
     def mix_sync(self, images: Sequence[bytes], options: MixOptions) -> Reply:
-        t = {}
+        t: dict[str, float] = {}
         t0 = time.perf_counter()
-        prepared = [self.prepare(b) for b in images]
-        t["intake"] = time.perf_counter() - t0
+        prepared = [self.prepare(b, t) for b in images]
         crops = [c for c, _ in prepared]
         t1 = time.perf_counter()
         z = self.encode(crops)
         t["encode"] = time.perf_counter() - t1
         t1 = time.perf_counter()
         frames = self.decode(interpolate(z[0], z[1], options.frames, options.path))
-        t["decode"] = time.perf_counter() - t1
+        t["decode_frames"] = time.perf_counter() - t1
         t1 = time.perf_counter()
         if options.format == "grid":
             cells = frames.copy()

@@ -13,6 +13,10 @@ from vae_core.engine import DEFAULT_WEIGHTS, EngineSettings
 from vae_core.intake import IntakeLimits
 
 
+class ConfigError(RuntimeError):
+    """The settings can't start a bot; the message says what to fix."""
+
+
 class Secret(str):
     def __repr__(self) -> str:
         return "Secret('***')" if self else "Secret('')"

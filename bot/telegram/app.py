@@ -14,7 +14,7 @@ from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
-from bot.common.settings import Settings
+from bot.common.settings import ConfigError, Settings
 from bot.common.texts import TEXTS, t
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import register
@@ -27,10 +27,6 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
 MISSING_TOKEN = ("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put its token in the "
                  "environment or in .env (TELEGRAM_BOT_TOKEN=123456:ABC...).")
-
-
-class ConfigError(RuntimeError):
-    """The settings can't start a Telegram bot; the message says what to fix."""
 
 
 def build_application(settings: Settings, engine: Engine) -> Application:

@@ -3,7 +3,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from conftest import encode_image, synthetic_faces
+from image_factory import encode_image, synthetic_faces
 from PIL import Image
 
 from trainer.data import load_images, split_of

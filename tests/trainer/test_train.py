@@ -1,7 +1,7 @@
 import csv
 
 import torch
-from conftest import synthetic_faces
+from image_factory import synthetic_faces
 
 from trainer.data import ImageSet
 from trainer.train import STATE_FILE, TrainOptions, train

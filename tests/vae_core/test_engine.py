@@ -5,7 +5,7 @@ import threading
 import imageio.v3 as iio
 import numpy as np
 import pytest
-from conftest import encode_image, synthetic_faces
+from image_factory import encode_image, synthetic_faces
 from PIL import Image
 
 from vae_core.engine import Engine, EngineSettings, MixOptions

@@ -4,9 +4,9 @@ import zlib
 
 import numpy as np
 import pytest
-from conftest import encode_image, synthetic_faces
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from image_factory import encode_image, synthetic_faces
 from PIL import Image
 
 from vae_core.errors import IntakeError
