@@ -35,6 +35,9 @@ def _bool(v: str) -> bool:
     raise ValueError(f"not a boolean: {v!r}")
 
 
+_KIND_NAMES = {int: "a whole number", float: "a number", bool: "true or false"}
+
+
 @dataclass(frozen=True)
 class Settings:
     # model / engine
@@ -83,8 +86,9 @@ class Settings:
             kind = type(f.default)
             try:
                 kwargs[f.name] = _bool(raw) if kind is bool else kind(raw) if kind is not Path else Path(raw)
-            except ValueError as e:
-                raise ValueError(f"setting {f.name.upper()}={'***' if 'token' in f.name else raw!r}: {e}") from None
+            except ValueError:
+                # the value is not echoed: a token pasted into the wrong setting must not reach a log
+                raise ValueError(f"setting {f.name.upper()} must be {_KIND_NAMES.get(kind, kind.__name__)}") from None
         return cls(**kwargs)
 
     def engine_settings(self) -> EngineSettings:

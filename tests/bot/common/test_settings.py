@@ -1,0 +1,37 @@
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.common.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_env_example_documents_every_setting_and_parses():
+    text = (ROOT / ".env.example").read_text()
+    keys = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", text, flags=re.M))
+    assert {f.name.upper() for f in dataclasses.fields(Settings)} <= keys
+    s = Settings.from_env(env={}, dotenv=ROOT / ".env.example")
+    assert s.engine_workers == 2 and not s.telegram_bot_token.reveal()
+
+
+def test_environment_wins_over_dotenv_and_types_are_checked(tmp_path):
+    env_file = tmp_path / ".env"
+    env_file.write_text("USER_COOLDOWN_S=9\nDISCORD_SHARDED=yes\nCHAT_MAX_JOBS=3\n")
+    s = Settings.from_env(env={"CHAT_MAX_JOBS": "5"}, dotenv=env_file)
+    assert (s.user_cooldown_s, s.discord_sharded, s.chat_max_jobs) == (9.0, True, 5)
+    with pytest.raises(ValueError, match="CHAT_MAX_JOBS"):
+        Settings.from_env(env={"CHAT_MAX_JOBS": "lots"}, dotenv=None)
+
+
+def test_tokens_never_show_in_repr_str_or_errors():
+    token = "123456789:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    s = Settings.from_env(env={"TELEGRAM_BOT_TOKEN": token, "DISCORD_BOT_TOKEN": "abc.def.ghi"}, dotenv=None)
+    for shown in (repr(s), str(s), f"{s.telegram_bot_token}", f"{s}"):
+        assert token not in shown and "abc.def.ghi" not in shown
+    assert s.telegram_bot_token.reveal() == token
+    with pytest.raises(ValueError) as e:
+        Settings.from_env(env={"TELEGRAM_BOT_TOKEN": token, "DISCORD_GUILD_ID": token}, dotenv=None)
+    assert token not in str(e.value)
