@@ -175,6 +175,10 @@ def train(opts: TrainOptions, data: ImageSet | None = None) -> Path:
                 logits, mean, log_var = model(x)
                 beta = preset.beta * min(1.0, (global_step + 1) / warmup_steps) if warmup_steps else preset.beta
                 parts = loss_fn(logits, x, mean, log_var, beta=beta)
+                if not torch.isfinite(parts["loss"]):
+                    raise FloatingPointError(
+                        f"the loss became {parts['loss'].item()} at epoch {epoch + 1} step {step + 1}; "
+                        f"the last checkpoint in {out} is intact. Try a lower --lr.")
                 optim.zero_grad(set_to_none=True)
                 for group in optim.param_groups:
                     group["lr"] = lr_at(global_step)

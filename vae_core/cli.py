@@ -213,7 +213,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         return COMMANDS[a.command](a)
-    except (KittenError, CheckpointError, FileNotFoundError, ValueError) as e:
+    except (KittenError, CheckpointError, FileNotFoundError, FloatingPointError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -53,3 +53,15 @@ def test_resume_after_interrupt_continues_from_the_saved_position(tmp_path):
     wa = load_checkpoint(full / "model.safetensors").model.state_dict()
     wb = load_checkpoint(split / "model.safetensors").model.state_dict()
     assert all(torch.allclose(wa[k], wb[k], atol=1e-5) for k in wa)
+
+
+def test_a_diverging_run_stops_with_a_clear_error_and_keeps_its_checkpoint(tmp_path):
+    import pytest
+
+    data = _data(96)
+    out = tmp_path / "run"
+    train(TrainOptions("tiny", "(mem)", str(out), epochs=1, batch_size=32, threads=1, progress=False), data)
+    with pytest.raises(FloatingPointError, match="Try a lower --lr"):
+        train(TrainOptions("tiny", "(mem)", str(out), epochs=30, batch_size=32, threads=1, progress=False,
+                           lr=1e12, resume=True), data)
+    assert load_checkpoint(out / "model.safetensors").info["epochs"] >= 1
