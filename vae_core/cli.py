@@ -15,7 +15,8 @@ def _add_train(sub) -> None:
     p.add_argument("--preset", default="v6")
     p.add_argument("--data", required=True)
     p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--out", required=True, help="run folder (checkpoints, history.csv, model.safetensors)")
+    p.add_argument("--out", default=None, help="run folder (state.pt, history.csv, model.safetensors); "
+                   "default runs/PRESET")
     p.add_argument("--batch-size", type=int, default=None, help="default: the preset's")
     p.add_argument("--lr", type=float, default=None)
     p.add_argument("--seed", type=int, default=0)
@@ -29,7 +30,7 @@ def _add_train(sub) -> None:
 def _run_train(a: argparse.Namespace) -> int:
     from trainer.train import TrainOptions, train
 
-    path = train(TrainOptions(preset=a.preset, data=a.data, out=a.out, epochs=a.epochs, batch_size=a.batch_size,
+    path = train(TrainOptions(preset=a.preset, data=a.data, out=a.out or f"runs/{a.preset}", epochs=a.epochs, batch_size=a.batch_size,
                               lr=a.lr, seed=a.seed, threads=a.threads, kl_warmup_epochs=a.kl_warmup,
                               checkpoint_every=a.checkpoint_every, resume=a.resume, max_steps=a.max_steps))
     print(f"model written to {path}")

@@ -74,3 +74,17 @@ def test_demo_without_tokens_writes_gif_and_grid(tiny_weights, tmp_path, monkeyp
     assert len(iio.imread(tmp_path / "out" / "mix.gif", index=None)) == 22  # 12 frames, boomerang
     assert Image.open(tmp_path / "out" / "mix-grid.png").format == "PNG"
     assert str(tmp_path / "out" / "mix.gif") in printed
+
+
+def test_train_command_writes_checkpoint_and_history_with_progress(tmp_path, capsys):
+    data = tmp_path / "cats"
+    data.mkdir()
+    for i, face in enumerate(synthetic_faces(40, size=72, seed=2)):
+        (data / f"{i}.png").write_bytes(encode_image(face))
+    out = tmp_path / "run"
+    assert main(["train", "--preset", "tiny", "--data", str(data), "--epochs", "2", "--out", str(out),
+                 "--batch-size", "8", "--threads", "1"]) == 0
+    assert (out / "model.safetensors").exists() and (out / "state.pt").exists()
+    assert len((out / "history.csv").read_text().splitlines()) == 3
+    err = capsys.readouterr().err
+    assert "epoch 2/2" in err and "batch" in err  # the tqdm progress bar
