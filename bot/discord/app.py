@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 import discord
 from discord.ext import commands
 
@@ -76,7 +77,11 @@ def build_bot(settings: Settings, engine: Engine) -> KittenBot | ShardedKittenBo
 def setup_logging(level_name: str) -> None:
     level = logging.getLevelName(level_name.upper())
     level = level if isinstance(level, int) else logging.INFO
-    discord.utils.setup_logging(level=level)
+    root = logging.getLogger()
+    if root.handlers:  # the CLI already configured logging: a second handler would print every line twice
+        root.setLevel(level)
+    else:
+        discord.utils.setup_logging(level=level)
     # discord.py's webhook DEBUG lines print request URLs, which hold interaction tokens.
     logging.getLogger("discord.webhook").setLevel(max(level, logging.INFO))
 
@@ -97,5 +102,7 @@ def run(settings: Settings) -> None:
         bot.run(token, log_handler=None)  # logging is already set up above
     except discord.LoginFailure:
         raise SystemExit("Discord refused DISCORD_BOT_TOKEN: check the token in the developer portal") from None
+    except (aiohttp.ClientError, OSError) as e:
+        raise SystemExit(f"Could not reach Discord ({e.__class__.__name__}: {e}); check the network.") from None
     finally:
         engine.close()

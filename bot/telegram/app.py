@@ -11,7 +11,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
-from telegram.error import TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
 from bot.common.settings import ConfigError, Settings
@@ -79,6 +79,10 @@ def run(settings: Settings) -> None:
                             allowed_updates=ALLOWED_UPDATES)
         else:
             app.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken:
+        raise ConfigError("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather.") from None
+    except NetworkError as e:
+        raise ConfigError(f"Could not reach Telegram ({e}); check the network or TELEGRAM_BASE_URL.") from None
     finally:
         engine.close()
 
