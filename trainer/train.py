@@ -45,6 +45,7 @@ class TrainOptions:
     checkpoint_every: int = 1
     resume: bool = False
     max_steps: int = 0  # >0: stop after this many steps in total (tests, smoke runs)
+    init_from: str | None = None  # start from this checkpoint's weights (a warm restart / fine-tune)
     progress: bool = True
 
 
@@ -110,6 +111,15 @@ def train(opts: TrainOptions, data: ImageSet | None = None) -> Path:
     warmup = opts.kl_warmup_epochs if opts.kl_warmup_epochs is not None else preset.kl_warmup_epochs
     torch.manual_seed(opts.seed)
     model = VAE(preset.model)
+    earlier = {"epochs": 0, "train_seconds": 0.0}
+    if opts.init_from and not (opts.resume and (out / STATE_FILE).exists()):
+        from vae_core.checkpoint import load_checkpoint
+
+        start = load_checkpoint(opts.init_from)
+        if start.model.config != preset.model:
+            raise ValueError(f"{opts.init_from} has a different architecture than preset {opts.preset!r}")
+        model.load_state_dict(start.model.state_dict())
+        earlier = {"epochs": start.info.get("epochs", 0), "train_seconds": start.info.get("train_seconds", 0.0)}
     ema = copy.deepcopy(model).eval() if preset.ema > 0 else None
     optim = torch.optim.Adam(model.parameters(), lr=lr)
     loss_fn = BetaLoss(preset.beta, preset.recon)
@@ -119,6 +129,7 @@ def train(opts: TrainOptions, data: ImageSet | None = None) -> Path:
     state_path = out / STATE_FILE
     if opts.resume and state_path.exists():
         st = torch.load(state_path, map_location="cpu", weights_only=True)
+        earlier = st.get("earlier", earlier)
         if st["preset"] != opts.preset:
             raise ValueError(f"{state_path} was trained with preset {st['preset']!r}, not {opts.preset!r}")
         model.load_state_dict(st["model"])
@@ -150,13 +161,15 @@ def train(opts: TrainOptions, data: ImageSet | None = None) -> Path:
             "preset": opts.preset, "options": asdict(opts), "model": model.state_dict(),
             "optim": optim.state_dict(), "ema": ema.state_dict() if ema is not None else {},
             "rng": torch.get_rng_state(), "epoch": epoch, "step_in_epoch": step_in_epoch,
-            "global_step": global_step, "seconds": elapsed,
+            "global_step": global_step, "seconds": elapsed, "earlier": earlier,
         }
 
     def info(epochs_done: int) -> dict:
-        return {"preset": opts.preset, "beta": preset.beta, "recon": preset.recon, "epochs": epochs_done,
-                "train_seconds": round(elapsed, 1), "train_images": n, "batch_size": opts.batch_size,
-                "lr": lr, "seed": opts.seed, "notes": preset.notes}
+        return {"preset": opts.preset, "beta": preset.beta, "recon": preset.recon,
+                "epochs": epochs_done + earlier["epochs"],
+                "train_seconds": round(elapsed + earlier["train_seconds"], 1), "train_images": n,
+                "batch_size": opts.batch_size, "lr": lr, "seed": opts.seed, "notes": preset.notes,
+                **({"init_from": str(opts.init_from), "warm_restart_epochs": epochs_done} if opts.init_from else {})}
 
     epoch = start_epoch
     try:

@@ -25,14 +25,17 @@ def _add_train(sub) -> None:
     p.add_argument("--checkpoint-every", type=int, default=1)
     p.add_argument("--resume", action="store_true", help="continue from the run folder's newest checkpoint")
     p.add_argument("--max-steps", type=int, default=0, help=argparse.SUPPRESS)
+    p.add_argument("--init-from", default=None, help="start from this checkpoint's weights (warm restart)")
 
 
 def _run_train(a: argparse.Namespace) -> int:
     from trainer.train import TrainOptions, train
 
-    path = train(TrainOptions(preset=a.preset, data=a.data, out=a.out or f"runs/{a.preset}", epochs=a.epochs, batch_size=a.batch_size,
-                              lr=a.lr, seed=a.seed, threads=a.threads, kl_warmup_epochs=a.kl_warmup,
-                              checkpoint_every=a.checkpoint_every, resume=a.resume, max_steps=a.max_steps))
+    path = train(TrainOptions(preset=a.preset, data=a.data, out=a.out or f"runs/{a.preset}", epochs=a.epochs,
+                              batch_size=a.batch_size, lr=a.lr, seed=a.seed, threads=a.threads,
+                              kl_warmup_epochs=a.kl_warmup,
+                              checkpoint_every=a.checkpoint_every, resume=a.resume, max_steps=a.max_steps,
+                              init_from=a.init_from))
     print(f"model written to {path}")
     return 0
 

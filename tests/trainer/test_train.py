@@ -65,3 +65,16 @@ def test_a_diverging_run_stops_with_a_clear_error_and_keeps_its_checkpoint(tmp_p
         train(TrainOptions("tiny", "(mem)", str(out), epochs=30, batch_size=32, threads=1, progress=False,
                            lr=1e12, resume=True), data)
     assert load_checkpoint(out / "model.safetensors").info["epochs"] >= 1
+
+
+def test_warm_restart_starts_from_the_given_weights_and_counts_all_epochs(tmp_path):
+    data = _data(128)
+    first = train(TrainOptions("tiny", "(mem)", str(tmp_path / "a"), epochs=3, batch_size=32, threads=1,
+                               progress=False), data)
+    fresh = train(TrainOptions("tiny", "(mem)", str(tmp_path / "b"), epochs=1, batch_size=32, threads=1,
+                               progress=False), data)
+    warm = train(TrainOptions("tiny", "(mem)", str(tmp_path / "c"), epochs=1, batch_size=32, threads=1,
+                              progress=False, init_from=str(first)), data)
+    assert load_checkpoint(warm).info["epochs"] == 4
+    assert float(_history(tmp_path / "c")[0]["val_loss"]) < float(_history(tmp_path / "b")[0]["val_loss"])
+    assert fresh.exists()
