@@ -16,6 +16,7 @@ from tqdm import tqdm
 from vae_core.latent import interpolate
 from vae_core.model import VAE
 from vae_core.prior import sample_latents
+from vae_core.ssim import ssim
 
 
 def to_float(u8: torch.Tensor) -> torch.Tensor:
@@ -26,27 +27,6 @@ def psnr(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """Per image, for images in [0, 1]."""
     mse = (a - b).pow(2).flatten(1).mean(1).clamp_min(1e-10)
     return 10 * torch.log10(1.0 / mse)
-
-
-def _gauss(size: int = 11, sigma: float = 1.5) -> torch.Tensor:
-    x = torch.arange(size, dtype=torch.float32) - size // 2
-    g = torch.exp(-x ** 2 / (2 * sigma ** 2))
-    g = g / g.sum()
-    return (g[:, None] * g[None, :])
-
-
-def ssim(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """Per-image SSIM (Wang et al. 2004: 11x11 Gaussian window, sigma 1.5), averaged over channels."""
-    c = a.shape[1]
-    w = _gauss().to(a)[None, None].repeat(c, 1, 1, 1)
-    conv = lambda x: F.conv2d(x, w, groups=c)  # noqa: E731 - valid (unpadded) windows, as the reference
-    mu_a, mu_b = conv(a), conv(b)
-    saa = conv(a * a) - mu_a ** 2
-    sbb = conv(b * b) - mu_b ** 2
-    sab = conv(a * b) - mu_a * mu_b
-    c1, c2 = 0.01 ** 2, 0.03 ** 2
-    m = ((2 * mu_a * mu_b + c1) * (2 * sab + c2)) / ((mu_a ** 2 + mu_b ** 2 + c1) * (saa + sbb + c2))
-    return m.flatten(1).mean(1)
 
 
 @torch.no_grad()

@@ -14,6 +14,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from vae_core.ssim import ssim
+
 
 @dataclass(frozen=True)
 class VAEConfig:
@@ -160,19 +162,24 @@ class BetaLoss(nn.Module):
     and per-image numbers are comparable across batch sizes.
     """
 
-    def __init__(self, beta: float = 1.0, recon: str = "bce"):
+    def __init__(self, beta: float = 1.0, recon: str = "bce", ssim_weight: float = 0.05):
         super().__init__()
-        if recon not in ("bce", "mse", "l1"):
+        if recon not in ("bce", "mse", "l1", "bce+ssim"):
             raise ValueError(f"unknown reconstruction loss {recon!r}")
-        self.beta, self.recon = beta, recon
+        self.beta, self.recon, self.ssim_weight = beta, recon, ssim_weight
 
     def forward(
         self, logits: torch.Tensor, x: torch.Tensor, mean: torch.Tensor, log_var: torch.Tensor,
         beta: float | None = None,
     ) -> dict[str, torch.Tensor]:
         n = x.shape[0]
-        if self.recon == "bce":
+        if self.recon in ("bce", "bce+ssim"):
             rec = F.binary_cross_entropy_with_logits(logits, x, reduction="sum")
+            if self.recon == "bce+ssim":
+                # (1 - SSIM) per image, scaled to a per-pixel sum like the BCE: rewards structure
+                # (edges, fur texture) that a pixel loss averages away
+                pixels = x[0].numel()
+                rec = rec + self.ssim_weight * pixels * (1 - ssim(torch.sigmoid(logits), x)).sum()
         elif self.recon == "mse":
             rec = F.mse_loss(torch.sigmoid(logits), x, reduction="sum")
         else:

@@ -57,6 +57,13 @@ PRESETS["kitten-res"] = replace(
     lr=1e-3,
     notes="ours + GroupNorm and one residual block per stage",
 )
+# A fine-tune of "kitten" (--init-from) with an SSIM term added to the reconstruction loss.
+PRESETS["kitten-ssim"] = replace(
+    PRESETS["kitten"],
+    recon="bce+ssim",
+    lr=5e-4,
+    notes="ours: 'kitten' fine-tuned with BCE + 0.05 * pixels * (1 - SSIM), cosine LR from 5e-4",
+)
 
 
 def get_preset(name: str) -> Preset:

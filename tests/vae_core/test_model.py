@@ -63,3 +63,19 @@ def test_beta_loss_equals_a_hand_computation():
     assert torch.allclose(parts["loss"], bce + 0.5 * kl, rtol=1e-5)
     mse = BetaLoss(beta=0.0, recon="mse")(logits, x, mean, log_var)["loss"]
     assert torch.allclose(mse, F.mse_loss(p, x, reduction="sum") / 2)
+
+
+def test_ssim_term_is_zero_for_a_perfect_reconstruction_and_grows_with_error():
+    from vae_core.ssim import ssim
+
+    x = torch.rand(2, 3, 64, 64).clamp(0.05, 0.95)
+    logits = torch.log(x / (1 - x))  # sigmoid(logits) == x
+    mean = log_var = torch.zeros(2, 4)
+    plain = BetaLoss(0.0, "bce")(logits, x, mean, log_var)["recon"]
+    with_ssim = BetaLoss(0.0, "bce+ssim")(logits, x, mean, log_var)["recon"]
+    assert torch.allclose(plain, with_ssim, rtol=1e-4)
+    noisy = logits + torch.randn_like(logits)
+    recon = {k: BetaLoss(0.0, k)(noisy, x, mean, log_var)["recon"] for k in ("bce", "bce+ssim")}
+    gap = recon["bce+ssim"] - recon["bce"]
+    expected = 0.05 * 3 * 64 * 64 * (1 - ssim(torch.sigmoid(noisy), x)).mean()
+    assert torch.allclose(gap, expected, rtol=1e-3) and gap > 0
