@@ -31,11 +31,17 @@ class LoadedModel:
 
 
 def save_checkpoint(path: str | Path, model: VAE, info: dict | None = None,
-                    prior: dict[str, torch.Tensor] | None = None) -> Path:
+                    prior: dict[str, torch.Tensor] | None = None, half: bool = False) -> Path:
+    """`half` stores floats as float16 (half the size, for shipping in git); they load as float32."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    tensors.update({f"prior.{k}": v.detach().cpu().float().contiguous() for k, v in (prior or {}).items()})
+
+    def store(v: torch.Tensor) -> torch.Tensor:
+        v = v.detach().cpu()
+        return (v.half() if half and v.is_floating_point() else v).contiguous()
+
+    tensors = {f"model.{k}": store(v) for k, v in model.state_dict().items()}
+    tensors.update({f"prior.{k}": store(v.float()) for k, v in (prior or {}).items()})
     meta = {"format": FORMAT, "config": json.dumps(model.config.to_dict()), "info": json.dumps(info or {})}
     tmp = path.with_suffix(path.suffix + ".tmp")
     save_file(tensors, str(tmp), metadata=meta)
@@ -65,6 +71,6 @@ def load_checkpoint(path: str | Path, map_location: str = "cpu") -> LoadedModel:
         model.load_state_dict(state)
     except (KeyError, ValueError, TypeError, RuntimeError) as e:
         raise CheckpointError(f"{path} has a broken config or weights ({e})") from e
-    prior = {k[6:]: v for k, v in tensors.items() if k.startswith("prior.")}
+    prior = {k[6:]: v.float() for k, v in tensors.items() if k.startswith("prior.")}
     model.eval()
     return LoadedModel(model=model, info=info, prior=prior)

@@ -52,6 +52,11 @@ def _add_eval(sub) -> None:
     p.add_argument("--data", required=True)
     p.add_argument("--out", default="fig")
 
+    p = sub.add_parser("export", help="copy a checkpoint for shipping (float16 halves its size)")
+    p.add_argument("checkpoint")
+    p.add_argument("out")
+    p.add_argument("--half", action="store_true")
+
     p = sub.add_parser("fit-prior", help="fit the Gaussian-mixture latent prior and store it in the checkpoint")
     p.add_argument("checkpoint")
     p.add_argument("--data", required=True)
@@ -69,6 +74,17 @@ def _run_compare(a: argparse.Namespace) -> int:
     from trainer.compare import run_compare
 
     run_compare(a.checkpoints, a.data, a.out)
+    return 0
+
+
+def _run_export(a: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from vae_core.checkpoint import load_checkpoint, save_checkpoint
+
+    loaded = load_checkpoint(a.checkpoint)
+    save_checkpoint(a.out, loaded.model, info=loaded.info, prior=loaded.prior, half=a.half)
+    print(f"wrote {a.out} ({Path(a.out).stat().st_size / 2**20:.1f} MB)")
     return 0
 
 
@@ -226,7 +242,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 COMMANDS = {"train": _run_train, "mix": _run_mix, "random": _run_random, "bot": _run_bot, "demo": _run_demo,
-            "evaluate": _run_evaluate, "compare": _run_compare, "fit-prior": _run_fit_prior}
+            "evaluate": _run_evaluate, "compare": _run_compare, "fit-prior": _run_fit_prior,
+            "export": _run_export}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -49,3 +49,16 @@ def test_a_safetensors_file_from_elsewhere_is_refused(tmp_path):
         load_checkpoint(other)
     with pytest.raises(CheckpointError, match="not found"):
         load_checkpoint(tmp_path / "missing.safetensors")
+
+
+def test_half_precision_export_is_smaller_and_loads_as_float32(tmp_path):
+    torch.manual_seed(1)
+    model = VAE(get_preset("tiny").model).eval()
+    full = save_checkpoint(tmp_path / "f.safetensors", model, prior={"means": torch.randn(2, 16)})
+    half = save_checkpoint(tmp_path / "h.safetensors", model, prior={"means": torch.randn(2, 16)}, half=True)
+    assert half.stat().st_size < 0.6 * full.stat().st_size
+    loaded = load_checkpoint(half)
+    assert all(p.dtype == torch.float32 for p in loaded.model.parameters())
+    assert loaded.prior["means"].dtype == torch.float32
+    x = torch.rand(2, 3, 64, 64)
+    assert torch.allclose(loaded.model.decode(loaded.model.encode(x)[0]), model.decode(model.encode(x)[0]), atol=2e-2)
