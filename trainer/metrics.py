@@ -115,13 +115,15 @@ def random_samples(model: VAE, prior: dict | None, n: int, seed: int) -> torch.T
 
 
 @torch.no_grad()
-def midpoints(model: VAE, images_u8: torch.Tensor, n: int, seed: int) -> torch.Tensor:
+def midpoints(model: VAE, images_u8: torch.Tensor, n: int, seed: int, path: str = "linear",
+              center: torch.Tensor | None = None) -> torch.Tensor:
+    """t = 0.5 between random pairs of cats, along the engine's `path`."""
     g = torch.Generator().manual_seed(seed)
     i = torch.randint(len(images_u8), (n,), generator=g)
     j = torch.randint(len(images_u8), (n,), generator=g)
     za, _ = encode_all(model, images_u8[i])
     zb, _ = encode_all(model, images_u8[j])
-    return decode_all(model, 0.5 * (za + zb))
+    return decode_all(model, torch.stack([interpolate(a, b, 3, path, center)[1] for a, b in zip(za, zb)]))
 
 
 @torch.no_grad()
@@ -132,7 +134,8 @@ def reconstructions(model: VAE, images_u8: torch.Tensor, n: int, seed: int) -> t
 
 
 @torch.no_grad()
-def smoothness(model: VAE, images_u8: torch.Tensor, pairs: int = 200, frames: int = 12, seed: int = 0) -> dict:
+def smoothness(model: VAE, images_u8: torch.Tensor, pairs: int = 200, frames: int = 12, seed: int = 0,
+               path: str = "linear", center: torch.Tensor | None = None) -> dict:
     """Pixel-space regularity of a linear mix: path length / endpoint distance (1 = straight line)
     and the largest step / mean step (1 = even pace, big = a sudden jump)."""
     g = torch.Generator().manual_seed(seed)
@@ -142,7 +145,7 @@ def smoothness(model: VAE, images_u8: torch.Tensor, pairs: int = 200, frames: in
         i, j = torch.randint(len(mean), (2,), generator=g).tolist()
         if i == j:
             continue
-        f = model.decode(interpolate(mean[i], mean[j], frames)).flatten(1)
+        f = model.decode(interpolate(mean[i], mean[j], frames, path, center)).flatten(1)
         steps = (f[1:] - f[:-1]).norm(dim=1)
         ratios.append((steps.sum() / (f[-1] - f[0]).norm().clamp_min(1e-8)).item())
         jumps.append((steps.max() / steps.mean().clamp_min(1e-8)).item())

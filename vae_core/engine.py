@@ -26,7 +26,7 @@ from vae_core.errors import BadRequest, EngineBusy, EngineTimeout
 from vae_core.intake import CropReport, IntakeLimits, prepare
 from vae_core.latent import blend as blend_latents
 from vae_core.latent import interpolate
-from vae_core.prior import sample_latents
+from vae_core.prior import latent_center, sample_latents
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class EngineSettings:
 class MixOptions:
     frames: int = 12
     format: str = "gif"  # gif | grid
-    path: str = "linear"  # linear | slerp
+    path: str = "slerp"  # slerp (around the latent mean: in-between cats stay sharp) | linear
     boomerang: bool = False
     frame_ms: int = 120
     size: int = 256  # GIF side in pixels
@@ -87,6 +87,7 @@ class Engine:
         loaded = weights if isinstance(weights, LoadedModel) else load_checkpoint(weights or DEFAULT_WEIGHTS)
         self.model = loaded.model.eval()
         self.prior = loaded.prior
+        self.center = latent_center(self.prior, self.model.config.latent_dim)
         self.info = loaded.info
         self.image_size = self.model.config.image_size
         self._pool = ThreadPoolExecutor(s.workers, thread_name_prefix="kitten-engine",
@@ -166,7 +167,7 @@ class Engine:
         z = self.encode(crops)
         t["encode"] = time.perf_counter() - t1
         t1 = time.perf_counter()
-        frames = self.decode(interpolate(z[0], z[1], options.frames, options.path))
+        frames = self.decode(interpolate(z[0], z[1], options.frames, options.path, self.center))
         t["decode_frames"] = time.perf_counter() - t1
         t1 = time.perf_counter()
         if options.format == "grid":

@@ -60,6 +60,13 @@ def _component_log_prob(z: torch.Tensor, means: torch.Tensor, chol: torch.Tensor
     return torch.stack(out, dim=1)
 
 
+def latent_center(prior: dict[str, torch.Tensor] | None, latent_dim: int) -> torch.Tensor:
+    """Mean of the latent density: the mixture's mean if fitted, else the N(0, I) origin."""
+    if not prior or "means" not in prior:
+        return torch.zeros(latent_dim)
+    return (prior["weights"][:, None] * prior["means"]).sum(0)
+
+
 def sample_latents(n: int, latent_dim: int, prior: dict[str, torch.Tensor] | None, seed: int | None = None,
                    temperature: float = 1.0) -> torch.Tensor:
     """n latents from the fitted mixture if there is one, else from N(0, I)."""
