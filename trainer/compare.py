@@ -1,7 +1,8 @@
 """`kitten-mixer compare`: the seed's two figures for several checkpoints side by side.
 
 - reconstruction grid: rows = test cats, columns = the original then each model's reconstruction;
-- interpolation grid: rows = models, first/last columns = two real cats, between = decoded steps.
+- interpolation grid: rows = models, first/last columns = two real cats, between = decoded steps
+  (slerp around each model's latent mean, as the engine mixes).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from trainer.data import load_images
 from trainer.metrics import decode_all, encode_all, to_float
 from vae_core.checkpoint import load_checkpoint
 from vae_core.latent import interpolate
-from vae_core.prior import sample_latents
+from vae_core.prior import latent_center, sample_latents
 from vae_core.render import grid_png
 
 CELL, LABEL_W, HEADER_H = 96, 110, 22
@@ -63,7 +64,8 @@ def run_compare(checkpoints: list[str], data_path: str, out: str, n_images: int 
         m = loaded.model
         recon_cols.append(_u8(decode_all(m, encode_all(m, originals)[0])))
         za, zb = encode_all(m, pair)[0]
-        frames = _u8(m.decode(interpolate(za, zb, steps)))
+        center = latent_center(loaded.prior, m.config.latent_dim)
+        frames = _u8(m.decode(interpolate(za, zb, steps, "slerp", center)))  # the engine's default path
         interp_rows.append([_u8(to_float(pair[:1]))[0], *frames[1:-1], _u8(to_float(pair[1:]))[0]])
     recon_rows = [[col[i] for col in recon_cols] for i in range(len(originals))]
     paths = [out_dir / "reconstructions.png", out_dir / "interpolations.png"]
