@@ -9,6 +9,7 @@ unbounded queue) and every request has a timeout.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import threading
 import time
@@ -200,11 +201,8 @@ class Engine:
         prepared = [self.prepare(b) for b in images]
         z = self.encode([c for c, _ in prepared])
         frame = self.decode(blend_latents(z, torch.tensor(weights, dtype=z.dtype)))[0]
-        img = render.upscale(frame, 256)
-        import io
-
         buf = io.BytesIO()
-        img.save(buf, format="PNG")
+        render.upscale(frame, 256).save(buf, format="PNG")
         return Reply(buf.getvalue(), "image/png", "kitten-blend.png", 1, [r for _, r in prepared],
                      {"total": time.perf_counter() - t0})
 

@@ -8,6 +8,7 @@ training data's framing (face box ~0.86 of the crop width, centred).
 from __future__ import annotations
 
 import io
+import struct
 import threading
 import time
 import warnings
@@ -85,17 +86,11 @@ def decode_image(data: bytes, limits: IntakeLimits = IntakeLimits()) -> tuple[Im
         raise IntakeError("too_many_pixels", "That image is too big to process; please send a smaller one.") from e
     except UnidentifiedImageError as e:
         raise IntakeError("not_image", "That file isn't an image I can read; please send a photo.") from e
-    except (OSError, ValueError, SyntaxError, EOFError, struct_error(), MemoryError) as e:
+    except (OSError, ValueError, SyntaxError, EOFError, struct.error, MemoryError) as e:
         raise IntakeError("corrupt", "That image looks damaged or incomplete; please send it again.") from e
     if max(img.size) > WORK_SIDE:
         img.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.BILINEAR, reducing_gap=2.0)
     return img, {"source_size": (w, h), "source_format": fmt, "animated": animated, "flattened": flattened}
-
-
-def struct_error() -> type[Exception]:
-    import struct
-
-    return struct.error
 
 
 def _to_rgb(img: Image.Image) -> tuple[Image.Image, bool]:
