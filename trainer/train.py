@@ -230,7 +230,7 @@ def train(opts: TrainOptions, data: ImageSet | None = None) -> Path:
         # `step` of the interrupted batch has not been applied if the interrupt landed mid-step;
         # save the last completed position so --resume carries on from there.
         log.warning("interrupted: saving a checkpoint before exiting")
-        done = global_step - sum(math.ceil(n / opts.batch_size) for _ in range(epoch))
+        done = global_step - epoch * steps_per_epoch
         _save_state(out, snapshot(epoch, max(0, done)))
         export_model(out, ema or model, info(epoch), None, 0)
         raise

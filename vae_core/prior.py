@@ -27,11 +27,11 @@ def fit_gaussian_mixture(z: torch.Tensor, components: int, iters: int = 20, seed
     500-d covariance from ~1.5k points per component is otherwise near-singular."""
     z = z.double()
     n, d = z.shape
-    k = max(1, min(components, n // (2 * 1) if n > 1 else 1))
+    k = max(1, min(components, n // 2))
     g = torch.Generator().manual_seed(seed)
     means = z[torch.randperm(n, generator=g)[:k]].clone()
     resp = torch.softmax(-torch.cdist(z, means) ** 2 / (2 * z.var(0).sum() / k + 1e-9), dim=1)
-    weights = covs = None
+    weights = chol = None
     for _ in range(iters):
         nk = resp.sum(0) + 1e-9
         weights = nk / n
@@ -46,7 +46,7 @@ def fit_gaussian_mixture(z: torch.Tensor, components: int, iters: int = 20, seed
         chol = torch.linalg.cholesky(covs)
         logp = _component_log_prob(z, means, chol) + weights.log()
         resp = torch.softmax(logp, dim=1)
-    return {"weights": weights.float(), "means": means.float(), "chol": torch.linalg.cholesky(covs).float()}
+    return {"weights": weights.float(), "means": means.float(), "chol": chol.float()}
 
 
 def _component_log_prob(z: torch.Tensor, means: torch.Tensor, chol: torch.Tensor) -> torch.Tensor:
