@@ -9,7 +9,7 @@ import pytest
 from image_factory import encode_image, synthetic_faces
 from PIL import Image
 
-from vae_core.cli import main
+from kitten_mixer.cli import main
 
 
 @pytest.fixture
@@ -58,7 +58,7 @@ def test_bad_input_is_a_clear_error_not_a_traceback(tiny_weights, two_photos, tm
 
 def test_console_script_entry_point_runs(tiny_weights, tmp_path):
     out = tmp_path / "r.png"
-    r = subprocess.run([sys.executable, "-m", "vae_core.cli", "random", "-n", "2", "-o", str(out),
+    r = subprocess.run([sys.executable, "-m", "kitten_mixer", "random", "-n", "2", "-o", str(out),
                         "--weights", str(tiny_weights)], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
     assert Image.open(out).format == "PNG"

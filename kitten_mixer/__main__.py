@@ -1,0 +1,5 @@
+import sys
+
+from kitten_mixer.cli import main
+
+sys.exit(main())

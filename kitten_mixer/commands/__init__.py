@@ -1,0 +1,1 @@
+"""One module per group of subcommands; each has `register(sub)`, which adds its parsers with `func` set."""
