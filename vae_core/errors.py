@@ -25,6 +25,22 @@ class IntakeError(KittenError):
         self.code = code
 
 
+class FaceNotFound(IntakeError):
+    """No cat face found with enough confidence, so the photo must not be mixed from its middle.
+
+    `photos` holds the 0-based indexes of the photos concerned (in the order they were given), so
+    a bot can ask "where's the face?" about each; intake alone does not know the index and leaves
+    it empty, the engine fills it in.
+    """
+
+    def __init__(self, photos: list[int] | tuple[int, ...] = ()):
+        self.photos = list(photos)
+        which = ", ".join(str(i + 1) for i in self.photos)
+        where = f"photo {which}" if len(self.photos) == 1 else f"photos {which}" if self.photos else "the photo"
+        super().__init__("no_face", f"I couldn't find a cat face in {where}; show me where it is.",
+                         photos=self.photos)
+
+
 class BadRequest(KittenError):
     """Options out of range (frames, count, weights...)."""
 
