@@ -24,7 +24,7 @@ import torch
 from vae_core import render
 from vae_core.checkpoint import LoadedModel, load_checkpoint
 from vae_core.errors import BadRequest, EngineBusy, EngineTimeout
-from vae_core.intake import CropReport, IntakeLimits, prepare
+from vae_core.intake import CropReport, IntakeLimits, Prepared, prepare
 from vae_core.latent import blend as blend_latents
 from vae_core.latent import interpolate
 from vae_core.prior import latent_center, sample_latents
@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "kitten-mixer.safetensors"
 MIN_FRAMES, MAX_FRAMES, MAX_RANDOM = 2, 32, 16
+MIN_SOURCES, MAX_SOURCES = 2, 4  # 3-4 cats make one loop A->B->C(->D)->A
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,20 @@ class MixOptions:
 
 
 @dataclass
+class Cat:
+    """One cat ready to mix: its latent, and the user's own face picture when it came from a photo.
+
+    `photo` (HI_SIDE px, uint8 HxWx3, cut from the full-size photo) lets the mix start and end on
+    the real cat; gallery, adopted and random cats have none and show their decode instead.
+    """
+
+    z: torch.Tensor  # [latent_dim]
+    photo: np.ndarray | None = None
+    report: CropReport | None = None
+    label: str = ""
+
+
+@dataclass
 class Reply:
     """A file to send back, plus what happened to each input (for the caption and logs)."""
 
@@ -75,6 +90,7 @@ class Reply:
     frames: int = 1
     reports: list[CropReport] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
+    cats: list[Cat] = field(default_factory=list)  # the resolved sources, for callers to cache
 
     @property
     def faces_missing(self) -> list[int]:
@@ -97,12 +113,25 @@ class Engine:
         self._lock = threading.Lock()  # _pending is released from worker threads
 
     # ---- async API -------------------------------------------------------------------------
-    async def mix(self, images: Sequence[bytes], options: MixOptions | None = None) -> Reply:
+    async def mix(self, sources: Sequence[bytes | Cat], options: MixOptions | None = None) -> Reply:
+        """2 photos or cats -> a morph from the first to the second; 3-4 -> one loop through all."""
         options = options or MixOptions()
         options.validate()
-        if len(images) != 2:
-            raise BadRequest(f"mixing needs exactly two photos, got {len(images)}.", count=len(images))
-        return await self._submit(self.mix_sync, list(images), options)
+        if not MIN_SOURCES <= len(sources) <= MAX_SOURCES:
+            raise BadRequest(f"mixing needs {MIN_SOURCES} to {MAX_SOURCES} cats, got {len(sources)}.",
+                             count=len(sources))
+        return await self._submit(self.mix_sync, list(sources), options)
+
+    async def cats(self, images: Sequence[bytes], hints: Sequence[object | None] | None = None) -> list[Cat]:
+        """Photos -> Cats (decode, find the face, crop, encode), e.g. to adopt a cat or cache latents.
+        `hints` (one per photo, None for none) are passed to intake's face finding."""
+        if hints is not None and len(hints) != len(images):
+            raise BadRequest("one hint per photo (None for none).")
+        return await self._submit(self.cats_sync, list(images), list(hints) if hints is not None else None)
+
+    def cat_from_latent(self, z: torch.Tensor, label: str = "") -> Cat:
+        """A cat known only by its latent (gallery, random): no photo, its picture is the decode."""
+        return Cat(z.detach().reshape(-1).clone(), None, None, label)
 
     async def random(self, n: int = 16, seed: int | None = None) -> Reply:
         if not 1 <= n <= MAX_RANDOM:
@@ -120,7 +149,7 @@ class Engine:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
-    async def _submit(self, fn, *args) -> Reply:
+    async def _submit(self, fn, *args):
         with self._lock:
             if self._pending >= self.settings.max_pending:
                 raise EngineBusy("I'm mixing lots of cats right now; please try again in a moment.")
@@ -146,8 +175,26 @@ class Engine:
         return self._pending
 
     # ---- synchronous work (runs in the pool; also used by the CLI and benchmarks) -------------
-    def prepare(self, data: bytes, timings: dict[str, float] | None = None) -> tuple[np.ndarray, CropReport]:
-        return prepare(data, self.settings.limits, self.image_size, timings)
+    def prepare(self, data: bytes, timings: dict[str, float] | None = None, hint: object | None = None) -> Prepared:
+        if hint is None:
+            return prepare(data, self.settings.limits, self.image_size, timings)
+        return prepare(data, self.settings.limits, self.image_size, timings, hint=hint)  # type: ignore[call-arg]
+
+    def cats_sync(self, images: Sequence[bytes], hints: Sequence[object | None] | None = None,
+                  timings: dict[str, float] | None = None) -> list[Cat]:
+        hints = list(hints) if hints is not None else [None] * len(images)
+        prepared = [self.prepare(b, timings, h) for b, h in zip(images, hints, strict=True)]
+        t1 = time.perf_counter()
+        z = self.encode([p.crop for p in prepared])
+        if timings is not None:
+            timings["encode"] = timings.get("encode", 0.0) + time.perf_counter() - t1
+        return [Cat(z[i].clone(), p.hi, p.report) for i, p in enumerate(prepared)]
+
+    def _resolve(self, sources: Sequence[bytes | Cat], timings: dict[str, float]) -> list[Cat]:
+        """Bytes become Cats in one encode batch; Cats pass through; order is kept."""
+        photos = [s for s in sources if not isinstance(s, Cat)]
+        made = iter(self.cats_sync(photos, None, timings) if photos else [])
+        return [s if isinstance(s, Cat) else next(made) for s in sources]
 
     @torch.inference_mode()
     def encode(self, crops: Sequence[np.ndarray]) -> torch.Tensor:
@@ -159,53 +206,76 @@ class Engine:
         y = self.model.decode(z)  # one batched forward pass for all frames
         return y.mul_(255).round_().clamp_(0, 255).byte().permute(0, 2, 3, 1).contiguous().numpy()
 
-    def mix_sync(self, images: Sequence[bytes], options: MixOptions) -> Reply:
+    def mix_sync(self, sources: Sequence[bytes | Cat], options: MixOptions) -> Reply:
         t: dict[str, float] = {}
         t0 = time.perf_counter()
-        prepared = [self.prepare(b, t) for b in images]
-        crops = [c for c, _ in prepared]
+        cats = self._resolve(sources, t)
         t1 = time.perf_counter()
-        z = self.encode(crops)
-        t["encode"] = time.perf_counter() - t1
-        t1 = time.perf_counter()
-        frames = self.decode(interpolate(z[0], z[1], options.frames, options.path, self.center))
+        zs = self.path(cats, options)
+        frames = self.decode(zs)
         t["decode_frames"] = time.perf_counter() - t1
         t1 = time.perf_counter()
+        ends = [c.photo for c in cats]
         if options.format == "grid":
-            cells = frames.copy()
-            cells[0], cells[-1] = crops[0], crops[1]  # the real cats at the ends, the steps between
-            data, mime, name = render.grid_png(cells), "image/png", "kitten-mix.png"
-            n = options.frames
+            cells: list[np.ndarray] = list(frames)
+            for i, e in zip(self.anchors(len(cats), options.frames), ends, strict=False):
+                if e is not None:  # the real cats where each one sits
+                    cells[i] = e
+            data, mime, name = render.grid_png(cells, columns=grid_columns(len(cells))), "image/png", "kitten-mix.png"
+            n = len(cells)
         else:
+            seq = list(frames)
+            if options.boomerang and len(cats) == 2 and len(seq) > 2:
+                seq = seq + seq[-2:0:-1]  # forward then back, without repeating the end frames
             data, size = b"", options.size
             while True:  # detailed cats at 512 px x 62 frames can pass 8 MB: shrink until it fits
-                data = render.gif(frames, size, options.frame_ms, options.boomerang)
+                data = render.gif(np.stack(seq), size, options.frame_ms)
                 if len(data) <= render.MAX_REPLY_BYTES or size <= 128:
                     break
                 size = int(size * 0.75)
-            mime, name = "image/gif", "kitten-mix.gif"
-            n = options.frames * 2 - 2 if options.boomerang and options.frames > 2 else options.frames
+            mime, name, n = "image/gif", "kitten-mix.gif", len(seq)
         t["render"] = time.perf_counter() - t1
         t["total"] = time.perf_counter() - t0
-        return Reply(data, mime, name, n, [r for _, r in prepared], t)
+        return Reply(data, mime, name, n, [c.report for c in cats if c.report is not None], t, cats)
+
+    @staticmethod
+    def anchors(n_cats: int, frames: int) -> list[int]:
+        """Frame index of each source cat in the sequence `path` gives."""
+        if n_cats == 2:
+            return [0, frames - 1]
+        return [k * (frames - 1) for k in range(n_cats)]
+
+    def path(self, cats: Sequence[Cat], options: MixOptions) -> torch.Tensor:
+        """The latents of every frame: A->B for two cats; A->B->...->A for 3-4, each leg
+        `options.frames` long, sharing its end frame with the next leg's start."""
+        if len(cats) == 2:
+            return interpolate(cats[0].z, cats[1].z, options.frames, options.path, self.center)
+        legs = [interpolate(a.z, b.z, options.frames, options.path, self.center)[:-1]
+                for a, b in zip(cats, [*cats[1:], cats[0]], strict=True)]
+        return torch.cat(legs)
 
     def random_sync(self, n: int, seed: int | None) -> Reply:
         t0 = time.perf_counter()
         z = sample_latents(n, self.model.config.latent_dim, self.prior, seed)
         frames = self.decode(z)
-        data = render.grid_png(frames, columns=_columns(n))
-        return Reply(data, "image/png", "kitten-random.png", n, [], {"total": time.perf_counter() - t0})
+        data = render.grid_png(frames, columns=grid_columns(n, aspect=1.0))
+        return Reply(data, "image/png", "kitten-random.png", n, [], {"total": time.perf_counter() - t0},
+                     [self.cat_from_latent(zi) for zi in z])
 
     def blend_sync(self, images: Sequence[bytes], weights: Sequence[float]) -> Reply:
         t0 = time.perf_counter()
         prepared = [self.prepare(b) for b in images]
-        z = self.encode([c for c, _ in prepared])
+        z = self.encode([p.crop for p in prepared])
         frame = self.decode(blend_latents(z, torch.tensor(weights, dtype=z.dtype)))[0]
         buf = io.BytesIO()
         render.upscale(frame, 256).save(buf, format="PNG")
-        return Reply(buf.getvalue(), "image/png", "kitten-blend.png", 1, [r for _, r in prepared],
+        return Reply(buf.getvalue(), "image/png", "kitten-blend.png", 1, [p.report for p in prepared],
                      {"total": time.perf_counter() - t0})
 
 
-def _columns(n: int) -> int:
-    return max(1, min(8, int(np.ceil(np.sqrt(n)))))
+def grid_columns(n: int, aspect: float = 2.0, widest: int = 16) -> int:
+    """Columns that fill every row of an n-cell grid (no half-empty last row), as close to an
+    `aspect` (columns/rows) sheet as the divisors of n allow: a mix (2:1) of 12 -> 6x2, 9 -> 3x3,
+    32 -> 8x4; random cats (1:1) 16 -> 4x4. A prime such as 7 or 13 gets one row."""
+    fits = [c for c in range(1, n + 1) if n % c == 0 and (c <= widest or c == n)]
+    return min(fits, key=lambda c: (abs(np.log(c * c / n / aspect)), -c))

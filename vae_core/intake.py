@@ -1,4 +1,5 @@
-"""Image intake: bytes from a chat upload -> a 64x64 RGB cat-face crop, or a typed error.
+"""Image intake: bytes from a chat upload -> the cat-face square (64 px for the model, 384 px for
+the picture the user sees), or a typed error.
 
 Uploads are ordinary phone photos, so we decode defensively (limits checked from the header
 before pixels are decoded), find the cat face with OpenCV's Haar cascades, and crop it with the
@@ -12,8 +13,10 @@ import struct
 import threading
 import time
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -25,6 +28,7 @@ ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP"}
 FACE_FRACTION = 0.859  # face-box width / crop width in the training crops
 DETECT_SIDE = 128  # longest side of the grey copy the cascades scan (measured: best speed/recall)
 WORK_SIDE = 1024  # photos are reduced to this before cropping: the model sees 64 px anyway
+HI_SIDE = 384  # the same square at picture resolution: the mix's end frames show the real cat
 
 
 @dataclass(frozen=True)
@@ -171,23 +175,43 @@ def crop_box(img_size: tuple[int, int], face: tuple[int, int, int, int] | None) 
     return left, top, left + side, top + side
 
 
+def cut_square(img: Image.Image, box: tuple[int, int, int, int], sizes: Sequence[int]) -> list[np.ndarray]:
+    """The one place a face square is cut out of the upright photo, once per requested side.
+
+    Every size comes from the full-size photo (never one crop scaled from another) so the 384 px
+    picture keeps the photo's real fur; kept in one function so rotation can be added here.
+    """
+    return [np.asarray(img.resize((s, s), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0), dtype=np.uint8)
+            for s in sizes]
+
+
 def crop_face(img: Image.Image, size: int = 64,
               detect: bool = True) -> tuple[np.ndarray, tuple[int, int, int, int], bool]:
     face = find_face(img) if detect else None
     box = crop_box(img.size, face)
-    crop = img.resize((size, size), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0)
-    return np.asarray(crop, dtype=np.uint8), box, face is not None
+    return cut_square(img, box, (size,))[0], box, face is not None
+
+
+class Prepared(NamedTuple):
+    """One upload ready to mix: `crop` the model's input, `hi` the same square at HI_SIDE px."""
+
+    crop: np.ndarray
+    hi: np.ndarray
+    report: CropReport
 
 
 def prepare(data: bytes, limits: IntakeLimits = IntakeLimits(), size: int = 64,
-            timings: dict[str, float] | None = None) -> tuple[np.ndarray, CropReport]:
-    """Bytes -> (size x size x 3 uint8 crop, report). Raises IntakeError for unusable files.
-    Adds seconds spent decoding and face-finding to `timings` when given (benchmarks)."""
+            timings: dict[str, float] | None = None, hi_side: int = HI_SIDE) -> Prepared:
+    """Bytes -> Prepared(size px crop, hi_side px crop of the same square, report).
+    Raises IntakeError for unusable files. Adds seconds spent decoding and face-finding to
+    `timings` when given (benchmarks)."""
     t0 = time.perf_counter()
     img, facts = decode_image(data, limits)
     t1 = time.perf_counter()
-    crop, box, found = crop_face(img, size)
+    face = find_face(img)
+    box = crop_box(img.size, face)
+    crop, hi = cut_square(img, box, (size, hi_side))
     if timings is not None:
         timings["decode_image"] = timings.get("decode_image", 0.0) + t1 - t0
         timings["find_face"] = timings.get("find_face", 0.0) + time.perf_counter() - t1
-    return crop, CropReport(face_found=found, box=box, **facts)
+    return Prepared(crop, hi, CropReport(face_found=face is not None, box=box, **facts))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image
@@ -20,7 +21,7 @@ def upscale(frame: np.ndarray, size: int) -> Image.Image:
     return img if img.size == (size, size) else img.resize((size, size), Image.Resampling.LANCZOS)
 
 
-def grid_png(frames: np.ndarray, cell: int = 128, columns: int | None = None, gap: int = 4) -> bytes:
+def grid_png(frames: Sequence[np.ndarray], cell: int = 128, columns: int | None = None, gap: int = 4) -> bytes:
     n = len(frames)
     cols = columns or min(n, 8)
     rows = math.ceil(n / cols)

@@ -5,6 +5,7 @@ import threading
 import imageio.v3 as iio
 import numpy as np
 import pytest
+import torch
 from image_factory import encode_image, synthetic_faces
 from PIL import Image
 
@@ -32,7 +33,7 @@ async def test_grid_has_real_crops_at_the_ends(engine, face_jpegs):
     r = await engine.mix(face_jpegs, MixOptions(frames=5, format="grid"))
     img = np.asarray(Image.open(io.BytesIO(r.data)))
     assert r.mime == "image/png" and img.shape == (128, 5 * 128 + 4 * 4, 3)
-    crop_a, _ = engine.prepare(face_jpegs[0])
+    crop_a = engine.prepare(face_jpegs[0]).crop
     first_cell = np.asarray(Image.fromarray(img[:, :128]).resize((64, 64), Image.Resampling.LANCZOS))
     assert np.abs(first_cell.astype(int) - crop_a.astype(int)).mean() < 6
 
@@ -129,3 +130,37 @@ async def test_event_loop_keeps_running_while_the_engine_works(engine, face_jpeg
     await asyncio.gather(*(engine.mix(face_jpegs, MixOptions(frames=16)) for _ in range(4)))
     t.cancel()
     assert ticks > 5
+
+
+async def test_cats_carry_latent_photo_and_report_and_mix_accepts_them(engine, face_jpegs):
+    from vae_core.engine import Cat
+    from vae_core.intake import HI_SIDE
+
+    cats = await engine.cats(face_jpegs)
+    assert [c.photo.shape for c in cats] == [(HI_SIDE, HI_SIDE, 3)] * 2
+    assert all(c.z.shape == (engine.model.config.latent_dim,) and c.report is not None for c in cats)
+    from_bytes = await engine.mix(face_jpegs, MixOptions(frames=6))
+    from_cats = await engine.mix(cats, MixOptions(frames=6))
+    assert from_cats.data == from_bytes.data
+    assert [torch.equal(a.z, b.z) for a, b in zip(from_bytes.cats, cats, strict=True)] == [True, True]
+    # a cat known by its latent alone mixes too, and has no photo
+    lone = engine.cat_from_latent(cats[1].z * 0.5, label="gallery #3")
+    assert isinstance(lone, Cat) and lone.photo is None and lone.label == "gallery #3"
+    mixed = await engine.mix([face_jpegs[0], lone], MixOptions(frames=4))
+    assert mixed.frames == 4 and mixed.cats[1] is lone and len(mixed.reports) == 1
+
+
+async def test_three_and_four_cats_loop_back_to_the_first(engine):
+    photos = [encode_image(f, "JPEG", quality=90) for f in synthetic_faces(4, size=256, seed=3)]
+    for k in (3, 4):
+        r = await engine.mix(photos[:k], MixOptions(frames=5))
+        frames = _gif_frames(r.data)
+        assert r.frames == k * 4 == len(frames)
+        # a loop: the last frame leads back to the first as smoothly as any other step does
+        steps = [np.abs(frames[i].astype(int) - frames[(i + 1) % len(frames)].astype(int)).mean()
+                 for i in range(len(frames))]
+        assert steps[-1] <= 2 * np.median(steps)
+        grid = await engine.mix(photos[:k], MixOptions(frames=5, format="grid"))
+        assert grid.frames == k * 4
+    with pytest.raises(BadRequest):
+        await engine.mix(photos + photos[:1])

@@ -15,7 +15,7 @@ from vae_core.intake import IntakeLimits, crop_box, prepare
 
 def _ok_or_typed(data: bytes, limits=IntakeLimits()):
     try:
-        crop, report = prepare(data, limits)
+        crop, _, report = prepare(data, limits)
     except IntakeError as e:
         assert e.code in {"not_image", "corrupt", "too_large", "too_many_pixels", "too_small", "unsupported"}
         assert str(e)  # a sentence a bot can show
@@ -94,7 +94,7 @@ def test_cmyk_16bit_palette_transparency_and_animation_all_work():
     grey16 = (np.linspace(0, 65535, 96 * 96).reshape(96, 96)).astype(np.uint16)
     buf = io.BytesIO()
     Image.fromarray(grey16).save(buf, "PNG")
-    crop, _ = prepare(buf.getvalue())
+    crop = prepare(buf.getvalue()).crop
     assert crop[..., 0].max() > 200  # scaled from 16 bits, not clipped to white
     assert crop[..., 0].min() < 50
 
@@ -105,13 +105,13 @@ def test_cmyk_16bit_palette_transparency_and_animation_all_work():
     assert _ok_or_typed(buf.getvalue()) is not None
 
     rgba = np.dstack([face, np.zeros(face.shape[:2], np.uint8)])  # fully transparent
-    crop, report = prepare(encode_image(rgba))
+    crop, _, report = prepare(encode_image(rgba))
     assert report.flattened and crop.min() == 255  # flattened onto white
 
     frames = [Image.fromarray(f) for f in synthetic_faces(3, size=96, seed=4)]
     buf = io.BytesIO()
     frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], duration=50)
-    crop, report = prepare(buf.getvalue())
+    crop, _, report = prepare(buf.getvalue())
     assert report.animated and report.source_format == "GIF"
 
 
@@ -123,7 +123,7 @@ def test_exif_orientation_is_honoured():
     exif[0x0112] = 6  # rotate 90 CW on display
     buf = io.BytesIO()
     pil.save(buf, "JPEG", exif=exif)
-    crop, report = prepare(buf.getvalue())
+    crop, _, report = prepare(buf.getvalue())
     # displayed upright it is landscape 100x60 with the band on the right; the centre crop shows it
     assert report.source_size == (60, 100)
     assert crop[:, -5:].mean() > 200 and crop[:, :5].mean() < 50
@@ -147,13 +147,13 @@ def test_crop_box_matches_training_framing_and_stays_inside():
 
 
 def test_real_photos_find_the_cat_face_and_crop_like_the_training_data(cat_photos):
-    found = [prepare(p)[1].face_found for p in cat_photos]
+    found = [prepare(p).report.face_found for p in cat_photos]
     assert sum(found) >= 0.8 * len(found)  # measured 42/48 with the 128 px scan
 
 
 def test_no_cat_gives_a_centre_crop_and_says_so():
     grad = np.tile(np.linspace(0, 255, 300, dtype=np.uint8)[None, :, None], (200, 1, 3))
-    _, report = prepare(encode_image(grad))
+    _, _, report = prepare(encode_image(grad))
     assert not report.face_found and report.box == (50, 0, 250, 200)
 
 
@@ -167,8 +167,20 @@ def test_small_training_style_crops_keep_working():
     with zipfile.ZipFile(zip_path) as zf:
         names = [n for n in zf.namelist() if n.endswith((".jpg", ".png"))][::500]
         reports = [prepare(zf.read(n)) for n in names]
-    for crop, report in reports:
-        assert crop.shape == (64, 64, 3)
+    for crop, hi, report in reports:
+        assert crop.shape == (64, 64, 3) and hi.shape == (384, 384, 3)
         # a found face never crops to less than most of an already-cropped face
         left, _, right, _ = report.box
         assert right - left >= 0.6 * report.source_size[0]
+
+
+def test_hi_is_the_same_square_as_the_crop_cut_from_the_full_size_photo(cat_photos):
+    from vae_core.intake import HI_SIDE
+
+    p = prepare(cat_photos[0])
+    assert p.hi.shape == (HI_SIDE, HI_SIDE, 3) and p.hi.dtype == np.uint8
+    small = np.asarray(Image.fromarray(p.hi).resize((64, 64), Image.Resampling.LANCZOS), dtype=int)
+    assert np.abs(small - p.crop.astype(int)).mean() < 3  # same square, same framing
+    # and it is real detail, not the 64 px crop scaled up: far more high-frequency energy
+    up = np.asarray(Image.fromarray(p.crop).resize((HI_SIDE, HI_SIDE), Image.Resampling.LANCZOS), dtype=float)
+    assert np.abs(np.diff(p.hi.astype(float), axis=1)).mean() > 1.5 * np.abs(np.diff(up, axis=1)).mean()

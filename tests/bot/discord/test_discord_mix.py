@@ -68,7 +68,7 @@ async def test_content_type_missing_is_sniffed(fake, start_bot, face_jpegs):
 
 async def test_cat_less_photo_works_and_says_no_face(fake, start_bot, cat_photos, gradient_png):
     await start_bot()
-    cat = next(p for p in cat_photos if prepare(p)[1].face_found)
+    cat = next(p for p in cat_photos if prepare(p).report.face_found)
     cat1 = fake.attachment_payload("kitty.jpg", cat, "image/jpeg")
     cat2 = fake.attachment_payload("wall.png", gradient_png, "image/png")
     iid = await fake.inject(fake.slash("mix", {"frames": 3}, attachments={"cat1": cat1, "cat2": cat2}))
