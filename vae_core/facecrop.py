@@ -1,0 +1,171 @@
+"""From a photo to the square the VAE sees: where the head is (`locate`) and cutting it out (`cut`).
+
+`locate` asks the finder, keeps the most confident head and counts the cats it is sure about; with a
+`FaceHint` (the user tapped a cell of the 3x3 grid, or "whole photo") it searches only there.
+`cut` turns the square into pixels: rotated upright when the finder gives the head's roll, and
+padded by repeating the edge where the square runs off the photo (a head at the border keeps the
+training framing instead of sliding off-centre).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from vae_core.finder import Detection, Finder, crop_square, load_finder
+from vae_core.hints import FaceHint, cell_square, search_box, whole_square
+
+Box = tuple[float, float, float, float]
+
+# Rotate crops upright when the finder reports a roll (measured by the lead with evaluate-finder;
+# flip to False to cut axis-aligned squares whatever the finder says).
+ROTATE_UPRIGHT = True
+MIN_ANGLE = 3.0  # degrees: below this, rotating only costs sharpness
+# A square running off the photo is first slid back in by up to this fraction of its side (a head
+# slightly off-centre reads fine); whatever still sticks out is padded.
+MAX_SHIFT = 0.12
+# In a hinted search the user has told us there is a cat there, so a weaker detection will do.
+HINT_RELAX = 0.5
+# Two confident boxes overlapping more than this are the same cat seen twice.
+SAME_CAT_IOU = 0.3
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where the face is in one photo: `square` is what the model will see (image pixels, may run
+    past the borders), `head` the head box found (None when nothing was), `found` whether a
+    confident head was found, `cats` how many distinct confident heads there were, `hint` the
+    user's hint token when one was used."""
+
+    square: Box
+    head: Box | None
+    found: bool
+    score: float = 0.0
+    angle: float = 0.0
+    cats: int = 0
+    hint: str | None = None
+
+
+def iou(a: Box, b: Box) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def count_cats(dets: Sequence[Detection], threshold: float) -> int:
+    """Distinct confident heads (a finder may report one head twice at neighbouring scales)."""
+    kept: list[Detection] = []
+    for d in sorted(dets, key=lambda d: -d.score):
+        if d.score >= threshold and all(iou(d.box, k.box) <= SAME_CAT_IOU for k in kept):
+            kept.append(d)
+    return len(kept)
+
+
+def shift_inside(square: Box, size: tuple[int, int], max_shift: float = MAX_SHIFT) -> Box:
+    """Slide `square` back towards the photo by at most `max_shift` of its side per axis."""
+    x0, y0, x1, y1 = square
+    side = x1 - x0
+    limit = max_shift * side
+    dx = _axis_shift(x0, x1, size[0], limit)
+    dy = _axis_shift(y0, y1, size[1], limit)
+    return x0 + dx, y0 + dy, x1 + dx, y1 + dy
+
+
+def _axis_shift(lo: float, hi: float, extent: float, limit: float) -> float:
+    if hi - lo >= extent:  # wider than the photo: keep it centred where it is, pad both sides
+        return 0.0
+    if lo < 0:
+        return min(-lo, limit)
+    if hi > extent:
+        return -min(hi - extent, limit)
+    return 0.0
+
+
+def _from_detection(det: Detection, size: tuple[int, int], cats: int, hint: str | None) -> Located:
+    return Located(shift_inside(crop_square(det), size), det.box, True, det.score, det.angle, cats, hint)
+
+
+def locate(img: Image.Image, finder: Finder | None = None, hint: FaceHint | None = None) -> Located:
+    """The square to crop, found by the finder (most confident head), or where the hint says.
+
+    Without a hint and without a confident head, `found` is False and `square` is the centred
+    square: intake decides whether that may be used (the CLI) or the user must be asked (chat).
+    """
+    finder = finder or load_finder()
+    if hint is not None and hint.whole:
+        return Located(whole_square(img.size), None, False, hint=hint.token())
+    if hint is not None:
+        return _locate_in_cell(img, finder, hint)
+    dets = finder.find(img)
+    cats = count_cats(dets, finder.threshold)
+    if dets and dets[0].score >= finder.threshold:
+        return _from_detection(dets[0], img.size, cats, None)
+    return Located(whole_square(img.size), None, False, dets[0].score if dets else 0.0)
+
+
+def _locate_in_cell(img: Image.Image, finder: Finder, hint: FaceHint) -> Located:
+    """Search the tapped cell (grown, so a head across a cell edge is whole), then fall back to a
+    square centred on the cell."""
+    assert hint.cell is not None
+    x0, y0, x1, y1 = search_box(img.size, hint.cell)
+    dets = finder.find(img.crop((x0, y0, x1, y1))) if x1 - x0 >= 16 and y1 - y0 >= 16 else []
+    bar = finder.threshold * HINT_RELAX
+    for d in dets:  # best first
+        if d.score < bar:
+            break
+        moved = Detection((d.box[0] + x0, d.box[1] + y0, d.box[2] + x0, d.box[3] + y0), d.score, d.angle)
+        return _from_detection(moved, img.size, 1, hint.token())
+    return Located(shift_inside(cell_square(img.size, hint.cell), img.size), None, False, hint=hint.token())
+
+
+def cut(img: Image.Image, square: Box, sizes: Sequence[int], angle: float = 0.0) -> list[np.ndarray]:
+    """The square as `size` x `size` RGB uint8 arrays, one per size, each from `img` itself.
+
+    Rotated by -angle around its centre (upright head) when |angle| >= MIN_ANGLE; parts outside
+    the photo repeat its edge. Axis-aligned squares inside the photo take Pillow's exact box
+    resize, the common case.
+    """
+    rotate = ROTATE_UPRIGHT and abs(angle) >= MIN_ANGLE
+    x0, y0, x1, y1 = square
+    inside = x0 >= 0 and y0 >= 0 and x1 <= img.width and y1 <= img.height
+    if not rotate and inside:
+        return [np.asarray(img.resize((s, s), Image.Resampling.LANCZOS, box=square, reducing_gap=3.0),
+                           dtype=np.uint8) for s in sizes]
+    return [_warp(img, square, s, angle if rotate else 0.0) for s in sizes]
+
+
+def _warp(img: Image.Image, square: Box, size: int, angle: float) -> np.ndarray:
+    x0, y0, x1, y1 = square
+    side = x1 - x0
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    th = math.radians(angle)
+    cos, sin = math.cos(th), math.sin(th)
+    reach = side / 2 * (abs(cos) + abs(sin)) + 2  # half-extent of the rotated square, plus a margin
+    rx0, ry0 = max(0, math.floor(cx - reach)), max(0, math.floor(cy - reach))
+    rx1, ry1 = min(img.width, math.ceil(cx + reach)), min(img.height, math.ceil(cy + reach))
+    if rx1 - rx0 < 2 or ry1 - ry0 < 2:  # the square lies off the photo entirely: nothing to show
+        rx0, ry0, rx1, ry1 = 0, 0, img.width, img.height
+    # Shrink the region first (Pillow filters properly) so the warp never skips pixels.
+    f = max(1.0, side / size / 1.5)
+    rw, rh = max(2, round((rx1 - rx0) / f)), max(2, round((ry1 - ry0) / f))
+    region = np.asarray(img.resize((rw, rh), Image.Resampling.LANCZOS, box=(rx0, ry0, rx1, ry1),
+                                   reducing_gap=3.0 if f > 1 else None), dtype=np.uint8)
+    sx, sy = (rx1 - rx0) / rw, (ry1 - ry0) / rh  # region pixel -> photo pixel
+    k = side / size
+    # Output pixel centre (u + .5, v + .5) -> photo point c + k R (u + .5 - size/2, ...); R turns the
+    # output's axes clockwise by `angle`, so the head's leaning "up" becomes the output's up.
+    a, b, c, d = k * cos, -k * sin, k * sin, k * cos
+    off = 0.5 - size / 2
+    px, py = cx + a * off + b * off, cy + c * off + d * off  # photo point of output pixel (0, 0)
+    m = np.array([[a / sx, b / sx, (px - rx0) / sx - 0.5],
+                  [c / sy, d / sy, (py - ry0) / sy - 0.5]], dtype=np.float64)
+    out = cv2.warpAffine(region, m, (size, size), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                         borderMode=cv2.BORDER_REPLICATE)
+    return np.ascontiguousarray(out, dtype=np.uint8)
