@@ -5,30 +5,60 @@ from __future__ import annotations
 import argparse
 import sys
 
+from kitten_mixer.argtypes import DefaultsHelpFormatter, bounded_int
+from kitten_mixer.outputs import OutputError, check_writable, mix_target, png_target, write
+
+WEIGHTS_HELP = "a Kitten Mixer checkpoint (default: the shipped model)"
+
 
 def _add_people(sub) -> None:
-    p = sub.add_parser("mix", help="mix two cat photos into a GIF or a grid")
-    p.add_argument("a")
-    p.add_argument("b")
-    p.add_argument("-o", "--out", default="mix.gif")
-    p.add_argument("--frames", type=int, default=12)
-    p.add_argument("--format", choices=["gif", "grid"], default=None, help="default: from the -o suffix")
-    p.add_argument("--path", choices=["linear", "slerp"], default="linear")
-    p.add_argument("--boomerang", action="store_true")
-    p.add_argument("--weights", default=None)
+    from vae_core.engine import MAX_FRAMES, MAX_RANDOM, MIN_FRAMES, MixOptions
+    from vae_core.seeds import MAX_SEED
 
-    p = sub.add_parser("random", help="a grid of cats that never existed")
-    p.add_argument("-n", type=int, default=16)
-    p.add_argument("-o", "--out", default="cats.png")
-    p.add_argument("--seed", type=int, default=None)
-    p.add_argument("--weights", default=None)
+    defaults = MixOptions()  # the one definition of the defaults, shared with both bots
+    fmt = DefaultsHelpFormatter
+    p = sub.add_parser("mix", help="mix two cat photos into a GIF or a grid", formatter_class=fmt,
+                       description="Morph one cat photo into another through the model's latent space.")
+    p.add_argument("a", help="the first cat photo (JPEG, PNG, WebP, GIF or BMP)")
+    p.add_argument("b", help="the second cat photo")
+    p.add_argument("-o", "--out", default=None,
+                   help="output file: .gif for an animation, .png for a grid (default: mix.gif, or mix.png "
+                        "with --format grid)")
+    p.add_argument("--frames", type=bounded_int(MIN_FRAMES, MAX_FRAMES, "frames"), default=defaults.frames,
+                   help=f"pictures from the first cat to the second, {MIN_FRAMES}-{MAX_FRAMES}")
+    p.add_argument("--format", choices=["gif", "grid"], default=None,
+                   help="gif: an animation; grid: every step side by side (default: from the -o extension)")
+    p.add_argument("--path", choices=["linear", "slerp"], default=defaults.path,
+                   help="slerp curves around the latent mean and keeps the in-between cats sharp; "
+                        "linear is the straight line (blurrier middle frames)")
+    p.add_argument("--boomerang", action="store_true", help="play the GIF forward, then back")
+    p.add_argument("--weights", default=None, help=WEIGHTS_HELP)
 
-    p = sub.add_parser("demo", help="the main job: run the bot if a token is configured, else an offline demo")
-    p.add_argument("--out", default="out")
-    p.add_argument("--weights", default=None)
+    p = sub.add_parser("random", help="a grid of cats that never existed", formatter_class=fmt,
+                       description="Draw cats from the model's latent density; the same seed draws the same cats.")
+    p.add_argument("-n", type=bounded_int(1, MAX_RANDOM, "cats"), default=16, help=f"how many cats, 1-{MAX_RANDOM}")
+    p.add_argument("-o", "--out", default="cats.png", help="output PNG file")
+    p.add_argument("--seed", type=_seed, default=None,
+                   help=f"0-{MAX_SEED}; the same seed gives the same cats (default: a fresh one, printed)")
+    p.add_argument("--weights", default=None, help=WEIGHTS_HELP)
 
-    p = sub.add_parser("bot", help="run a chat bot (settings from the environment / .env)")
-    p.add_argument("platform", choices=["telegram", "discord"])
+    p = sub.add_parser("demo", help="the main job: run the bot if a token is configured, else an offline demo",
+                       formatter_class=fmt)
+    p.add_argument("--out", default="out", help="folder for the offline demo's files")
+    p.add_argument("--weights", default=None, help=WEIGHTS_HELP)
+
+    p = sub.add_parser("bot", help="run a chat bot (settings from the environment / .env)", formatter_class=fmt)
+    p.add_argument("platform", choices=["telegram", "discord"], help="which chat platform to serve")
+
+
+def _seed(text: str) -> int:
+    from vae_core.seeds import SeedError, check_seed
+
+    try:
+        return check_seed(int(text))
+    except ValueError as e:  # SeedError is a ValueError too
+        message = str(e) if isinstance(e, SeedError) else f"{text!r} is not a whole number"
+        raise argparse.ArgumentTypeError(message) from None
 
 
 def _engine(weights: str | None):
@@ -39,37 +69,51 @@ def _engine(weights: str | None):
 
 def _run_mix(a: argparse.Namespace) -> int:
     import asyncio
-    from pathlib import Path
 
     from vae_core.engine import MixOptions
 
-    fmt = a.format or ("grid" if Path(a.out).suffix.lower() == ".png" else "gif")
+    out, fmt = mix_target(a.out, a.format, MixOptions().format)
+    check_writable(out)  # before loading the model: a bad -o should cost a second, not a mix
     eng = _engine(a.weights)
     try:
-        reply = asyncio.run(eng.mix([Path(a.a).read_bytes(), Path(a.b).read_bytes()],
+        reply = asyncio.run(eng.mix([_read(a.a), _read(a.b)],
                                     MixOptions(frames=a.frames, format=fmt, path=a.path, boomerang=a.boomerang)))
     finally:
         eng.close()
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_bytes(reply.data)
+    write(out, reply.data)
     for i in reply.faces_missing:
         print(f"note: no cat face found in {(a.a, a.b)[i]}; used the middle of the photo")
-    print(f"wrote {a.out} ({fmt}, {reply.frames} frames, {len(reply.data) // 1024} KB)")
+    print(f"wrote {out} ({fmt}, {reply.frames} frames, {a.path} path, {len(reply.data) // 1024} KB)")
     return 0
+
+
+def _read(path: str) -> bytes:
+    from pathlib import Path
+
+    p = Path(path)
+    if p.is_dir():
+        raise OutputError(f"{path} is a folder; give a photo file")
+    try:
+        return p.read_bytes()
+    except OSError as e:
+        raise OutputError(f"can't read {path}: {e.strerror or e}") from None
 
 
 def _run_random(a: argparse.Namespace) -> int:
     import asyncio
-    from pathlib import Path
 
+    from vae_core.seeds import seed_or_new
+
+    out = png_target(a.out)
+    check_writable(out)
+    seed = seed_or_new(a.seed)  # picked here so it can be printed and the same cats drawn again
     eng = _engine(a.weights)
     try:
-        reply = asyncio.run(eng.random(a.n, a.seed))
+        reply = asyncio.run(eng.random(a.n, seed))
     finally:
         eng.close()
-    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(a.out).write_bytes(reply.data)
-    print(f"wrote {a.out} ({a.n} cats)")
+    write(out, reply.data)
+    print(f"wrote {out} ({a.n} cats, seed {seed})")
     return 0
 
 
