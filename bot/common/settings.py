@@ -56,6 +56,8 @@ class Settings:
     ask_timeout_s: float = 180.0  # `/mix` alone: how long we wait for the two photos
     album_wait_s: float = 1.0  # Telegram albums: how long to collect the photos of one album
     download_timeout_s: float = 15.0
+    # storage: the chats' adopted cats (and the request journal), one SQLite file created on first run
+    database_path: Path = Path("data/kitten-mixer.db")
     # telegram
     telegram_bot_token: Secret = Secret("")
     telegram_base_url: str = ""  # a local/self-hosted Bot API server, e.g. http://127.0.0.1:8081/bot

@@ -1,0 +1,82 @@
+"""A chat's own cats: adopt a photo's cat under a name, call it back by name, forget it.
+
+Shared by both bots (the handlers only parse and reply). What is kept is the cat's latent,
+never the photo. Names follow `cat_names`; a chat may keep `MAX_NAMES_PER_CHAT` of them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from bot.common.cat_names import MAX_NAMES_PER_CHAT, NameProblem, check_name, name_key
+from bot.common.storage import AdoptedCat, AdoptOutcome, CatStore
+
+log = logging.getLogger(__name__)
+
+
+def scope_for(platform: str, chat_id: int) -> str:
+    """One chat on one platform: the ids of different platforms may collide, their cats must not."""
+    return f"{platform}:{chat_id}"
+
+
+class AdoptedCats:
+    def __init__(self, store: CatStore, latent_dim: int, max_names: int = MAX_NAMES_PER_CHAT):
+        self.store, self.latent_dim, self.max_names = store, latent_dim, max_names
+
+    async def adopt(self, scope: str, raw_name: str, latent: torch.Tensor | np.ndarray, user_id: int) -> str:
+        """Keep `latent` under the name; returns the name as stored. NameProblem if it can't be."""
+        name = check_name(raw_name)
+        z = latent.detach().cpu().numpy() if isinstance(latent, torch.Tensor) else np.asarray(latent)
+        z = z.astype(np.float32).reshape(-1)
+        if z.shape != (self.latent_dim,):
+            raise ValueError(f"latent of size {z.shape} for a model with {self.latent_dim} dimensions")
+        outcome = await self.store.adopt(scope, name_key(name), name, z, user_id, self.max_names)
+        if outcome is AdoptOutcome.TAKEN:
+            raise NameProblem("name_taken", name=name)
+        if outcome is AdoptOutcome.FULL:
+            raise NameProblem("chat_full", limit=self.max_names)
+        log.info("%s adopted a cat (%d names)", scope.split(":")[0], len(await self.store.list(scope)))
+        return name
+
+    async def forget(self, scope: str, raw_name: str) -> str:
+        name = await self.store.forget(scope, name_key(raw_name))
+        if name is None:
+            raise NameProblem("unknown_cat", name=raw_name.strip()[:40])
+        return name
+
+    async def forget_all(self, scope: str) -> int:
+        return await self.store.forget_all(scope)
+
+    async def names(self, scope: str) -> list[str]:
+        return [c.name for c in await self.list(scope)]
+
+    async def list(self, scope: str) -> list[AdoptedCat]:
+        return [c for c in await self.store.list(scope) if self._fits(c)]
+
+    async def find(self, scope: str, names: Sequence[str]) -> dict[str, AdoptedCat]:
+        """The adopted cats among `names`, by the folded name; names not adopted are just absent."""
+        found = await self.store.get(scope, [name_key(n) for n in names])
+        return {k: c for k, c in found.items() if self._fits(c)}
+
+    async def latents(self, scope: str, names: Sequence[str]) -> list[torch.Tensor]:
+        """One latent per name, in order; NameProblem("unknown_cat") for the first unknown name."""
+        found = await self.find(scope, names)
+        out = []
+        for n in names:
+            cat = found.get(name_key(n))
+            if cat is None:
+                raise NameProblem("unknown_cat", name=n[:40])
+            out.append(torch.from_numpy(cat.latent.copy()))
+        return out
+
+    def _fits(self, cat: AdoptedCat) -> bool:
+        """A cat adopted under another model (a different latent size) can't be decoded by this one."""
+        if cat.latent.shape == (self.latent_dim,):
+            return True
+        log.warning("skipping an adopted cat with a %d-d latent (the model has %d)", cat.latent.shape[0],
+                    self.latent_dim)
+        return False

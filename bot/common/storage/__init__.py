@@ -1,0 +1,31 @@
+"""Everything the bots keep on disk, in one SQLite file (DATABASE_PATH).
+
+`open_storage(path)` opens (or creates, or repairs) the file and gives the stores built on it.
+The stores are Protocols with SQLite implementations, so another backend can be slotted in
+without touching the handlers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.common.storage.cats import AdoptedCat, AdoptOutcome, CatStore, SqliteCatStore
+from bot.common.storage.database import Database, StorageError
+
+__all__ = ["AdoptOutcome", "AdoptedCat", "CatStore", "Database", "Storage", "StorageError", "open_storage"]
+
+
+@dataclass
+class Storage:
+    db: Database
+    cats: CatStore
+
+    async def close(self) -> None:
+        await self.db.close()
+
+
+async def open_storage(path: str | Path) -> Storage:
+    db = Database(path)
+    await db.open()
+    return Storage(db, SqliteCatStore(db))

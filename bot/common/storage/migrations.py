@@ -1,0 +1,85 @@
+"""The schema, as an ordered list of migrations: one path for every table the bots keep.
+
+The database's `PRAGMA user_version` says how many have been applied. A migration is never
+edited once shipped; a change to a table is a new migration at the end of the list. Each one
+runs in its own transaction, so a crash half-way leaves the previous version intact.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    about: str
+    sql: str
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "the chats' adopted cats", """
+        CREATE TABLE adopted_cats (
+            scope       TEXT    NOT NULL,  -- 'telegram:<chat id>' or 'discord:<guild or DM channel id>'
+            name_key    TEXT    NOT NULL,  -- the name folded for case-insensitive lookups
+            name        TEXT    NOT NULL,  -- the name as the chat wrote it
+            latent      BLOB    NOT NULL,  -- float32 little-endian; never the photo
+            dim         INTEGER NOT NULL,
+            adopted_by  INTEGER NOT NULL,
+            adopted_at  REAL    NOT NULL,
+            PRIMARY KEY (scope, name_key)
+        ) WITHOUT ROWID;
+    """),
+)
+
+LATEST = MIGRATIONS[-1].version
+
+
+class SchemaTooNew(RuntimeError):
+    """The file was written by a newer version of the bot: refuse rather than guess."""
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(conn: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
+    """Bring `conn` (autocommit mode) up to the last migration; returns the version reached."""
+    current = schema_version(conn)
+    latest = migrations[-1].version if migrations else 0
+    if current > latest:
+        raise SchemaTooNew(f"the database has schema version {current}, but this bot only knows up to {latest}; "
+                           "run a newer version of Kitten Mixer or point DATABASE_PATH at another file")
+    for m in migrations:
+        if m.version <= current:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(m.sql):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {int(m.version)}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        log.info("database schema migrated to version %d (%s)", m.version, m.about)
+        current = m.version
+    return current
+
+
+def _statements(sql: str) -> list[str]:
+    """Split a migration into statements (`executescript` would commit our transaction)."""
+    out, buf = [], ""
+    for piece in sql.split(";"):  # a piece ends where a statement may end; quotes may hold a ";"
+        buf += piece + ";"
+        if sqlite3.complete_statement(buf):
+            if buf.strip(" \n\t;"):
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip(" \n\t;"):
+        out.append(buf.strip())
+    return out

@@ -1,0 +1,163 @@
+"""The SQLite storage: created on first run, migrated, WAL, off the event loop, and repaired by
+setting a damaged file aside. Real files in tmp_path throughout."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+
+import numpy as np
+import pytest
+
+from bot.common.storage import AdoptOutcome, Database, StorageError, open_storage
+from bot.common.storage.migrations import LATEST, MIGRATIONS, Migration
+
+Z = np.arange(8, dtype=np.float32) / 7
+
+
+async def test_first_run_creates_the_file_in_wal_mode_at_the_latest_schema(tmp_path):
+    path = tmp_path / "sub" / "kitten.db"
+    storage = await open_storage(path)
+    try:
+        assert path.is_file()
+        mode, version = await storage.db.run(
+            lambda c: (c.execute("PRAGMA journal_mode").fetchone()[0], c.execute("PRAGMA user_version").fetchone()[0]))
+        assert mode == "wal" and version == LATEST
+        thread = await storage.db.run(lambda c: threading.current_thread().name)
+        assert thread.startswith("kitten-db") and thread != threading.current_thread().name
+    finally:
+        await storage.close()
+
+
+async def test_adopted_cats_persist_and_chats_are_isolated(tmp_path):
+    path = tmp_path / "k.db"
+    storage = await open_storage(path)
+    cats = storage.cats
+    assert await cats.adopt("telegram:1", "luna", "Luna", Z, 10, 50) is AdoptOutcome.ADOPTED
+    assert await cats.adopt("telegram:1", "luna", "LUNA", Z * 2, 11, 50) is AdoptOutcome.TAKEN
+    assert await cats.adopt("telegram:2", "luna", "luna", Z * 3, 12, 50) is AdoptOutcome.ADOPTED
+    await storage.close()
+
+    storage = await open_storage(path)
+    try:
+        got = await storage.cats.get("telegram:1", ["luna", "tom"])
+        assert list(got) == ["luna"] and got["luna"].name == "Luna" and got["luna"].adopted_by == 10
+        np.testing.assert_array_equal(got["luna"].latent, Z)
+        np.testing.assert_array_equal((await storage.cats.get("telegram:2", ["luna"]))["luna"].latent, Z * 3)
+        assert await storage.cats.list("discord:1") == []
+        assert await storage.cats.forget("telegram:1", "tom") is None
+        assert await storage.cats.forget("telegram:1", "luna") == "Luna"
+        assert await storage.cats.list("telegram:1") == []
+        assert [c.name for c in await storage.cats.list("telegram:2")] == ["luna"]
+    finally:
+        await storage.close()
+
+
+async def test_the_limit_per_chat_holds_under_concurrent_adoptions(tmp_path):
+    import asyncio
+
+    storage = await open_storage(tmp_path / "k.db")
+    try:
+        outcomes = await asyncio.gather(*(storage.cats.adopt("c", f"n{i}", f"N{i}", Z, 1, 5) for i in range(9)))
+        assert outcomes.count(AdoptOutcome.ADOPTED) == 5 and outcomes.count(AdoptOutcome.FULL) == 4
+        assert len(await storage.cats.list("c")) == 5
+        assert await storage.cats.forget_all("c") == 5
+        assert await storage.cats.list("c") == []
+    finally:
+        await storage.close()
+
+
+async def test_a_file_that_is_not_a_database_is_moved_aside_and_a_fresh_one_started(tmp_path, caplog):
+    path = tmp_path / "k.db"
+    path.write_bytes(b"this is not a database, just some text " * 200)
+    caplog.set_level(logging.ERROR)
+    storage = await open_storage(path)
+    try:
+        [aside] = storage.db.moved_aside
+        assert aside.name.startswith("k.db.corrupt-") and aside.read_bytes().startswith(b"this is not")
+        [record] = [r for r in caplog.records if r.levelno == logging.ERROR]
+        assert "moved it aside" in record.getMessage() and aside.name in record.getMessage()
+        assert await storage.cats.adopt("c", "luna", "Luna", Z, 1, 50) is AdoptOutcome.ADOPTED
+    finally:
+        await storage.close()
+
+
+async def test_a_damaged_database_page_is_found_at_start(tmp_path):
+    path = tmp_path / "k.db"
+    storage = await open_storage(path)
+    for i in range(200):  # enough rows for several pages
+        await storage.cats.adopt(f"chat{i}", "luna", "Luna", np.random.default_rng(i).random(64, np.float32), 1, 50)
+    await storage.close()
+    data = bytearray(path.read_bytes())
+    assert len(data) > 4 * 4096
+    data[2 * 4096: 3 * 4096] = b"\xa5" * 4096  # scribble over a page, header intact
+    path.write_bytes(bytes(data))
+
+    storage = await open_storage(path)
+    try:
+        assert len(storage.db.moved_aside) == 1
+        assert await storage.cats.list("chat1") == []  # fresh
+        assert await storage.cats.adopt("chat1", "luna", "Luna", Z, 1, 50) is AdoptOutcome.ADOPTED
+    finally:
+        await storage.close()
+
+
+async def test_a_file_damaged_while_running_is_set_aside_and_the_write_still_happens(tmp_path):
+    path = tmp_path / "k.db"
+    storage = await open_storage(path)
+    try:
+        def scribble(conn: sqlite3.Connection) -> None:
+            conn.close()  # as if another process had clobbered the file under us
+            path.write_bytes(b"\x00garbage" * 1000)
+            for suffix in ("-wal", "-shm"):
+                (tmp_path / f"k.db{suffix}").unlink(missing_ok=True)
+
+        await storage.db.run(scribble)
+        storage.db._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        assert await storage.cats.adopt("c", "tom", "Tom", Z, 1, 50) is AdoptOutcome.ADOPTED
+        assert len(storage.db.moved_aside) == 1
+        assert [c.name for c in await storage.cats.list("c")] == ["Tom"]
+    finally:
+        await storage.close()
+
+
+async def test_a_schema_from_a_newer_bot_is_refused_not_moved(tmp_path):
+    path = tmp_path / "k.db"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {LATEST + 5}")
+    conn.close()
+    db = Database(path)
+    with pytest.raises(StorageError, match="newer version"):
+        await db.open()
+    await db.close()
+    assert path.is_file() and db.moved_aside == []
+
+
+async def test_migrations_apply_in_order_on_an_existing_file(tmp_path):
+    path = tmp_path / "k.db"
+    old = Database(path, MIGRATIONS[:1])
+    await old.open()
+    await old.close()
+    extra = Migration(MIGRATIONS[-1].version + 1, "test", "CREATE TABLE later (x INTEGER); "
+                                                          "INSERT INTO later VALUES (7);")
+    new = Database(path, (*MIGRATIONS, extra))
+    await new.open()
+    try:
+        assert await new.run(lambda c: c.execute("PRAGMA user_version").fetchone()[0]) == extra.version
+        assert await new.run(lambda c: c.execute("SELECT x FROM later").fetchone()[0]) == 7
+    finally:
+        await new.close()
+
+
+async def test_a_failing_migration_leaves_the_previous_version(tmp_path):
+    path = tmp_path / "k.db"
+    bad = Migration(MIGRATIONS[-1].version + 1, "bad", "CREATE TABLE t1 (x); INSERT INTO nowhere VALUES (1);")
+    db = Database(path, (*MIGRATIONS, bad))
+    with pytest.raises(StorageError, match="no such table: nowhere"):
+        await db.open()
+    await db.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == MIGRATIONS[-1].version
+    assert conn.execute("SELECT name FROM sqlite_master WHERE name='t1'").fetchone() is None
+    conn.close()
