@@ -107,13 +107,16 @@ def quick_eval(finder: NetFinder, scenes: list) -> dict[str, float]:
     return {"centre": centre / max(n, 1), "iou50": good_iou / max(n, 1)}
 
 
-def train_finder(opts: FinderTrainOptions) -> Path:
+def train_finder(opts: FinderTrainOptions, config: FinderConfig | None = None, sources: Sources | None = None,
+                 held_out: list | None = None, progress: bool = True) -> Path:
+    """Train (or resume) and write `out/finder.safetensors`. `config`, `sources` and `held_out` let tests
+    train a tiny net on generated scenes instead of the shared data."""
     torch.set_num_threads(max(1, opts.threads))
     out = Path(opts.out)
     out.mkdir(parents=True, exist_ok=True)
     state_path = out / "state.pt"
     torch.manual_seed(opts.seed)
-    net = FinderNet(FinderConfig())
+    net = FinderNet(config or FinderConfig())
     opt = torch.optim.AdamW(net.parameters(), lr=opts.lr, weight_decay=1e-4)
     step, elapsed = 0, 0.0
     if opts.resume and state_path.exists():
@@ -122,8 +125,9 @@ def train_finder(opts: FinderTrainOptions) -> Path:
         opt.load_state_dict(st["opt"])
         step, elapsed = st["step"], st["elapsed"]
         log.info("resuming at step %d (%.0f s trained)", step, elapsed)
-    src = load_sources(opts.data, seed=opts.seed + step)
-    held_out = load_scenes(Path(opts.data) / "scenes", "test")[:60]
+    src = sources or load_sources(opts.data, seed=opts.seed + step)
+    if held_out is None:
+        held_out = load_scenes(Path(opts.data) / "scenes", "test")[:60]
     (out / "options.json").write_text(json.dumps(asdict(opts), indent=1))
 
     def lr_at(s: int) -> float:
@@ -138,7 +142,7 @@ def train_finder(opts: FinderTrainOptions) -> Path:
         tmp.replace(state_path)
 
     start = time.time() - elapsed
-    bar = tqdm(total=opts.steps, initial=step, desc="finder", unit="step")
+    bar = tqdm(total=opts.steps, initial=step, desc="finder", unit="step", disable=not progress)
     with open(out / "history.csv", "a") as history:
         try:
             while step < opts.steps and not (opts.minutes and time.time() - start > opts.minutes * 60):
