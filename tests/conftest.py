@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from generated_finder import GeneratedFaceFinder
 from image_factory import encode_image, synthetic_faces
 
 from trainer.data import ImageSet
@@ -39,7 +40,8 @@ def tiny_model(tiny_weights):
 
 @pytest.fixture
 async def engine(tiny_model):
-    eng = Engine(tiny_model, EngineSettings(workers=2, max_pending=16, timeout_s=20))
+    # The generated faces' finder: tests of mixing don't hinge on the learned finder's view of drawn discs.
+    eng = Engine(tiny_model, EngineSettings(workers=2, max_pending=16, timeout_s=20), finder=GeneratedFaceFinder())
     yield eng
     eng.close()
 

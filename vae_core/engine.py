@@ -23,7 +23,9 @@ import torch
 
 from vae_core import render
 from vae_core.checkpoint import LoadedModel, load_checkpoint
-from vae_core.errors import BadRequest, EngineBusy, EngineTimeout
+from vae_core.errors import BadRequest, EngineBusy, EngineTimeout, FaceNotFound
+from vae_core.finder import Finder, load_finder
+from vae_core.hints import FaceHint
 from vae_core.intake import CropReport, IntakeLimits, Prepared, prepare
 from vae_core.latent import blend as blend_latents
 from vae_core.latent import interpolate
@@ -43,6 +45,9 @@ class EngineSettings:
     max_pending: int = 16  # requests running or waiting; more -> EngineBusy
     timeout_s: float = 20.0
     limits: IntakeLimits = field(default_factory=IntakeLimits)
+    # A photo without a confident cat head: False raises FaceNotFound (the bots ask the user to tap
+    # the face); True mixes the middle of the photo and says so in Reply.faces_missing (the CLI).
+    middle_without_face: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,8 +104,10 @@ class Reply:
 
 
 class Engine:
-    def __init__(self, weights: str | Path | LoadedModel | None = None, settings: EngineSettings | None = None):
+    def __init__(self, weights: str | Path | LoadedModel | None = None, settings: EngineSettings | None = None,
+                 finder: Finder | None = None):
         self.settings = s = settings or EngineSettings()
+        self.finder = finder or load_finder()
         loaded = weights if isinstance(weights, LoadedModel) else load_checkpoint(weights or DEFAULT_WEIGHTS)
         self.model = loaded.model.eval()
         self.prior = loaded.prior
@@ -122,7 +129,7 @@ class Engine:
                              count=len(sources))
         return await self._submit(self.mix_sync, list(sources), options)
 
-    async def cats(self, images: Sequence[bytes], hints: Sequence[object | None] | None = None) -> list[Cat]:
+    async def cats(self, images: Sequence[bytes], hints: Sequence[FaceHint | None] | None = None) -> list[Cat]:
         """Photos -> Cats (decode, find the face, crop, encode), e.g. to adopt a cat or cache latents.
         `hints` (one per photo, None for none) are passed to intake's face finding."""
         if hints is not None and len(hints) != len(images):
@@ -175,15 +182,25 @@ class Engine:
         return self._pending
 
     # ---- synchronous work (runs in the pool; also used by the CLI and benchmarks) -------------
-    def prepare(self, data: bytes, timings: dict[str, float] | None = None, hint: object | None = None) -> Prepared:
-        if hint is None:
-            return prepare(data, self.settings.limits, self.image_size, timings)
-        return prepare(data, self.settings.limits, self.image_size, timings, hint=hint)  # type: ignore[call-arg]
+    def prepare(self, data: bytes, timings: dict[str, float] | None = None,
+                hint: FaceHint | None = None) -> Prepared:
+        return prepare(data, self.settings.limits, self.image_size, timings, hint=hint, finder=self.finder)
 
-    def cats_sync(self, images: Sequence[bytes], hints: Sequence[object | None] | None = None,
-                  timings: dict[str, float] | None = None) -> list[Cat]:
+    def prepare_all(self, images: Sequence[bytes], hints: Sequence[FaceHint | None] | None = None,
+                    timings: dict[str, float] | None = None) -> list[Prepared]:
+        """Every photo, then one FaceNotFound naming all those without a confident head and
+        without a hint (unless the settings allow the middle): the user answers them in one go."""
         hints = list(hints) if hints is not None else [None] * len(images)
         prepared = [self.prepare(b, timings, h) for b, h in zip(images, hints, strict=True)]
+        missing = [i for i, (p, h) in enumerate(zip(prepared, hints, strict=True))
+                   if not p.report.face_found and h is None]
+        if missing and not self.settings.middle_without_face:
+            raise FaceNotFound(missing)
+        return prepared
+
+    def cats_sync(self, images: Sequence[bytes], hints: Sequence[FaceHint | None] | None = None,
+                  timings: dict[str, float] | None = None) -> list[Cat]:
+        prepared = self.prepare_all(images, hints, timings)
         t1 = time.perf_counter()
         z = self.encode([p.crop for p in prepared])
         if timings is not None:
@@ -193,7 +210,11 @@ class Engine:
     def _resolve(self, sources: Sequence[bytes | Cat], timings: dict[str, float]) -> list[Cat]:
         """Bytes become Cats in one encode batch; Cats pass through; order is kept."""
         photos = [s for s in sources if not isinstance(s, Cat)]
-        made = iter(self.cats_sync(photos, None, timings) if photos else [])
+        try:
+            made = iter(self.cats_sync(photos, None, timings) if photos else [])
+        except FaceNotFound as e:  # name the photos by their place among all the sources
+            at = [i for i, s in enumerate(sources) if not isinstance(s, Cat)]
+            raise FaceNotFound([at[i] for i in e.photos]) from None
         return [s if isinstance(s, Cat) else next(made) for s in sources]
 
     @torch.inference_mode()
@@ -264,7 +285,7 @@ class Engine:
 
     def blend_sync(self, images: Sequence[bytes], weights: Sequence[float]) -> Reply:
         t0 = time.perf_counter()
-        prepared = [self.prepare(b) for b in images]
+        prepared = self.prepare_all(images)
         z = self.encode([p.crop for p in prepared])
         frame = self.decode(blend_latents(z, torch.tensor(weights, dtype=z.dtype)))[0]
         buf = io.BytesIO()

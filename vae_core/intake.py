@@ -2,31 +2,31 @@
 the picture the user sees), or a typed error.
 
 Uploads are ordinary phone photos, so we decode defensively (limits checked from the header
-before pixels are decoded), find the cat face with OpenCV's Haar cascades, and crop it with the
-training data's framing (face box ~0.86 of the crop width, centred).
+before pixels are decoded), find the cat's head with the finder (vae_core.finder; the most
+confident head when there are several) and cut it with the training data's framing, upright
+(vae_core.facecrop). Whether a photo without a confident head may be used is the caller's call:
+the report says `face_found=False` and the square is the middle of the photo.
 """
 
 from __future__ import annotations
 
 import io
 import struct
-import threading
 import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import NamedTuple
 
-import cv2
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from vae_core.errors import IntakeError
+from vae_core.facecrop import Located, cut, locate
+from vae_core.finder import Finder
+from vae_core.hints import FaceHint
 
 ALLOWED_FORMATS = {"JPEG", "MPO", "PNG", "WEBP", "GIF", "BMP"}
-FACE_FRACTION = 0.859  # face-box width / crop width in the training crops
-DETECT_SIDE = 128  # longest side of the grey copy the cascades scan (measured: best speed/recall)
 WORK_SIDE = 1024  # photos are reduced to this before cropping: the model sees 64 px anyway
 HI_SIDE = 384  # the same square at picture resolution: the mix's end frames show the real cat
 
@@ -42,12 +42,18 @@ class IntakeLimits:
 class CropReport:
     """What intake did with one upload: shown to users ("no cat face found...") and logged."""
 
-    face_found: bool
-    box: tuple[int, int, int, int]  # crop square (left, top, right, bottom) in the upright image
+    face_found: bool  # the finder found a head with confidence (in the hinted cell, if a hint was given)
+    box: tuple[int, int, int, int]  # crop square (left, top, right, bottom) in the upright image; may run past it
     source_size: tuple[int, int]
     source_format: str
     animated: bool = False  # only the first frame was used
     flattened: bool = False  # transparency was flattened onto white
+    head: tuple[int, int, int, int] | None = None  # the head box found, in the same pixels as `box`
+    score: float = 0.0  # the finder's confidence in that head (0..1)
+    angle: float = 0.0  # the head's roll in degrees; the crop was turned upright by it
+    cats: int = 0  # distinct cat heads seen with confidence: > 1 means the most confident one was used
+    hint: str | None = None  # the user's FaceHint token ("0".."8", "w") when one placed the crop
+    image_size: tuple[int, int] = (0, 0)  # size of the (reduced, upright) image `box` refers to
 
 
 def _mb(n: int) -> str:
@@ -114,82 +120,18 @@ def _to_rgb(img: Image.Image) -> tuple[Image.Image, bool]:
     return (img if img.mode == "RGB" else img.convert("RGB")), False
 
 
-_cascades_lock = threading.Lock()
-_cascades: list[cv2.CascadeClassifier] | None = None
-
-
-def _load_cascades() -> list[cv2.CascadeClassifier]:
-    global _cascades
-    with _cascades_lock:
-        if _cascades is None:
-            base = Path(cv2.data.haarcascades)
-            found = []
-            for name in ("haarcascade_frontalcatface_extended.xml", "haarcascade_frontalcatface.xml"):
-                c = cv2.CascadeClassifier(str(base / name))
-                if c.empty():
-                    raise RuntimeError(f"OpenCV cascade {name} is missing: install opencv-python-headless<5")
-                found.append(c)
-            _cascades = found
-    return _cascades
-
-
-def find_face(img: Image.Image) -> tuple[int, int, int, int] | None:
-    """Best cat-face box (x, y, w, h) in `img` coordinates, or None.
-
-    Scans a small grey copy (faces in chat photos are large; on the 48 sample photos a 128 px scan
-    finds as many faces as a 256 px one at a third of the time). Small images are scaled *up* so
-    already-cropped 64 px faces are still found.
-    """
-    w, h = img.size
-    scale = DETECT_SIDE / max(w, h)
-    grey = img.convert("L").resize((max(1, round(w * scale)), max(1, round(h * scale))), Image.Resampling.BILINEAR)
-    arr = cv2.equalizeHist(np.asarray(grey))
-    best, best_area = None, 0
-    for cascade in _load_cascades():
-        boxes = cascade.detectMultiScale(arr, scaleFactor=1.1, minNeighbors=2,
-                                         minSize=(DETECT_SIDE // 6, DETECT_SIDE // 6))
-        for (x, y, bw, bh) in (boxes if len(boxes) else []):
-            if bw * bh > best_area:
-                best, best_area = (x, y, bw, bh), bw * bh
-        if best is not None:
-            break  # the extended cascade found one: the second scan would only cost time
-    if best is None:
-        return None
-    x, y, bw, bh = best
-    return round(x / scale), round(y / scale), round(bw / scale), round(bh / scale)
-
-
-def crop_box(img_size: tuple[int, int], face: tuple[int, int, int, int] | None) -> tuple[int, int, int, int]:
-    """Square crop matching the training framing around `face`, kept inside the image;
-    the centred square when there is no face."""
-    w, h = img_size
-    if face is None:
-        s = min(w, h)
-        left, top = (w - s) // 2, (h - s) // 2
-        return left, top, left + s, top + s
-    x, y, bw, bh = face
-    side = min(round(max(bw, bh) / FACE_FRACTION), w, h)
-    cx, cy = x + bw / 2, y + bh / 2
-    left = int(round(min(max(cx - side / 2, 0), w - side)))
-    top = int(round(min(max(cy - side / 2, 0), h - side)))
-    return left, top, left + side, top + side
-
-
-def cut_square(img: Image.Image, box: tuple[int, int, int, int], sizes: Sequence[int]) -> list[np.ndarray]:
+def cut_square(img: Image.Image, where: Located, sizes: Sequence[int]) -> list[np.ndarray]:
     """The one place a face square is cut out of the upright photo, once per requested side.
 
     Every size comes from the full-size photo (never one crop scaled from another) so the 384 px
-    picture keeps the photo's real fur; kept in one function so rotation can be added here.
+    picture keeps the photo's real fur; the head is turned upright and the borders padded here
+    (facecrop.cut).
     """
-    return [np.asarray(img.resize((s, s), Image.Resampling.LANCZOS, box=box, reducing_gap=3.0), dtype=np.uint8)
-            for s in sizes]
+    return cut(img, where.square, sizes, where.angle)
 
 
-def crop_face(img: Image.Image, size: int = 64,
-              detect: bool = True) -> tuple[np.ndarray, tuple[int, int, int, int], bool]:
-    face = find_face(img) if detect else None
-    box = crop_box(img.size, face)
-    return cut_square(img, box, (size,))[0], box, face is not None
+def _ints(box: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
+    return tuple(int(round(v)) for v in box)  # type: ignore[return-value]
 
 
 class Prepared(NamedTuple):
@@ -201,17 +143,21 @@ class Prepared(NamedTuple):
 
 
 def prepare(data: bytes, limits: IntakeLimits = IntakeLimits(), size: int = 64,
-            timings: dict[str, float] | None = None, hi_side: int = HI_SIDE) -> Prepared:
+            timings: dict[str, float] | None = None, hi_side: int = HI_SIDE, hint: FaceHint | None = None,
+            finder: Finder | None = None) -> Prepared:
     """Bytes -> Prepared(size px crop, hi_side px crop of the same square, report).
-    Raises IntakeError for unusable files. Adds seconds spent decoding and face-finding to
-    `timings` when given (benchmarks)."""
+    Raises IntakeError for unusable files. `hint` says where the user saw the face; `finder`
+    defaults to the shipped one. Adds seconds spent decoding and face-finding to `timings` when
+    given (benchmarks)."""
     t0 = time.perf_counter()
     img, facts = decode_image(data, limits)
     t1 = time.perf_counter()
-    face = find_face(img)
-    box = crop_box(img.size, face)
-    crop, hi = cut_square(img, box, (size, hi_side))
+    where = locate(img, finder, hint)
+    crop, hi = cut_square(img, where, (size, hi_side))
     if timings is not None:
         timings["decode_image"] = timings.get("decode_image", 0.0) + t1 - t0
         timings["find_face"] = timings.get("find_face", 0.0) + time.perf_counter() - t1
-    return Prepared(crop, hi, CropReport(face_found=face is not None, box=box, **facts))
+    return Prepared(crop, hi, CropReport(
+        face_found=where.found, box=_ints(where.square), head=_ints(where.head) if where.head else None,
+        score=round(where.score, 4), angle=round(where.angle, 2), cats=where.cats, hint=where.hint,
+        image_size=img.size, **facts))

@@ -6,11 +6,13 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 import torch
+from generated_finder import GeneratedFaceFinder
 from image_factory import encode_image, synthetic_faces
 from PIL import Image
 
 from vae_core.engine import Engine, EngineSettings, MixOptions
 from vae_core.errors import BadRequest, EngineBusy, EngineTimeout, IntakeError
+from vae_core.hints import FaceHint
 from vae_core.render import MAX_REPLY_BYTES
 
 
@@ -50,7 +52,9 @@ async def test_boomerang_slerp_and_limits(engine, face_jpegs):
 
 async def test_largest_allowed_reply_fits_chat_upload_limits(engine):
     noisy = [encode_image((np.random.default_rng(i).random((256, 256, 3)) * 255).astype(np.uint8)) for i in (1, 2)]
-    r = await engine.mix(noisy, MixOptions(frames=32, boomerang=True, size=512))
+    # noise has no cat face: the user said "use the whole photo" for both
+    cats = await engine.cats(noisy, [FaceHint.whole_photo()] * 2)
+    r = await engine.mix(cats, MixOptions(frames=32, boomerang=True, size=512))
     assert len(r.data) < MAX_REPLY_BYTES
     assert len(_gif_frames(r.data)) == 62
 
@@ -74,7 +78,7 @@ async def test_bad_upload_raises_the_typed_error(engine, face_jpegs):
 
 
 async def test_32_concurrent_requests_all_get_their_own_correct_result(tiny_model, face_jpegs):
-    eng = Engine(tiny_model, EngineSettings(workers=2, max_pending=32, timeout_s=60))
+    eng = Engine(tiny_model, EngineSettings(workers=2, max_pending=32, timeout_s=60), finder=GeneratedFaceFinder())
     try:
         opts = [MixOptions(frames=2 + i % 7) for i in range(32)]
         results = await asyncio.gather(*(eng.mix(face_jpegs, o) for o in opts))
@@ -85,7 +89,7 @@ async def test_32_concurrent_requests_all_get_their_own_correct_result(tiny_mode
 
 
 async def test_full_queue_says_busy_and_a_stuck_request_times_out(tiny_model, face_jpegs):
-    eng = Engine(tiny_model, EngineSettings(workers=1, max_pending=2, timeout_s=0.5))
+    eng = Engine(tiny_model, EngineSettings(workers=1, max_pending=2, timeout_s=0.5), finder=GeneratedFaceFinder())
     release = threading.Event()
     real_decode = eng.decode
 

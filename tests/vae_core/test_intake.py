@@ -10,7 +10,9 @@ from image_factory import encode_image, synthetic_faces
 from PIL import Image
 
 from vae_core.errors import IntakeError
-from vae_core.intake import IntakeLimits, crop_box, prepare
+from vae_core.facecrop import shift_inside
+from vae_core.finder import CROP_PER_HEAD, Detection, crop_square
+from vae_core.intake import IntakeLimits, prepare
 
 
 def _ok_or_typed(data: bytes, limits=IntakeLimits()):
@@ -137,13 +139,16 @@ def test_unsupported_format_says_which():
     assert e.value.code == "unsupported" and "TIFF" in str(e.value)
 
 
-def test_crop_box_matches_training_framing_and_stays_inside():
-    left, top, right, bottom = crop_box((1000, 800), (400, 300, 172, 172))
-    assert right - left == bottom - top == 200  # 172 / 0.86
-    assert (left + right) / 2 == pytest.approx(486, abs=1)
-    assert crop_box((300, 200), (250, 150, 100, 100)) == (184, 84, 300, 200)  # shifted inside
-    assert crop_box((300, 200), (200, 100, 250, 250)) == (100, 0, 300, 200)  # and clamped to the image
-    assert crop_box((300, 200), None) == (50, 0, 250, 200)
+def test_crop_square_matches_training_framing_and_slides_in_only_a_little():
+    left, top, right, bottom = crop_square(Detection((400, 300, 600, 500), 0.9))
+    assert right - left == bottom - top == pytest.approx(200 * CROP_PER_HEAD)
+    assert (left + right) / 2 == pytest.approx(500)
+    assert (top + bottom) / 2 == pytest.approx(400 + 0.10 * 200)  # the cats64 face sits a bit high
+    # off the right edge by 50 px: slid in by at most 12% of the side, the rest is padded
+    x0, y0, x1, y1 = shift_inside((250, 50, 350, 150), (300, 200))
+    assert (x0, x1) == (238, 338) and (y0, y1) == (50, 150)
+    assert shift_inside((260, 50, 290, 80), (300, 200)) == (260, 50, 290, 80)  # inside: untouched
+    assert shift_inside((-50, -50, 350, 350), (300, 200)) == (-50, -50, 350, 350)  # wider than the photo
 
 
 def test_real_photos_find_the_cat_face_and_crop_like_the_training_data(cat_photos):

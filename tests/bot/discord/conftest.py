@@ -15,6 +15,7 @@ import discord.http
 import numpy as np
 import pytest
 from dc_fake_discord import FakeDiscord
+from generated_finder import GeneratedFaceFinder
 from PIL import Image
 
 from bot.common.settings import Secret, Settings
@@ -53,12 +54,12 @@ async def start_bot(fake, tiny_model) -> AsyncIterator[StartBot]:
     running: list[tuple[discord.Client, asyncio.Task, Engine]] = []
 
     async def start(engine_max_pending: int = 16, **overrides) -> discord.Client:
-        values = dict(discord_bot_token=Secret(TOKEN), discord_guild_id=0, user_cooldown_s=0.0, chat_max_jobs=2,
+        values = dict(discord_bot_token=Secret(TOKEN), discord_guild_id=0, rate_refill_s=0.0,
                       max_upload_mb=1.0, download_timeout_s=5.0, engine_workers=2,
                       engine_max_pending=engine_max_pending)
         values.update(overrides)
         settings = Settings(**values)
-        engine = Engine(tiny_model, settings.engine_settings())
+        engine = Engine(tiny_model, settings.engine_settings(), finder=GeneratedFaceFinder())
         bot = build_bot(settings, engine)
         task = asyncio.create_task(bot.start(settings.discord_bot_token.reveal()))
         running.append((bot, task, engine))

@@ -1,0 +1,45 @@
+"""A finder for the generated test faces (image_factory.synthetic_faces), so bot and engine tests
+don't depend on what the learned finder makes of drawn discs.
+
+It really looks: the generated faces have two pure green eyes, so it finds green blobs, pairs
+them, and derives the head box from the eye distance and the eye line's angle, as the real
+finder's `Detection` would describe it. A photo without such eyes (a gradient, a real cat) gets
+no detection, which is how tests reach the "where's the face?" flow.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from vae_core.finder import Detection
+
+EYE = np.array([26, 153, 26], dtype=np.int16)  # image_factory's (0.1, 0.6, 0.1)
+HEAD_PER_EYE_GAP = 3.5  # head side / distance between the eyes (radius ~0.35, eyes 0.2 apart)
+
+
+class GeneratedFaceFinder:
+    threshold = 0.5
+
+    def find(self, img: Image.Image) -> list[Detection]:
+        arr = np.asarray(img.convert("RGB"), dtype=np.int16)
+        mask = (np.abs(arr - EYE).max(axis=2) < 40).astype(np.uint8)
+        n, _, stats, centroids = cv2.connectedComponentsWithStats(mask)
+        area = mask.size
+        # An eye covers ~0.6% of the image and is round; green background patches are bigger or thin.
+        eyes = [centroids[i] for i in range(1, n)
+                if 0.002 * area <= stats[i, cv2.CC_STAT_AREA] <= 0.015 * area
+                and 0.5 <= stats[i, cv2.CC_STAT_WIDTH] / max(1, stats[i, cv2.CC_STAT_HEIGHT]) <= 2.0]
+        if len(eyes) != 2:
+            return []
+        (x0, y0), (x1, y1) = sorted(eyes, key=lambda c: c[0])
+        gap = math.hypot(x1 - x0, y1 - y0)
+        side = HEAD_PER_EYE_GAP * gap
+        angle = math.degrees(math.atan2(y1 - y0, x1 - x0))  # eye line tilted down to the right: clockwise
+        # The head centre lies a little below the eye line, perpendicular to it.
+        nx, ny = -math.sin(math.radians(angle)), math.cos(math.radians(angle))
+        cx, cy = (x0 + x1) / 2 + nx * 0.25 * gap, (y0 + y1) / 2 + ny * 0.25 * gap
+        return [Detection((cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2), 0.9, angle)]
