@@ -80,3 +80,12 @@ class AdoptedCats:
         log.warning("skipping an adopted cat with a %d-d latent (the model has %d)", cat.latent.shape[0],
                     self.latent_dim)
         return False
+
+
+def adopted_list_text(names: Sequence[str], lang: str, limit: int = MAX_NAMES_PER_CHAT) -> str:
+    """The chat's own cats as one line for /cats (they come first, before the gallery)."""
+    from bot.common.texts import t
+
+    if not names:
+        return t("adopted_none", lang)
+    return t("adopted_title", lang, count=len(names), limit=limit, names=", ".join(names))

@@ -14,7 +14,9 @@ from telegram import BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
 
+from bot.common.adoption import AdoptedCats
 from bot.common.settings import ConfigError, Settings
+from bot.common.storage import Storage
 from bot.common.texts import TEXTS, t
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import register
@@ -37,23 +39,38 @@ def build_application(settings: Settings, engine: Engine) -> Application:
     builder = (ApplicationBuilder().token(token)
                .concurrent_updates(True)  # one slow mix must not hold up everyone else's updates
                .rate_limiter(AIORateLimiter())  # Telegram's flood limits: ~30 msg/s, 20/min per group
-               .post_init(_publish_commands))
+               .post_init(_post_init)
+               .post_shutdown(_post_shutdown))
     if settings.telegram_base_url:
         builder = builder.base_url(settings.telegram_base_url)
     if settings.telegram_base_file_url:
         builder = builder.base_file_url(settings.telegram_base_file_url)
     app = builder.build()
-    app.bot_data[STATE_KEY] = BotState.create(settings, engine)
+    state = app.bot_data[STATE_KEY] = BotState.create(settings, engine)
+    state.storage = Storage.create(settings.database_path)
+    state.adopted = AdoptedCats(state.storage.cats, engine.model.config.latent_dim)
     register(app)
     app.add_error_handler(on_error)
     return app
+
+
+async def _post_init(app: Application) -> None:
+    """Open the database before the first update (a damaged file is set aside now, with a log
+    line), then publish the command menu."""
+    await app.bot_data[STATE_KEY].storage.open()
+    await _publish_commands(app)
+
+
+async def _post_shutdown(app: Application) -> None:
+    await app.bot_data[STATE_KEY].storage.close()
 
 
 async def _publish_commands(app: Application) -> None:
     """The command menu, in every catalogue language; a failure here must not stop the bot."""
     for lang in TEXTS:
         commands = [BotCommand(name, t(f"cmd_{key}", lang)) for name, key in
-                    (("mix", "mix"), ("random", "random"), ("help", "help"))]
+                    (("mix", "mix"), ("random", "random"), ("adopt", "adopt"), ("forget", "forget"),
+                     ("help", "help"))]
         try:
             await app.bot.set_my_commands(commands, language_code=None if lang == "en" else lang)
         except TelegramError as e:

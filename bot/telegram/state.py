@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from telegram import Update
 from telegram.ext import CallbackContext
 
+from bot.common.adoption import AdoptedCats
 from bot.common.limits import Limiter
 from bot.common.settings import Settings
+from bot.common.storage import Storage
 from bot.common.texts import lang_for
 from bot.telegram.albums import RecentAlbums
 from bot.telegram.asks import Asks
@@ -25,6 +27,8 @@ class BotState:
     limiter: Limiter
     albums: RecentAlbums = field(default_factory=RecentAlbums)
     asks: Asks = field(default_factory=Asks)
+    storage: Storage | None = None  # the SQLite file (adopted cats, request journal); set by build_application
+    adopted: AdoptedCats | None = None  # the chats' own cats, over `storage`
 
     @classmethod
     def create(cls, settings: Settings, engine: Engine) -> BotState:

@@ -21,11 +21,20 @@ class Storage:
     db: Database
     cats: CatStore
 
+    @classmethod
+    def create(cls, path: str | Path) -> Storage:
+        """Nothing touches the disk yet: the file is opened by `open()`, or by the first query."""
+        db = Database(path)
+        return cls(db, SqliteCatStore(db))
+
+    async def open(self) -> None:
+        await self.db.open()
+
     async def close(self) -> None:
         await self.db.close()
 
 
 async def open_storage(path: str | Path) -> Storage:
-    db = Database(path)
-    await db.open()
-    return Storage(db, SqliteCatStore(db))
+    storage = Storage.create(path)
+    await storage.open()
+    return storage

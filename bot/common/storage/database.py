@@ -61,9 +61,13 @@ class Database:
 
     # ---- lifecycle ---------------------------------------------------------------------------
     async def open(self) -> None:
+        """Open (create, migrate, or set aside and start fresh) now, rather than on the first query."""
+        await asyncio.get_running_loop().run_in_executor(self._worker(), self._open_sync)
+
+    def _worker(self) -> ThreadPoolExecutor:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(1, thread_name_prefix="kitten-db")
-        await asyncio.get_running_loop().run_in_executor(self._pool, self._open_sync)
+        return self._pool
 
     async def close(self) -> None:
         """Checkpoint the WAL into the main file and close: a stopped bot leaves one tidy file."""
@@ -76,15 +80,11 @@ class Database:
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """`fn(conn)` on the database thread. A file found damaged mid-run is set aside and `fn`
         runs once more on the fresh one (so a write is not lost along with the old file)."""
-        if self._pool is None:
-            raise StorageError("the database is not open")
-        return await asyncio.get_running_loop().run_in_executor(self._pool, self._run_sync, fn)
+        return await asyncio.get_running_loop().run_in_executor(self._worker(), self._run_sync, fn)
 
     def run_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """The same as `run`, for code already off the event loop (CLI, benchmarks, shutdown)."""
-        if self._pool is None:
-            raise StorageError("the database is not open")
-        return self._pool.submit(self._run_sync, fn).result()
+        return self._worker().submit(self._run_sync, fn).result()
 
     # ---- on the database thread ----------------------------------------------------------------
     def _run_sync(self, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -101,6 +101,8 @@ class Database:
             return fn(self._conn)
 
     def _open_sync(self) -> None:
+        if self._conn is not None:
+            return
         try:
             self._conn = self._connect()
         except SchemaTooNew as e:

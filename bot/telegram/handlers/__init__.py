@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.telegram.commands import CommandFilter
+from bot.telegram.handlers.adopt import on_adopt, on_forget
 from bot.telegram.handlers.help import on_help
 from bot.telegram.handlers.mix import on_media, on_mix, remember_album
 from bot.telegram.handlers.random import ROLL_PATTERN, on_random, on_roll
@@ -22,5 +23,7 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(_NEW & CommandFilter("start", "help"), on_help))
     app.add_handler(MessageHandler(_NEW & CommandFilter("mix"), on_mix))
     app.add_handler(MessageHandler(_NEW & CommandFilter("random"), on_random))
+    app.add_handler(MessageHandler(_NEW & CommandFilter("adopt"), on_adopt))  # before on_media: a photo caption
+    app.add_handler(MessageHandler(_NEW & CommandFilter("forget"), on_forget))
     app.add_handler(MessageHandler(_NEW & _MEDIA, on_media))  # photos answering a `/mix` ask
     app.add_handler(CallbackQueryHandler(on_roll, pattern=ROLL_PATTERN))

@@ -24,9 +24,9 @@ async def tg_api():
 
 
 @pytest.fixture
-def tg_settings(tg_api) -> Settings:
+def tg_settings(tg_api, tmp_path) -> Settings:
     return Settings(telegram_bot_token=Secret(TOKEN), telegram_base_url=tg_api.base_url,
-                    telegram_base_file_url=tg_api.base_file_url, **FAST)
+                    telegram_base_file_url=tg_api.base_file_url, database_path=tmp_path / "kitten.db", **FAST)
 
 
 @pytest.fixture
@@ -47,6 +47,15 @@ async def tg_start(tg_settings, engine):
 
     yield start
     for app in running:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
+        await stop_app(app)
+
+
+async def stop_app(app) -> None:
+    """What run_polling does on the way out (tests that restart the bot call it themselves)."""
+    if not app.running:
+        return
+    await app.updater.stop()
+    await app.stop()
+    await app.shutdown()
+    if app.post_shutdown:
+        await app.post_shutdown(app)

@@ -75,6 +75,7 @@ class FakeBotApi:
         self._update_ids = itertools.count(1000)
         self._failures: dict[str, list[str]] = {}
         self._update_of_message: dict[int, int] = {}
+        self.admins: dict[int, set[int]] = {}  # chat id -> user ids getChatMember calls administrators
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -276,6 +277,18 @@ class FakeBotApi:
 
     def _m_deleteWebhook(self, call: Call) -> bool:
         return True
+
+    def _m_getChatMember(self, call: Call) -> dict:
+        """Members are plain members unless a test made them admins (`self.admins[chat_id]`)."""
+        chat_id, user_id = call.chat_id, int(call.params["user_id"])
+        status = "administrator" if user_id in self.admins.get(chat_id, set()) else "member"
+        member = {"status": status, "user": {"id": user_id, "is_bot": False, "first_name": "Member"}}
+        if status == "administrator":
+            member.update(can_be_edited=False, is_anonymous=False, can_manage_chat=True, can_delete_messages=True,
+                          can_manage_video_chats=True, can_restrict_members=True, can_promote_members=False,
+                          can_change_info=True, can_invite_users=True, can_post_stories=False,
+                          can_edit_stories=False, can_delete_stories=False)
+        return member
 
 
 class _ApiError(Exception):
