@@ -13,6 +13,7 @@ from vae_core.checkpoint import CheckpointError
 from vae_core.engine import Engine
 
 from .cogs.admin import AdminCog
+from .cogs.adopt import AdoptCog
 from .cogs.help import HelpCog
 from .cogs.mix import MixCog
 from .cogs.random import RandomCog
@@ -45,7 +46,9 @@ class _KittenBot:
 
     async def setup_hook(self) -> None:
         self.tree.error(on_tree_error)
+        await self.services.storage.open()  # a damaged file is set aside now, with a log line
         await self.tree.set_translator(CatalogueTranslator())
+        await self.add_cog(AdoptCog())
         for cog in (MixCog(self), RandomCog(self), HelpCog(), AdminCog(self)):
             await self.add_cog(cog)
         try:

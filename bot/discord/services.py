@@ -13,8 +13,10 @@ from typing import Protocol, cast
 import aiohttp
 import discord
 
+from bot.common.adoption import AdoptedCats
 from bot.common.limits import Limiter
 from bot.common.settings import Settings
+from bot.common.storage import Storage
 from bot.common.texts import lang_for
 from vae_core.engine import Engine
 
@@ -38,9 +40,13 @@ class Services:
     settings: Settings
     engine: Engine
     limiter: CooldownLimiter = field(init=False)
+    storage: Storage = field(init=False)  # the SQLite file: adopted cats (and the request journal)
+    adopted: AdoptedCats = field(init=False)  # the servers' own cats
     _session: aiohttp.ClientSession | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.storage = Storage.create(self.settings.database_path)
+        self.adopted = AdoptedCats(self.storage.cats, self.engine.model.config.latent_dim)
         self.limiter = CooldownLimiter(self.settings.user_cooldown_s, self.settings.chat_max_jobs)
 
     @property
@@ -54,6 +60,7 @@ class Services:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        await self.storage.close()
 
 
 class _HasServices(Protocol):

@@ -49,13 +49,13 @@ StartBot = Callable[..., Awaitable[discord.Client]]
 
 
 @pytest.fixture
-async def start_bot(fake, tiny_model) -> AsyncIterator[StartBot]:
+async def start_bot(fake, tiny_model, tmp_path) -> AsyncIterator[StartBot]:
     """`await start_bot(**settings)`: a connected bot; settings default to small test limits."""
     running: list[tuple[discord.Client, asyncio.Task, Engine]] = []
 
     async def start(engine_max_pending: int = 16, **overrides) -> discord.Client:
         values = dict(discord_bot_token=Secret(TOKEN), discord_guild_id=0, rate_refill_s=0.0,
-                      max_upload_mb=1.0, download_timeout_s=5.0, engine_workers=2,
+                      max_upload_mb=1.0, download_timeout_s=5.0, engine_workers=2, database_path=tmp_path / "kitten.db",
                       engine_max_pending=engine_max_pending)
         values.update(overrides)
         settings = Settings(**values)

@@ -109,6 +109,7 @@ class FakeDiscord:
 
     def __post_init__(self) -> None:
         self.files: dict[str, Hosted] = {}
+        self.member_permissions: dict[int, int] = {}  # user id -> permission bits (default: no Manage Server)
         self._ids = itertools.count(1)
         self._seq = 0
         self._ws: web.WebSocketResponse | None = None
@@ -319,7 +320,7 @@ class FakeDiscord:
     def member(self, user_id: int, name: str, bot: bool = False) -> dict:
         return {"user": user_payload(user_id, name, bot), "roles": [], "joined_at": utcnow().isoformat(),
                 "deaf": False, "mute": False, "flags": 0, "pending": False, "nick": None, "avatar": None,
-                "permissions": "1071698660929"}
+                "permissions": str(self.member_permissions.get(user_id, 1071698660929))}
 
     def host(self, name: str, data: bytes, content_type: str | None = None, hold: bool = False) -> str:
         """Serve `data` as an attachment download; returns its URL (signed-looking, like the CDN's)."""

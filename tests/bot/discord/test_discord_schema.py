@@ -28,7 +28,7 @@ def check_text(value: str, limit: int = 100) -> None:
 
 
 def test_slash_commands_follow_discords_rules(commands):
-    assert set(commands) == {"mix", "random", "help", "resync", "Mix these cats"}
+    assert set(commands) == {"mix", "random", "help", "resync", "Mix these cats", "adopt", "forget"}
     for name in ("mix", "random", "help", "resync"):
         cmd = commands[name]
         assert cmd["type"] == 1
