@@ -7,7 +7,7 @@ never the photo. Names follow `cat_names`; a chat may keep `MAX_NAMES_PER_CHAT` 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 import numpy as np
 import torch
@@ -89,3 +89,19 @@ def adopted_list_text(names: Sequence[str], lang: str, limit: int = MAX_NAMES_PE
     if not names:
         return t("adopted_none", lang)
     return t("adopted_title", lang, count=len(names), limit=limit, names=", ".join(names))
+
+
+def name_source(adopted: AdoptedCats, scope: str) -> Callable[[list[str]], Awaitable[list[torch.Tensor]]]:
+    """The chat's names as `bot.common.sources.resolve_cats(named=...)` wants them: the latents
+    in order, and an unknown name as the resolver's own SourceProblem (so the handlers answer it
+    like an unknown gallery number)."""
+
+    async def named(names: list[str]) -> list[torch.Tensor]:
+        from bot.common.sources import SourceProblem  # here: sources needs the gallery, storage does not
+
+        try:
+            return await adopted.latents(scope, names)
+        except NameProblem as problem:
+            raise SourceProblem(problem.key, **problem.params) from None
+
+    return named
