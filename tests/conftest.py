@@ -60,3 +60,17 @@ def cat_photos() -> list[bytes]:
     if len(files) < 2:
         pytest.skip("../shared/data/photos is not available on this machine")
     return [f.read_bytes() for f in files]
+
+
+@pytest.fixture(scope="session")
+def tiny_gallery(tiny_weights, tmp_path_factory) -> Path:
+    """A 32-cat gallery (two pages) really built by `build_gallery` for the tiny model, from
+    generated faces written as PNG files."""
+    from trainer.gallery import build_gallery
+
+    folder = tmp_path_factory.mktemp("gallery-faces")
+    for i, face in enumerate(synthetic_faces(160, seed=11)):
+        (folder / f"face_{i:03d}.png").write_bytes(encode_image(face, "PNG"))
+    out = tmp_path_factory.mktemp("gallery") / "gallery.safetensors"
+    build_gallery(tiny_weights, folder, out, count=32, progress=False)
+    return out

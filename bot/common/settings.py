@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from vae_core.engine import DEFAULT_WEIGHTS, EngineSettings
+from vae_core.gallery import DEFAULT_GALLERY
 from vae_core.intake import IntakeLimits
 
 
@@ -42,6 +43,7 @@ _KIND_NAMES = {int: "a whole number", float: "a number", bool: "true or false"}
 class Settings:
     # model / engine
     kitten_weights: Path = DEFAULT_WEIGHTS
+    kitten_gallery: Path = DEFAULT_GALLERY  # built-in cats (/cats, /mix 12 47, /map); gallery.json beside it
     engine_workers: int = 2
     engine_threads_per_worker: int = 1
     engine_max_pending: int = 16
