@@ -57,6 +57,7 @@ class Settings:
     chat_max_jobs: int = 2
     ask_timeout_s: float = 180.0  # `/mix` alone: how long we wait for the two photos
     album_wait_s: float = 1.0  # Telegram albums: how long to collect the photos of one album
+    face_ask_timeout_s: float = 300.0  # "where's the face?": how long a request waits for the tap
     download_timeout_s: float = 15.0
     # storage: the chats' adopted cats (and the request journal), one SQLite file created on first run
     database_path: Path = Path("data/kitten-mixer.db")

@@ -1,0 +1,113 @@
+"""Requests waiting for the user to show where a cat's face is ("tap its square").
+
+When the finder is not sure about a photo, the bot asks instead of mixing the middle of it; the
+request's photos wait here (as bytes, so the tap needs no second download) until the owner taps a
+square or time runs out. The store is bounded by count and by bytes, oldest first, so a flood of
+unanswered questions cannot grow the bot's memory; a tap on a forgotten question is told kindly
+that it expired. Used from one event loop (both bots are asyncio), so no locks.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import Enum
+
+from vae_core.hints import FaceHint
+
+
+class TapResult(Enum):
+    OK = "ok"  # a hint was recorded for the photo being asked about
+    EXPIRED = "expired"  # unknown token: timed out, pushed out by newer questions, or the bot restarted
+    NOT_YOURS = "not_yours"  # someone else's question (groups): nothing changes
+
+
+@dataclass
+class FaceAsk:
+    """One waiting request: its photos, the hints so far, and which photos still need one."""
+
+    token: str
+    owner: int  # the user who asked for the mix; only they may answer
+    chat: int
+    images: list[bytes]
+    missing: list[int]  # photo indexes still without a face; `missing[0]` is the one asked about
+    lang: str
+    expires: float
+    hints: list[FaceHint | None] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)  # the platform's own context (request message, options...)
+
+    def __post_init__(self) -> None:
+        if not self.hints:
+            self.hints = [None] * len(self.images)
+
+    @property
+    def asking(self) -> int:
+        return self.missing[0]
+
+    @property
+    def size(self) -> int:
+        return sum(len(b) for b in self.images)
+
+
+class FaceAsks:
+    """token -> FaceAsk, expiring after `wait_s`, at most `max_asks` and `max_bytes` kept."""
+
+    def __init__(self, wait_s: float, max_asks: int = 200, max_bytes: int = 256 * 1024 * 1024,
+                 clock: Callable[[], float] = time.monotonic):
+        self.wait_s, self.max_asks, self.max_bytes = wait_s, max_asks, max_bytes
+        self._clock = clock
+        self._asks: OrderedDict[str, FaceAsk] = OrderedDict()
+        self._bytes = 0
+
+    def __len__(self) -> int:
+        self._expire()
+        return len(self._asks)
+
+    def open(self, owner: int, chat: int, images: list[bytes], missing: list[int], lang: str,
+             hints: list[FaceHint | None] | None = None, **extra: object) -> FaceAsk:
+        """Remember a request that needs the user's help with `missing` photos (in that order)."""
+        if not missing:
+            raise ValueError("a face question needs at least one photo to ask about")
+        self._expire()
+        ask = FaceAsk(secrets.token_hex(5), owner, chat, list(images), list(missing), lang,
+                      self._clock() + self.wait_s, list(hints) if hints else [], dict(extra))
+        self._asks[ask.token] = ask
+        self._bytes += ask.size
+        while len(self._asks) > self.max_asks or (self._bytes > self.max_bytes and len(self._asks) > 1):
+            _, old = self._asks.popitem(last=False)
+            self._bytes -= old.size
+        return ask
+
+    def tap(self, token: str, user_id: int, hint: FaceHint) -> tuple[TapResult, FaceAsk | None]:
+        """Record the owner's answer for the photo being asked about.
+
+        On OK the ask is returned with the hint set and that photo off `missing`; it is forgotten
+        when nothing is missing any more (the caller then runs the request), so a second tap on
+        the same buttons finds it expired rather than mixing twice.
+        """
+        self._expire()
+        ask = self._asks.get(token)
+        if ask is None:
+            return TapResult.EXPIRED, None
+        if user_id != ask.owner:
+            return TapResult.NOT_YOURS, ask
+        ask.hints[ask.missing.pop(0)] = hint
+        if not ask.missing:
+            self.close(token)
+        else:
+            ask.expires = self._clock() + self.wait_s  # the next photo gets the full wait too
+        return TapResult.OK, ask
+
+    def close(self, token: str) -> FaceAsk | None:
+        ask = self._asks.pop(token, None)
+        if ask is not None:
+            self._bytes -= ask.size
+        return ask
+
+    def _expire(self) -> None:
+        now = self._clock()
+        for token in [k for k, a in self._asks.items() if a.expires <= now]:
+            self.close(token)
