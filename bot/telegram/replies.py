@@ -15,6 +15,7 @@ from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
+from bot.common.face_question import face_notes
 from bot.common.texts import t
 from vae_core.engine import Reply
 
@@ -37,8 +38,9 @@ def mix_caption(reply: Reply, lang: str) -> str:
     lines = [t("mix_done", lang)]
     for i, report in enumerate(reply.reports[: len(_WHICH)]):
         which = t(_WHICH[i], lang)
-        if not report.face_found:
+        if not report.face_found and report.hint is None:
             lines.append(t("no_face", lang, which=which))
+        lines += face_notes(report, which, lang)
         if report.animated:
             line = t("first_frame", lang, which=which)
             lines.append(line[:1].upper() + line[1:])

@@ -25,6 +25,11 @@ log = logging.getLogger(__name__)
 Produce = Callable[[], Awaitable[tuple[Reply, str]]]  # -> (result, caption)
 
 
+class Answered(Exception):  # noqa: N818  (a signal, not an error)
+    """Raised by a `produce` that has already answered the request another way (it asked where
+    the cat's face is): the job ends without a result and without charging the user."""
+
+
 async def serve(context: CallbackContext, request: Message, user_id: int, lang: str, action: str,
                 produce: Produce, markup: InlineKeyboardMarkup | None = None) -> None:
     """Answer `request` with what `produce` makes, or with a sentence saying why not.
@@ -41,6 +46,8 @@ async def serve(context: CallbackContext, request: Message, user_id: int, lang: 
         try:
             async with chat_action(context.bot, request, action):
                 reply, caption = await produce()
+        except Answered:
+            return
         except MediaProblem as problem:
             await say(request, problem.key, lang, **problem.params)
             return

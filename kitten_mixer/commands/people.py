@@ -17,10 +17,11 @@ def _add_people(sub) -> None:
 
     defaults = MixOptions()  # the one definition of the defaults, shared with both bots
     fmt = DefaultsHelpFormatter
-    p = sub.add_parser("mix", help="mix two cat photos into a GIF or a grid", formatter_class=fmt,
-                       description="Morph one cat photo into another through the model's latent space.")
-    p.add_argument("a", help="the first cat photo (JPEG, PNG, WebP, GIF or BMP)")
-    p.add_argument("b", help="the second cat photo")
+    p = sub.add_parser("mix", help="mix two cat photos into a GIF or a grid (3-4: one loop)", formatter_class=fmt,
+                       description="Morph one cat photo into another through the model's latent space; with 3 or 4 "
+                                   "cats, one loop A->B->C(->D)->A. '#12' is gallery cat 12 (kitten-mixer gallery).")
+    p.add_argument("cats", nargs="+", metavar="CAT",
+                   help="2-4 cat photos (JPEG, PNG, WebP, GIF or BMP), or '#12' for a gallery cat")
     p.add_argument("-o", "--out", default=None,
                    help="output file: .gif for an animation, .png for a grid (default: mix.gif, or mix.png "
                         "with --format grid)")
@@ -71,33 +72,25 @@ def _engine(weights: str | None):
 def _run_mix(a: argparse.Namespace) -> int:
     import asyncio
 
+    from kitten_mixer.sources import read_sources
     from vae_core.engine import MixOptions
 
+    if not 2 <= len(a.cats) <= 4:
+        raise OutputError(f"mix takes 2 to 4 cats (3-4 make one loop), not {len(a.cats)}")
     out, fmt = mix_target(a.out, a.format, MixOptions().format)
     check_writable(out)  # before loading the model: a bad -o should cost a second, not a mix
     eng = _engine(a.weights)
     try:
-        reply = asyncio.run(eng.mix([_read(a.a), _read(a.b)],
+        reply = asyncio.run(eng.mix(read_sources(a.cats, eng),
                                     MixOptions(frames=a.frames, format=fmt, path=a.path, boomerang=a.boomerang)))
     finally:
         eng.close()
     write(out, reply.data)
+    photos = [c for c in a.cats if not c.startswith("#")]
     for i in reply.faces_missing:
-        print(f"note: no cat face found in {(a.a, a.b)[i]}; used the middle of the photo", file=sys.stderr)
+        print(f"note: no cat face found in {photos[i]}; used the middle of the photo", file=sys.stderr)
     print(f"wrote {out} ({fmt}, {reply.frames} frames, {a.path} path, {len(reply.data) // 1024} KB)")
     return 0
-
-
-def _read(path: str) -> bytes:
-    from pathlib import Path
-
-    p = Path(path)
-    if p.is_dir():
-        raise OutputError(f"{path} is a folder; give a photo file")
-    try:
-        return p.read_bytes()
-    except OSError as e:
-        raise OutputError(f"can't read {path}: {e.strerror or e}") from None
 
 
 def _run_random(a: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.common.face_question import face_notes
 from bot.common.texts import t
 from vae_core.engine import MAX_FRAMES, MIN_FRAMES, MixOptions, Reply
 
@@ -33,6 +34,8 @@ def caption(names: Sequence[str], reply: Reply, lang: str) -> str:
     lines = [t("dc_mix_done", lang, first=first, second=second)]
     which = [f"{t('first_photo', lang)} ({first})", f"{t('second_photo', lang)} ({second})"]
     lines += [t("no_face", lang, which=which[i]) for i in reply.faces_missing]
+    for i, report in enumerate(reply.reports[: len(which)]):
+        lines += face_notes(report, which[i], lang)
     for i, report in enumerate(reply.reports):
         if report.animated:
             note = t("first_frame", lang, which=which[i])

@@ -6,6 +6,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 
 from bot.telegram.commands import CommandFilter
 from bot.telegram.handlers.adopt import on_adopt, on_forget
+from bot.telegram.handlers.faces import FACE_PATTERN, on_face_tap
 from bot.telegram.handlers.help import on_help
 from bot.telegram.handlers.mix import on_media, on_mix, remember_album
 from bot.telegram.handlers.random import ROLL_PATTERN, on_random, on_roll
@@ -27,3 +28,4 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(_NEW & CommandFilter("forget"), on_forget))
     app.add_handler(MessageHandler(_NEW & _MEDIA, on_media))  # photos answering a `/mix` ask
     app.add_handler(CallbackQueryHandler(on_roll, pattern=ROLL_PATTERN))
+    app.add_handler(CallbackQueryHandler(on_face_tap, pattern=FACE_PATTERN))  # "where's the face?" squares

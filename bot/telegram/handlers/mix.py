@@ -16,11 +16,12 @@ from bot.common.options import OptionError, parse_mix_options
 from bot.telegram.albums import RecentAlbums
 from bot.telegram.asks import Ask
 from bot.telegram.commands import parse_command
+from bot.telegram.handlers.faces import mix_or_ask
 from bot.telegram.media import MediaProblem, PhotoRef, check_size, download, has_media, photo_ref
 from bot.telegram.replies import mix_caption, say, upload_action
 from bot.telegram.state import get_state, lang_of
 from bot.telegram.work import serve
-from vae_core.engine import MixOptions
+from vae_core.engine import MixOptions, Reply
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,11 @@ async def mix_now(context: CallbackContext, request: Message, user_id: int, refs
         for ref in refs:  # refuse an oversized file before downloading either of them
             check_size(ref.file_size, limit)
         images = await asyncio.gather(*(download(context.bot, ref, limit, timeout) for ref in refs))
-        reply = await st.engine.mix(images, options)
-        return reply, mix_caption(reply, lang)
+        def caption(reply: Reply) -> str:
+            return mix_caption(reply, lang)
+
+        # No confident cat face: the user is asked where it is, and the tap continues this request.
+        reply = await mix_or_ask(context, request, user_id, lang, list(images), options, caption)
+        return reply, caption(reply)
 
     await serve(context, request, user_id, lang, upload_action(options.format == "gif"), produce)

@@ -1,0 +1,205 @@
+"""The built-in cats and what grows from them: build-gallery, gallery, map, kittens, blend."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kitten_mixer.argtypes import DefaultsHelpFormatter, bounded_int
+from kitten_mixer.outputs import OutputError, check_writable, write
+
+CAT_HELP = "a cat photo, or '#12' for gallery cat 12 (see `kitten-mixer gallery`)"
+MODEL_HELP = "a Kitten Mixer checkpoint (default: the shipped model)"
+GALLERY_HELP = "the gallery file (default: weights/gallery.safetensors)"
+
+
+def _png(out: str, what: str) -> Path:
+    path = Path(out)
+    if path.suffix.lower() != ".png":
+        raise OutputError(f"{out}: {what} is a PNG picture, so the file name must end in .png")
+    check_writable(path)  # before loading the model: a bad -o should cost a second
+    return path
+
+
+def _engine(weights: str | None):
+    from vae_core.engine import Engine, EngineSettings
+
+    # One request: both cores. No chat to ask "where's the face?": the middle, with a note on stderr.
+    return Engine(weights, EngineSettings(workers=1, threads_per_worker=2, middle_without_face=True))
+
+
+def _notes(reply, args: list[str]) -> None:
+    photos = [a for a in args if not a.startswith("#")]
+    for i in reply.faces_missing:
+        if i < len(photos):
+            print(f"note: no cat face found in {photos[i]}; used the middle of the photo", file=sys.stderr)
+
+
+def _add(sub) -> None:
+    from vae_core.litter import LITTER_SIZE, MAX_LITTER
+
+    fmt = DefaultsHelpFormatter
+    p = sub.add_parser("build-gallery", formatter_class=fmt,
+                       help="pick and name the built-in cats for a model, and fit their map",
+                       description="Encode the training cats, keep the one nearest each k-means centre, name "
+                                   "them (es/en) and fit a t-SNE map; writes GALLERY.safetensors and .json.")
+    p.add_argument("--data", required=True, help="a zip or folder of cat-face images (the model's training set)")
+    p.add_argument("--weights", default=None, help=MODEL_HELP)
+    p.add_argument("-o", "--out", default=None,
+                   help="gallery file (default: weights/gallery.safetensors for the shipped model, else "
+                        "gallery.safetensors beside the checkpoint)")
+    p.add_argument("--count", type=bounded_int(16, 400, "cats"), default=98, help="how many cats")
+    p.add_argument("--seed", type=int, default=0, help="k-means and t-SNE seed")
+
+    p = sub.add_parser("gallery", formatter_class=fmt, help="a numbered sheet of 16 built-in cats",
+                       description="One page of the gallery; mix two with `kitten-mixer mix '#12' '#47'`.")
+    p.add_argument("-o", "--out", default="cats.png", help="output PNG file")
+    p.add_argument("--page", type=int, default=1, help="which page of 16")
+    p.add_argument("--lang", choices=["en", "es"], default="en", help="language of the names")
+    p.add_argument("--weights", default=None, help=MODEL_HELP)
+    p.add_argument("--gallery", default=None, help=GALLERY_HELP)
+
+    p = sub.add_parser("map", formatter_class=fmt, help="the gallery on a 2-D map of the latent space",
+                       description="Look-alike cats are neighbours. Given 2-4 cats, draws their mix's path.")
+    p.add_argument("cats", nargs="*", metavar="CAT", help=f"none, or 2-4 cats: {CAT_HELP}")
+    p.add_argument("-o", "--out", default="map.png", help="output PNG file")
+    p.add_argument("--weights", default=None, help=MODEL_HELP)
+    p.add_argument("--gallery", default=None, help=GALLERY_HELP)
+
+    p = sub.add_parser("kittens", formatter_class=fmt, help="a litter: kittens two cats might have",
+                       description=f"{LITTER_SIZE} kittens drawn near the middle of the two cats' mix, with "
+                                   "variety shaped by the latent prior. The same seed gives the same litter.")
+    p.add_argument("a", help=CAT_HELP)
+    p.add_argument("b", help="the other parent")
+    p.add_argument("-o", "--out", default="litter.png", help="output PNG file")
+    p.add_argument("--seed", type=bounded_int(0, 2**63 - 1, "seed"), default=None,
+                   help="the same seed gives the same litter (default: a fresh one, printed)")
+    p.add_argument("-n", type=bounded_int(1, MAX_LITTER, "kittens"), default=LITTER_SIZE, help="how many kittens")
+    p.add_argument("--weights", default=None, help=MODEL_HELP)
+    p.add_argument("--gallery", default=None, help=GALLERY_HELP)
+
+    p = sub.add_parser("blend", formatter_class=fmt, help="one cat blended from 2-4 cats by weight",
+                       description="Weighted average of the cats' latents, decoded: "
+                                   "`kitten-mixer blend a.jpg '#12' --weights 70 30 -o b.png`.")
+    p.add_argument("cats", nargs="+", metavar="CAT", help=f"2-4 cats: {CAT_HELP}")
+    p.add_argument("--weights", nargs="+", type=float, default=None, metavar="W",
+                   help="one weight per cat, e.g. 70 30 (default: equal)")
+    p.add_argument("-o", "--out", default="blend.png", help="output PNG file")
+    p.add_argument("--checkpoint", default=None, help=f"{MODEL_HELP}; --weights here are the blend's")
+    p.add_argument("--gallery", default=None, help=GALLERY_HELP)
+
+
+def _run_build(a: argparse.Namespace) -> int:
+    from trainer.gallery import build_gallery, describe
+    from vae_core.engine import DEFAULT_WEIGHTS
+    from vae_core.gallery import DEFAULT_GALLERY
+
+    weights = Path(a.weights) if a.weights else DEFAULT_WEIGHTS
+    out = Path(a.out) if a.out else (DEFAULT_GALLERY if not a.weights else weights.parent / "gallery.safetensors")
+    if out.suffix != ".safetensors":
+        raise OutputError(f"{out}: the gallery file must end in .safetensors (its names go in a .json beside it)")
+    check_writable(out)
+    gallery = build_gallery(weights, a.data, out, count=a.count, seed=a.seed)
+    print(f"wrote {out} and {out.with_suffix('.json').name}: {describe(gallery)}")
+    return 0
+
+
+def _run_gallery(a: argparse.Namespace) -> int:
+    import asyncio
+
+    from kitten_mixer.sources import open_gallery
+    from vae_core.gallery_views import gallery_page
+
+    out = _png(a.out, "a gallery page")
+    eng = _engine(a.weights)
+    try:
+        gallery = open_gallery(eng, a.gallery)
+        if not 1 <= a.page <= gallery.pages:
+            raise OutputError(f"--page {a.page}: the gallery has pages 1 to {gallery.pages}")
+        numbers = gallery.page_numbers(a.page)
+        title = (f"Gatos {numbers[0]}-{numbers[-1]} de {len(gallery)}" if a.lang == "es"
+                 else f"Cats {numbers[0]}-{numbers[-1]} of {len(gallery)}")
+        reply = asyncio.run(gallery_page(eng, gallery, a.page, a.lang, title))
+    finally:
+        eng.close()
+    write(out, reply.data)
+    print(f"wrote {out} (page {a.page} of {gallery.pages}: cats {numbers[0]}-{numbers[-1]})")
+    return 0
+
+
+def _run_map(a: argparse.Namespace) -> int:
+    import asyncio
+
+    from kitten_mixer.sources import open_gallery, read_sources
+    from vae_core.gallery_views import gallery_map
+
+    if a.cats and not 2 <= len(a.cats) <= 4:
+        raise OutputError(f"give no cats (the map alone) or 2 to 4 to see their mix's path, not {len(a.cats)}")
+    out = _png(a.out, "the map")
+    eng = _engine(a.weights)
+    try:
+        gallery = open_gallery(eng, a.gallery)
+        sources = read_sources(a.cats, eng, a.gallery)
+        reply = asyncio.run(gallery_map(eng, gallery, sources))
+    finally:
+        eng.close()
+    write(out, reply.data)
+    _notes(reply, a.cats)
+    path = f", with the path {' -> '.join(c.label or a.cats[i] for i, c in enumerate(reply.cats))}" if a.cats else ""
+    print(f"wrote {out} ({len(gallery)} cats{path})")
+    return 0
+
+
+def _run_kittens(a: argparse.Namespace) -> int:
+    import asyncio
+
+    from kitten_mixer.sources import read_sources
+    from vae_core.litter import litter
+
+    out = _png(a.out, "a litter")
+    eng = _engine(a.weights)
+    try:
+        sources = read_sources([a.a, a.b], eng, a.gallery)
+        labels = ["" if x.startswith("#") else Path(x).name for x in (a.a, a.b)]  # gallery cats: "#12 Name"
+        reply, seed = asyncio.run(litter(eng, sources, a.seed, a.n, labels=labels))
+    finally:
+        eng.close()
+    write(out, reply.data)
+    _notes(reply, [a.a, a.b])
+    print(f"wrote {out} ({a.n} kittens of {a.a} and {a.b}, seed {seed})")
+    return 0
+
+
+def _run_blend(a: argparse.Namespace) -> int:
+    import asyncio
+
+    from kitten_mixer.sources import read_sources
+    from vae_core.gallery_views import blend
+
+    if not 2 <= len(a.cats) <= 4:
+        raise OutputError(f"blend takes 2 to 4 cats, not {len(a.cats)}")
+    if a.weights is not None and len(a.weights) != len(a.cats):
+        raise OutputError(f"--weights needs one number per cat: {len(a.cats)} cats, {len(a.weights)} weights")
+    out = _png(a.out, "a blend")
+    eng = _engine(a.checkpoint)
+    try:
+        reply = asyncio.run(blend(eng, read_sources(a.cats, eng, a.gallery), a.weights))
+    finally:
+        eng.close()
+    write(out, reply.data)
+    _notes(reply, a.cats)
+    weights = a.weights or [1.0] * len(a.cats)
+    total = sum(weights) or 1.0
+    parts = " + ".join(f"{c} {100 * w / total:.0f}%" for c, w in zip(a.cats, weights, strict=True))
+    print(f"wrote {out} ({parts})")
+    return 0
+
+
+def register(sub) -> None:
+    _add(sub)
+    sub.choices["build-gallery"].set_defaults(func=_run_build)
+    sub.choices["gallery"].set_defaults(func=_run_gallery)
+    sub.choices["map"].set_defaults(func=_run_map)
+    sub.choices["kittens"].set_defaults(func=_run_kittens)
+    sub.choices["blend"].set_defaults(func=_run_blend)
