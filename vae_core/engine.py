@@ -18,10 +18,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 
-from vae_core import render
+from vae_core import compose, render
 from vae_core.checkpoint import LoadedModel, load_checkpoint
 from vae_core.errors import BadRequest, EngineBusy, EngineTimeout, FaceNotFound
 from vae_core.finder import Finder, load_finder
@@ -115,6 +116,7 @@ class Engine:
         self.center = latent_center(self.prior, self.model.config.latent_dim)
         self.info = loaded.info
         self.image_size = self.model.config.image_size
+        self.compose_config = compose.DEFAULT
         self._pool = ThreadPoolExecutor(s.workers, thread_name_prefix="kitten-engine",
                                         initializer=torch.set_num_threads, initargs=(s.threads_per_worker,))
         self._pending = 0
@@ -232,33 +234,42 @@ class Engine:
         t: dict[str, float] = {}
         t0 = time.perf_counter()
         cats = self._resolve(sources, t)
+        grid = options.format == "grid"
+        frames = self.frames_sync(cats, options, options.size // 2 if grid else options.size, t)
         t1 = time.perf_counter()
-        zs = self.path(cats, options)
-        frames = self.decode(zs)
-        t["decode_frames"] = time.perf_counter() - t1
-        t1 = time.perf_counter()
-        ends = [c.photo for c in cats]
-        if options.format == "grid":
-            cells: list[np.ndarray] = list(frames)
-            for i, e in zip(self.anchors(len(cats), options.frames), ends, strict=False):
-                if e is not None:  # the real cats where each one sits
-                    cells[i] = e
-            data, mime, name = render.grid_png(cells, columns=grid_columns(len(cells))), "image/png", "kitten-mix.png"
-            n = len(cells)
+        if grid:
+            data = render.grid_png(frames, cell=frames.shape[1], columns=grid_columns(len(frames)))
+            mime, name, n = "image/png", "kitten-mix.png", len(frames)
         else:
             seq = list(frames)
             if options.boomerang and len(cats) == 2 and len(seq) > 2:
                 seq = seq + seq[-2:0:-1]  # forward then back, without repeating the end frames
-            data, size = b"", options.size
+            keys = [frames[0], frames[len(frames) // 2], frames[-1]]
             while True:  # detailed cats at 512 px x 62 frames can pass 8 MB: shrink until it fits
-                data = render.gif(np.stack(seq), size, options.frame_ms)
-                if len(data) <= render.MAX_REPLY_BYTES or size <= 128:
+                data = render.gif_shared(seq, options.frame_ms, keys)
+                if len(data) <= render.MAX_REPLY_BYTES or len(seq[0]) <= 128:
                     break
-                size = int(size * 0.75)
+                side = int(len(seq[0]) * 0.75)
+                seq = [cv2.resize(f, (side, side), interpolation=cv2.INTER_AREA) for f in seq]
+                keys = [cv2.resize(f, (side, side), interpolation=cv2.INTER_AREA) for f in keys]
             mime, name, n = "image/gif", "kitten-mix.gif", len(seq)
         t["render"] = time.perf_counter() - t1
         t["total"] = time.perf_counter() - t0
         return Reply(data, mime, name, n, [c.report for c in cats if c.report is not None], t, cats)
+
+    def frames_sync(self, cats: Sequence[Cat], options: MixOptions, side: int,
+                    timings: dict[str, float] | None = None) -> np.ndarray:
+        """The mix's frames at `side` px: the model's in-between cats carrying the photos' detail,
+        starting (and for two cats ending) on the user's own crops."""
+        t1 = time.perf_counter()
+        decodes = self.decode(self.path(cats, options))
+        t2 = time.perf_counter()
+        frames = compose.compose(decodes, compose.legs_for(len(cats), options.frames), [c.photo for c in cats],
+                                 self.anchors(len(cats), options.frames), side, self.compose_config)
+        if timings is not None:
+            timings["decode_frames"] = t2 - t1
+            timings["compose"] = time.perf_counter() - t2
+        return frames
 
     @staticmethod
     def anchors(n_cats: int, frames: int) -> list[int]:

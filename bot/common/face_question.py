@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from bot.common.texts import t
 from vae_core.hint_overlay import grid_overlay_jpeg
 from vae_core.hints import CELLS, GRID, FaceHint
-from vae_core.intake import IntakeLimits, decode_image
+from vae_core.intake import CropReport, IntakeLimits, decode_image
 
 QUESTION_FILENAME = "where-is-the-face.jpg"
 
@@ -63,3 +63,10 @@ async def make_question(images: list[bytes], index: int, lang: str, wait_s: floa
     picture = await asyncio.to_thread(render_picture, images[index], limits)
     minutes = max(1, round(wait_s / 60))
     return FaceQuestion(picture, question_text(index, len(images), lang, minutes), buttons(lang))
+
+
+def face_notes(report: CropReport | None, which: str, lang: str) -> list[str]:
+    """Caption lines about how a photo's face was chosen: several cats -> the clearest was used."""
+    if report is not None and report.cats > 1:
+        return [t("several_cats", lang, count=report.cats, which=which)]
+    return []

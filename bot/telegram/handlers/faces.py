@@ -1,0 +1,134 @@
+""""Where's the face? Tap its square": the Telegram side of asking when the finder isn't sure.
+
+A mix whose photo has no confident cat face is not made from the middle of the photo: the bot
+answers with that photo under a numbered 3x3 grid and an inline keyboard (bot/common/face_question
+decides the picture, words and buttons). The photos wait in memory (bot/common/face_asks); the
+owner's tap continues the same request, through the same job runner as any mix. A tap after the
+wait, or by someone else in a group, gets a toast and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from contextlib import suppress
+
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.error import TelegramError
+from telegram.ext import CallbackContext, ContextTypes
+
+from bot.common.face_asks import FaceAsk, FaceAsks, TapResult
+from bot.common.face_question import QUESTION_FILENAME, FaceQuestion, make_question
+from bot.common.texts import lang_for, t
+from bot.telegram.replies import upload_action
+from bot.telegram.state import get_state
+from bot.telegram.work import Answered, serve
+from vae_core.engine import MixOptions, Reply
+from vae_core.errors import FaceNotFound
+from vae_core.hints import FaceHint
+
+log = logging.getLogger(__name__)
+
+FACE_PATTERN = r"^face:([0-9a-f]{10}):([0-8w])$"
+_ASKS_KEY = "kitten_mixer_face_asks"
+
+Caption = Callable[[Reply], str]
+
+
+def face_asks(context: CallbackContext) -> FaceAsks:
+    """The application's store of questions (made on first use, sized by FACE_ASK_TIMEOUT_S)."""
+    data = context.application.bot_data
+    asks = data.get(_ASKS_KEY)
+    if asks is None:
+        asks = data[_ASKS_KEY] = FaceAsks(get_state(context).settings.face_ask_timeout_s)
+    return asks
+
+
+def keyboard(token: str, question: FaceQuestion) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(b.label, callback_data=f"face:{token}:{b.hint.token()}")
+                                  for b in row] for row in question.rows])
+
+
+async def mix_or_ask(context: CallbackContext, request: Message, user_id: int, lang: str, images: list[bytes],
+                     options: MixOptions, caption: Caption) -> Reply:
+    """The mix, or (no confident face) the question, and `Answered` so the job ends quietly."""
+    try:
+        return await get_state(context).engine.mix(images, options)
+    except FaceNotFound as missing:
+        await ask_where(context, request, user_id, lang, images, missing.photos, options, caption)
+        raise Answered from None
+
+
+async def ask_where(context: CallbackContext, request: Message, user_id: int, lang: str, images: list[bytes],
+                    missing: list[int], options: MixOptions, caption: Caption,
+                    hints: list[FaceHint | None] | None = None) -> None:
+    ask = face_asks(context).open(user_id, request.chat_id, images, missing, lang, hints,
+                                  request=request, options=options, caption=caption)
+    log.info("chat %s: no confident cat face in photo(s) %s; asking where", request.chat_id, missing)
+    await _send_question(context, ask)
+
+
+async def _send_question(context: CallbackContext, ask: FaceAsk) -> None:
+    st = get_state(context)
+    question = await make_question(ask.images, ask.asking, ask.lang, st.settings.face_ask_timeout_s,
+                                   st.settings.engine_settings().limits)
+    request: Message = ask.extra["request"]
+    await request.reply_photo(question.picture, filename=QUESTION_FILENAME, caption=question.text,
+                              reply_markup=keyboard(ask.token, question), do_quote=True,
+                              allow_sending_without_reply=True)
+
+
+async def on_face_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    lang = lang_for(query.from_user.language_code)
+    token, hint = context.match.group(1), FaceHint.parse(context.match.group(2))
+    result, ask = face_asks(context).tap(token, query.from_user.id, hint)
+    if result is TapResult.EXPIRED:
+        await _toast(query, t("face_expired", lang))
+        await _drop_keyboard(query)  # nobody else should tap a dead question
+        return
+    if result is TapResult.NOT_YOURS:
+        log.info("chat %s: a face tap by someone else was ignored", ask.chat if ask else "?")
+        await _toast(query, t("face_not_yours", lang))
+        return
+    assert ask is not None
+    await _drop_keyboard(query)
+    if ask.missing:  # another photo of the same request needs a tap too
+        await _toast(query, t("face_next", ask.lang))
+        await _send_question(context, ask)
+        return
+    await _toast(query, t("face_got_it", ask.lang))
+    await continue_request(context, ask)
+
+
+async def continue_request(context: CallbackContext, ask: FaceAsk) -> None:
+    """Run the waiting request with the hints, through the same job runner as a fresh mix."""
+    engine = get_state(context).engine
+    request: Message = ask.extra["request"]
+    options: MixOptions = ask.extra["options"]
+    caption: Caption = ask.extra["caption"]
+
+    async def produce() -> tuple[Reply, str]:
+        try:
+            cats = await engine.cats(ask.images, ask.hints)
+        except FaceNotFound as missing:  # only if a photo changed its mind: ask about it as well
+            await ask_where(context, request, ask.owner, ask.lang, ask.images, missing.photos, options, caption,
+                            ask.hints)
+            raise Answered from None
+        reply = await engine.mix(cats, options)
+        return reply, caption(reply)
+
+    await serve(context, request, ask.owner, ask.lang, upload_action(options.format == "gif"), produce)
+
+
+async def _toast(query: CallbackQuery, text: str) -> None:
+    try:
+        await query.answer(text)
+    except TelegramError as e:  # too old to answer: the rest still happens
+        log.info("could not answer a face tap (%s)", type(e).__name__)
+
+
+async def _drop_keyboard(query: CallbackQuery) -> None:
+    if isinstance(query.message, Message):
+        with suppress(TelegramError):
+            await query.edit_message_reply_markup(None)

@@ -1,0 +1,191 @@
+"""Frames the user sees: the model's in-between cats dressed in the real photos' fur.
+
+The VAE works at 64 px, so its decodes are soft stand-ins for the user's cats. Each output frame is
+the upscaled decode plus the photos' *residual detail* (photo - upscaled decode of its own latent):
+
+    frame_t = up(dec_t) + sum over the leg's two cats of  w_lo(t) * R_lo + w_hi(t) * warp_t(R_hi)
+
+- At the ends the weights are 1 and 0, so the first and last frames are exactly the user's crops.
+- The low band of a residual (colours and shapes the model got wrong: a background object, the exact
+  outline) fades out fast: carried into the middle it draws the other cat's outline as a ghost.
+- The high band (fur, whiskers, eye glints) fades out slowly and is *warped* onto the in-between
+  cat first: optical flow between the small decodes says where each cat's eyes and ears went, so
+  both cats' fur lands on one set of features instead of leaving double eyes.
+Measured choices (bands, fall-offs, flow on or off) are in trainer/evaluate_mix.py and docs/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ComposeConfig:
+    """How residual detail is carried between the ends (chosen by trainer/evaluate_mix.py)."""
+
+    sigma: float = 2.0  # Gaussian splitting the residual's bands, in px of a 256 px frame
+    lo_power: float = 6.0  # low-band weight (1-t)^p: fast fall-off keeps outlines from ghosting
+    hi_power: float = 1.0  # high-band weight: cos(pi/2 t)^p (energy kept across the middle at p=1)
+    hi_curve: str = "cos"  # cos | linear (1-t: the plain detail transfer, for comparison)
+    align: bool = True  # warp residuals onto the in-between cat with optical flow
+    flow_side: int = 64  # optical flow runs on the decodes at this side (64: the decodes themselves)
+    flow_preset: int = cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST
+    flow_blur: float = 1.0  # Gaussian smoothing of the flow field (px of flow_side): straight whiskers
+    warp_interp: int = cv2.INTER_NEAREST  # whole-pixel moves keep fur sharp; bilinear halves its power
+
+
+DEFAULT = ComposeConfig()
+
+
+@dataclass
+class Leg:
+    """One frame's place in a mix: between cats `a` and `b` (indexes into the sources) at `t`."""
+
+    a: int
+    b: int
+    t: float
+
+
+def legs_for(n_cats: int, frames: int) -> list[Leg]:
+    """The (a, b, t) of every frame `Engine.path` makes: A->B, or the loop A->B->...->A."""
+    ts = np.linspace(0.0, 1.0, frames)
+    if n_cats == 2:
+        return [Leg(0, 1, float(t)) for t in ts]
+    return [Leg(k, (k + 1) % n_cats, float(t)) for k in range(n_cats) for t in ts[:-1]]
+
+
+def upscale(frames: np.ndarray, size: int) -> np.ndarray:
+    """Bicubic upscale of uint8 decodes to float32 (bicubic: no ringing worth the cost of Lanczos here)."""
+    return np.stack([cv2.resize(f, (size, size), interpolation=cv2.INTER_CUBIC) for f in frames]).astype(np.float32)
+
+
+def fit_photo(photo: np.ndarray, size: int) -> np.ndarray:
+    """The user's crop at the output side (area filter down, Lanczos up)."""
+    if photo.shape[0] == size:
+        return photo
+    interp = cv2.INTER_AREA if photo.shape[0] > size else cv2.INTER_LANCZOS4
+    return cv2.resize(photo, (size, size), interpolation=interp)
+
+
+class _Residual:
+    """A photo's detail over its own decode, split into bands once per request."""
+
+    def __init__(self, photo: np.ndarray, base: np.ndarray, sigma: float):
+        self.photo = photo
+        r = photo.astype(np.float32) - base
+        self.lo = cv2.GaussianBlur(r, (0, 0), sigma) if sigma > 0 else np.zeros_like(r)
+        self.hi = r - self.lo
+
+
+def _warp(img: np.ndarray, flow: np.ndarray, grid: np.ndarray, scale: float, interp: int) -> np.ndarray:
+    size = img.shape[0]
+    f = cv2.resize(flow, (size, size), interpolation=cv2.INTER_LINEAR) * scale
+    m = grid + f
+    return cv2.remap(img, m[..., 0], m[..., 1], interp, borderMode=cv2.BORDER_REFLECT)
+
+
+def weights(t: float, cfg: ComposeConfig) -> tuple[float, float, float, float]:
+    """(lo_a, hi_a, lo_b, hi_b) at t: 1 for a and 0 for b at t=0, mirrored at t=1."""
+    lo_a, lo_b = (1 - t) ** cfg.lo_power, t ** cfg.lo_power
+    if cfg.hi_curve == "linear":
+        return lo_a, (1 - t) ** cfg.hi_power, lo_b, t ** cfg.hi_power
+    hi_a = float(np.cos(np.pi / 2 * t)) ** cfg.hi_power if t < 1 else 0.0
+    hi_b = float(np.sin(np.pi / 2 * t)) ** cfg.hi_power if t > 0 else 0.0
+    return lo_a, hi_a, lo_b, hi_b
+
+
+def _gray(img: np.ndarray, side: int) -> np.ndarray:
+    g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)
+    return g if g.shape[0] == side else cv2.resize(g, (side, side), interpolation=cv2.INTER_CUBIC)
+
+
+def _chain(dis: cv2.DISOpticalFlow, greys: list[np.ndarray], grid: np.ndarray) -> list[np.ndarray]:
+    """Flow from every image in `greys` to the first one, by chaining flows between neighbours.
+
+    Neighbouring decodes differ by one small step, where optical flow is reliable even when the two
+    cats' colours differ wildly (a tabby to a Siamese); one long jump is not. f_i = s_i + f_{i-1}(x + s_i).
+    """
+    out = [np.zeros((*greys[0].shape, 2), np.float32)]
+    for i in range(1, len(greys)):
+        step = dis.calc(greys[i], greys[i - 1], None)
+        m = grid + step
+        out.append(step + cv2.remap(out[-1], m[..., 0], m[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE))
+    return out
+
+
+def _runs(legs: Sequence[Leg]) -> list[list[int]]:
+    """Frame indexes grouped into legs (consecutive frames between the same two cats)."""
+    runs: list[list[int]] = []
+    for i, leg in enumerate(legs):
+        if runs and (legs[runs[-1][-1]].a, legs[runs[-1][-1]].b) == (leg.a, leg.b):
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs
+
+
+def _flows(decodes: np.ndarray, legs: Sequence[Leg], anchors: Sequence[int], has_photo: Sequence[bool],
+           cfg: ComposeConfig) -> dict[tuple[int, int], np.ndarray]:
+    """{(frame, cat): flow from the frame's decode to that cat's own decode, px of cfg.flow_side}."""
+    side = cfg.flow_side
+    dis = cv2.DISOpticalFlow.create(cfg.flow_preset)
+    grid = np.dstack(np.meshgrid(np.arange(side, dtype=np.float32), np.arange(side, dtype=np.float32)))
+    greys = [_gray(d, side) for d in decodes]
+    flows: dict[tuple[int, int], np.ndarray] = {}
+    for run in _runs(legs):
+        a, b = legs[run[0]].a, legs[run[0]].b
+        seq = [greys[i] for i in run]
+        end = [] if legs[run[-1]].t == 1.0 else [greys[anchors[b]]]  # a loop's leg ends on the next's start
+        if has_photo[a]:
+            for i, f in zip(run, _chain(dis, seq, grid), strict=True):
+                flows[(i, a)] = f
+        if has_photo[b]:
+            back = _chain(dis, (seq + end)[::-1], grid)[::-1]
+            for i, f in zip(run, back, strict=False):
+                flows[(i, b)] = f
+    if cfg.flow_blur > 0:
+        flows = {k: cv2.GaussianBlur(f, (0, 0), cfg.flow_blur) for k, f in flows.items()}
+    return flows
+
+
+def compose(decodes: np.ndarray, legs: Sequence[Leg], photos: Sequence[np.ndarray | None],
+            anchors: Sequence[int], size: int, cfg: ComposeConfig = DEFAULT) -> np.ndarray:
+    """N decodes (N x s x s x 3 uint8) -> N frames at `size` carrying the photos' detail.
+
+    `anchors[k]` is the frame whose decode is cat k's own (its latent, unmixed); cats without a
+    photo (gallery, random) add nothing, so their end frame is their upscaled decode.
+    """
+    base = upscale(decodes, size)
+    res: list[_Residual | None] = []
+    sig = cfg.sigma * size / 256
+    for k, p in enumerate(photos):
+        res.append(None if p is None else _Residual(fit_photo(p, size), base[anchors[k]], sig))
+    flows: dict[tuple[int, int], np.ndarray] = {}
+    if cfg.align:
+        flows = _flows(decodes, legs, anchors, [r is not None for r in res], cfg)
+        grid = np.dstack(np.meshgrid(np.arange(size, dtype=np.float32), np.arange(size, dtype=np.float32)))
+    out = np.empty((len(legs), size, size, 3), np.uint8)
+    for i, leg in enumerate(legs):
+        lo_a, hi_a, lo_b, hi_b = weights(leg.t, cfg)
+        ra, rb = res[leg.a], res[leg.b]
+        if leg.t == 0.0 and ra is not None:
+            out[i] = ra.photo
+            continue
+        if leg.t == 1.0 and rb is not None:
+            out[i] = rb.photo
+            continue
+        f = base[i] + 0.5  # + 0.5: the uint8 cast below truncates
+        for r, k, lo, hi in ((ra, leg.a, lo_a, hi_a), (rb, leg.b, lo_b, hi_b)):
+            if r is None or (lo < 1e-3 and hi < 1e-3):
+                continue
+            detail = lo * r.lo + hi * r.hi
+            if cfg.align:
+                detail = _warp(detail, flows[(i, k)], grid, size / cfg.flow_side, cfg.warp_interp)
+            f += detail
+        np.clip(f, 0, 255, out=f)
+        out[i] = f.astype(np.uint8)
+    return out
