@@ -11,6 +11,7 @@ from tg_fake_api import BOT_USERNAME, group_chat, private_chat, user
 from tg_images import gif_frames, gradient_png, png_size
 
 from bot.common.texts import t
+from vae_core.engine import Engine, EngineSettings
 
 ANA = user(10, "Ana")
 CHAT = private_chat(10)
@@ -102,13 +103,14 @@ async def test_ask_expires(tg_api, tg_start):
 async def test_files_sent_as_documents_are_sniffed(tg_api, tg_start, face_jpegs):
     await tg_start()
     target = tg_api.message(ANA, CHAT, document=face_jpegs[0], mime_type="application/octet-stream")
-    tg_api.message(ANA, CHAT, document=gradient_png(), caption="/mix 3", reply_to=target)  # no MIME type at all
+    tg_api.message(ANA, CHAT, document=face_jpegs[1], caption="/mix 3", reply_to=target)  # no MIME type at all
     (result,) = await tg_api.wait_replies(1)
     assert gif_frames(result.upload("animation")) == 3
 
 
-async def test_real_cat_photos_get_no_excuses_in_the_caption(tg_api, tg_start, cat_photos):
-    await tg_start()
+async def test_real_cat_photos_get_no_excuses_in_the_caption(tg_api, tg_start, cat_photos, tiny_model):
+    shipped_finder = Engine(tiny_model, EngineSettings(workers=1))  # real photos: the real finder
+    await tg_start(engine_=shipped_finder)
     tg_api.message(ANA, CHAT, photo=cat_photos[0], caption="/mix 5", media_group_id="cats")
     tg_api.message(ANA, CHAT, photo=cat_photos[1], media_group_id="cats")
     (result,) = await tg_api.wait_replies(1)
@@ -116,18 +118,14 @@ async def test_real_cat_photos_get_no_excuses_in_the_caption(tg_api, tg_start, c
     assert gif_frames(result.upload("animation")) == 5
 
 
-async def test_photos_without_a_cat_work_and_the_caption_says_so_in_spanish(tg_api, tg_start):
+async def test_photos_without_a_cat_are_not_mixed_from_the_middle_but_asked_about_in_spanish(tg_api, tg_start):
     await tg_start()
     luz = user(11, "Luz", "es")
     tg_api.message(luz, private_chat(11), photo=gradient_png(seed=1), caption="/mix 3", media_group_id="g")
     tg_api.message(luz, private_chat(11), photo=gradient_png(seed=2), media_group_id="g")
     (result,) = await tg_api.wait_replies(1)
-    assert result.method == "sendAnimation"
-    assert result.text.splitlines() == [
-        t("mix_done", "es"),
-        t("no_face", "es", which=t("first_photo", "es")),
-        t("no_face", "es", which=t("second_photo", "es")),
-    ]
+    assert result.method == "sendPhoto"  # the "tap the face" question (test_telegram_faces.py has the rest)
+    assert result.text == t("face_where", "es", which=t("first_photo", "es"), minutes=5)
 
 
 async def test_options_and_addressing(tg_api, tg_start, face_jpegs):
