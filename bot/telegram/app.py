@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder
+from telegram.ext import Application, ApplicationBuilder
 
 from bot.common.adoption import AdoptedCats
 from bot.common.settings import ConfigError, Settings
@@ -21,6 +21,7 @@ from bot.common.texts import TEXTS, t
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import register
 from bot.telegram.logs import protect_logs, quiet_http_logs
+from bot.telegram.sending import PatientRateLimiter
 from bot.telegram.state import STATE_KEY, BotState
 from vae_core.engine import Engine
 
@@ -38,7 +39,8 @@ def build_application(settings: Settings, engine: Engine) -> Application:
     quiet_http_logs()  # httpx logs every request URL, and the URL holds the token
     builder = (ApplicationBuilder().token(token)
                .concurrent_updates(True)  # one slow mix must not hold up everyone else's updates
-               .rate_limiter(AIORateLimiter())  # Telegram's flood limits: ~30 msg/s, 20/min per group
+               # Telegram's flood limits (~30 msg/s, 20/min per group): 429s waited out, 5xx retried
+               .rate_limiter(PatientRateLimiter())
                .post_init(_post_init)
                .post_shutdown(_post_shutdown))
     if settings.telegram_base_url:

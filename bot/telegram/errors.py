@@ -13,7 +13,9 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot.common.backoff import reason
 from bot.telegram.replies import say
+from bot.telegram.sending import is_transient
 from bot.telegram.state import lang_of
 
 log = logging.getLogger(__name__)
@@ -21,6 +23,11 @@ log = logging.getLogger(__name__)
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     job = context.job
+    if update is None and job is None and is_transient(context.error):
+        # A polling blip (Telegram's 5xx, a dropped connection, a timeout): the updater tries
+        # again by itself. One line is enough; a traceback would bury the real bugs.
+        log.warning("polling: %s; retrying", reason(context.error))
+        return
     if not isinstance(update, Update):
         # Delayed jobs (an album being collected, an ask timing out) carry the update they serve.
         update = getattr(job.data, "update", None) if job is not None else None

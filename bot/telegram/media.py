@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from telegram import Bot, Message
-from telegram.error import TelegramError
 
 from bot.common.texts import mb
+from bot.telegram.sending import DownloadFailed, fetch_file
 
 TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the public Bot API serves files up to 20 MB
 _UNLABELLED = {"", "application/octet-stream", "binary/octet-stream"}
@@ -71,11 +71,9 @@ def looks_like_image(data: bytes) -> bool:
 async def download(bot: Bot, ref: PhotoRef, limit: int, timeout_s: float) -> bytes:
     """The file's bytes; MediaProblem when it is too big, not an image, or unreachable."""
     check_size(ref.file_size, limit)
-    try:
-        file = await bot.get_file(ref.file_id, read_timeout=timeout_s)
-        check_size(file.file_size, limit)
-        data = bytes(await file.download_as_bytearray(read_timeout=timeout_s))
-    except TelegramError as e:
+    try:  # retried on 5xx and network errors within the timeout (sending.py); failures are logged there
+        data = await fetch_file(bot, ref.file_id, timeout_s, lambda size: check_size(size, limit))
+    except DownloadFailed as e:
         raise MediaProblem("download_failed") from e
     check_size(len(data), limit)
     if not looks_like_image(data):

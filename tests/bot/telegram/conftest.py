@@ -41,7 +41,9 @@ async def tg_start(tg_settings, engine):
         if app.post_init:  # run_polling would call it; we drive the lifecycle by hand
             await app.post_init(app)
         await app.start()
-        await app.updater.start_polling(poll_interval=0, timeout=1)
+        # Polling errors go to the error handlers, as run_polling arranges.
+        await app.updater.start_polling(poll_interval=0, timeout=1, error_callback=lambda exc: app.create_task(
+            app.process_error(error=exc, update=None)))
         running.append(app)
         return app
 

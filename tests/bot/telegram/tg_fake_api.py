@@ -73,7 +73,9 @@ class FakeBotApi:
         self._arrived = asyncio.Event()
         self._ids = itertools.count(1)
         self._update_ids = itertools.count(1000)
-        self._failures: dict[str, list[str]] = {}
+        self._failures: dict[str, list[tuple[int, str, int | None]]] = {}
+        self._stalled: set[str] = set()
+        self._closing = asyncio.Event()
         self._update_of_message: dict[int, int] = {}
         self.admins: dict[int, set[int]] = {}  # chat id -> user ids getChatMember calls administrators
         self._runner: web.AppRunner | None = None
@@ -92,6 +94,7 @@ class FakeBotApi:
 
     async def close(self) -> None:
         self._arrived.set()
+        self._closing.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -118,9 +121,16 @@ class FakeBotApi:
         self._arrived.set()
         return update
 
-    def fail_next(self, method: str, description: str = "Bad Request: simulated failure") -> None:
-        """The next call of `method` answers with a Bot API error (400)."""
-        self._failures.setdefault(method, []).append(description)
+    def fail_next(self, method: str, description: str = "Bad Request: simulated failure", code: int = 400,
+                  retry_after: int | None = None) -> None:
+        """The next call of `method` answers with a Bot API error (400 unless `code` says otherwise;
+        a 429 carries `retry_after` as Telegram's does). Queued calls fail in turn."""
+        self._failures.setdefault(method, []).append((code, description, retry_after))
+
+    def stall_file(self, file_id: str) -> None:
+        """Downloads of this file never answer (until the server closes), like a hung connection."""
+        self._stalled.add(self.files[file_id].path)
+
 
     def message(self, user: dict, chat: dict, *, text: str | None = None, caption: str | None = None,
                 photo: bytes | None = None, photo_size: int | None = None, document: bytes | None = None,
@@ -198,12 +208,15 @@ class FakeBotApi:
         method = request.match_info["method"]
         params, files = await _read_params(request)
         if method == "getUpdates":
+            if self._failures.get(method):  # a polling blip (not recorded: polls are not calls)
+                code, description, retry_after = self._failures[method].pop(0)
+                return _error(code, description, retry_after)
             return _ok(await self._get_updates(params))
         call = Call(method, params, files)
         self.calls.append(call)
         if self._failures.get(method):
-            call.error = self._failures[method].pop(0)
-            return _error(400, call.error)
+            code, call.error, retry_after = self._failures[method].pop(0)
+            return _error(code, call.error, retry_after)
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             call.result = True
@@ -231,6 +244,9 @@ class FakeBotApi:
             return web.Response(status=401)
         path = request.match_info["path"]
         self.downloads.append(path)
+        if path in self._stalled:
+            await self._closing.wait()
+            return web.Response(status=503)
         f = self._paths.get(path)
         return web.Response(body=f.data) if f else web.Response(status=404)
 
@@ -301,8 +317,11 @@ def _ok(result: Any) -> web.Response:
     return web.json_response({"ok": True, "result": result})
 
 
-def _error(code: int, description: str) -> web.Response:
-    return web.json_response({"ok": False, "error_code": code, "description": description}, status=code)
+def _error(code: int, description: str, retry_after: int | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+    return web.json_response(body, status=code)
 
 
 async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, tuple[str, bytes]]]:
