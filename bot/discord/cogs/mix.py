@@ -21,6 +21,7 @@ from ..ack import before_deferring, defer
 from ..attachments import check_attachment, fetch_images, looks_like_image
 from ..checks import cooldown_check, cooling_down, job
 from ..errors import Notice
+from ..faces import FaceButton, Hints, mix_or_ask
 from ..i18n import text
 from ..replies import clean_name, send_result
 from ..services import lang_of, services
@@ -44,16 +45,24 @@ def caption(names: Sequence[str], reply: Reply, lang: str) -> str:
 
 
 async def mix_attachments(interaction: discord.Interaction, attachments: Sequence[discord.Attachment],
-                          options: MixOptions) -> None:
+                          options: MixOptions, hints: Hints | None = None, images: list[bytes] | None = None) -> None:
+    """`hints` and `images` come from a tapped "where's the face?" question: the same request again,
+    with the photos it kept and where the user said each face is."""
     svc = services(interaction)
     settings = svc.settings
     for attachment in attachments:
         check_attachment(attachment, settings.max_upload_bytes)
     async with job(interaction):
-        images = await before_deferring(interaction, fetch_images(
-            svc.session, attachments, max_bytes=settings.max_upload_bytes, timeout_s=settings.download_timeout_s))
+        if images is None:
+            images = await before_deferring(interaction, fetch_images(
+                svc.session, attachments, max_bytes=settings.max_upload_bytes,
+                timeout_s=settings.download_timeout_s))
         await defer(interaction)
-        reply = await svc.engine.mix(images, options)
+        kept = images
+        reply = await mix_or_ask(interaction, kept, options, hints,
+                                 lambda again, h: mix_attachments(again, attachments, options, h, kept))
+        if reply is None:  # no confident cat face: the user was asked where it is
+            return
         await send_result(interaction, reply, caption([a.filename for a in attachments], reply, lang_of(interaction)))
 
 
@@ -74,6 +83,7 @@ class MixCog(commands.Cog):
     async def cog_load(self) -> None:
         # Context menus can't be declared inside a cog with the decorator: register by hand.
         self.bot.tree.add_command(self.menu)
+        self.bot.add_dynamic_items(FaceButton)  # "where's the face?" squares, answered after any restart
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)

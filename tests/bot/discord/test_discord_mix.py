@@ -9,7 +9,6 @@ from dc_fake_discord import GUILD_ID
 from PIL import Image
 
 from bot.common.texts import t
-from vae_core.intake import prepare
 
 
 def gif_frames(data: bytes) -> int:
@@ -66,16 +65,15 @@ async def test_content_type_missing_is_sniffed(fake, start_bot, face_jpegs):
     assert gif_frames(result.files[0].data) == 3
 
 
-async def test_cat_less_photo_works_and_says_no_face(fake, start_bot, cat_photos, gradient_png):
+async def test_cat_less_photo_is_asked_about_not_mixed_from_its_middle(fake, start_bot, face_jpegs, gradient_png):
     await start_bot()
-    cat = next(p for p in cat_photos if prepare(p).report.face_found)
-    cat1 = fake.attachment_payload("kitty.jpg", cat, "image/jpeg")
+    cat1 = fake.attachment_payload("kitty.jpg", face_jpegs[0], "image/jpeg")
     cat2 = fake.attachment_payload("wall.png", gradient_png, "image/png")
     iid = await fake.inject(fake.slash("mix", {"frames": 3}, attachments={"cat1": cat1, "cat2": cat2}))
     result = await fake.first_followup(iid)
-    assert result.files and not result.ephemeral
-    assert t("no_face", "en", which=f"{t('second_photo')} (wall.png)") in result.content
-    assert t("first_photo") not in result.content
+    # "where's the face? tap its square" (test_discord_faces.py follows the taps)
+    assert result.content == t("face_where", "en", which=t("second_photo"), minutes=5)
+    assert [f.filename for f in result.files] == ["where-is-the-face.jpg"]
 
 
 async def test_animated_input_is_mentioned(fake, start_bot, face_jpegs):

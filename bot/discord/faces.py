@@ -1,0 +1,125 @@
+""""Where's the face? Tap its square": the Discord side of asking when the finder isn't sure.
+
+A /mix whose photo has no confident cat face gets, instead of a mix of the photo's middle, that
+photo under a numbered 3x3 grid with buttons (bot/common/face_question decides the picture, words
+and buttons). The photos wait in memory (bot/common/face_asks); the owner's press continues the
+same request through the command's own code (`resume`), so limits, errors and the caption behave
+as for any /mix. A press after the wait, or by someone else, is answered privately and changes
+nothing. The buttons are `DynamicItem`s, so a press after a restart is told the question expired.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from typing import cast
+
+import discord
+
+from bot.common.face_asks import FaceAsk, FaceAsks, TapResult
+from bot.common.face_question import QUESTION_FILENAME, FaceQuestion, make_question
+from bot.common.texts import t
+from vae_core.engine import MixOptions, Reply
+from vae_core.errors import FaceNotFound
+from vae_core.hints import FaceHint
+
+from .errors import answer_error
+from .services import Services, chat_of, lang_of, services
+
+log = logging.getLogger(__name__)
+
+Hints = Sequence[FaceHint | None]
+# Called with the press's interaction and the hints: runs the original command again, photos kept.
+Resume = Callable[[discord.Interaction, Hints], Awaitable[None]]
+
+
+def face_asks(svc: Services) -> FaceAsks:
+    """The bot's store of questions (made on first use, sized by FACE_ASK_TIMEOUT_S)."""
+    asks = getattr(svc, "_face_asks", None)
+    if asks is None:
+        asks = FaceAsks(svc.settings.face_ask_timeout_s)
+        svc._face_asks = asks  # type: ignore[attr-defined]
+    return cast(FaceAsks, asks)
+
+
+async def mix_or_ask(interaction: discord.Interaction, images: list[bytes], options: MixOptions,
+                     hints: Hints | None, resume: Resume) -> Reply | None:
+    """The mix (with the user's hints when given), or None after asking where a face is."""
+    engine = services(interaction).engine
+    try:
+        if hints is None:
+            return await engine.mix(images, options)
+        return await engine.mix(await engine.cats(images, hints), options)
+    except FaceNotFound as missing:
+        await ask_where(interaction, images, missing.photos, list(hints) if hints else None, resume)
+        return None
+
+
+async def ask_where(interaction: discord.Interaction, images: list[bytes], missing: list[int],
+                    hints: list[FaceHint | None] | None, resume: Resume) -> None:
+    svc = services(interaction)
+    lang = lang_of(interaction)
+    ask = face_asks(svc).open(interaction.user.id, chat_of(interaction), images, missing, lang, hints,
+                              resume=resume)
+    log.info("no confident cat face in photo(s) %s for user %s; asking where", missing, interaction.user.id)
+    await _send_question(interaction, ask)
+
+
+async def _send_question(interaction: discord.Interaction, ask: FaceAsk) -> None:
+    svc = services(interaction)
+    question = await make_question(ask.images, ask.asking, ask.lang, svc.settings.face_ask_timeout_s,
+                                   svc.settings.engine_settings().limits)
+    await interaction.followup.send(question.text, file=discord.File(io.BytesIO(question.picture), QUESTION_FILENAME),
+                                    view=question_view(ask.token, question),
+                                    allowed_mentions=discord.AllowedMentions.none())
+
+
+def question_view(token: str, question: FaceQuestion) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for row, buttons in enumerate(question.rows):
+        for b in buttons:
+            style = discord.ButtonStyle.secondary if b.hint.whole else discord.ButtonStyle.primary
+            view.add_item(FaceButton(token, b.hint, b.label, style, row))
+    return view
+
+
+class FaceButton(discord.ui.DynamicItem[discord.ui.Button],
+                 template=r"kitten-mixer:face:(?P<token>[0-9a-f]{10}):(?P<hint>[0-8w])"):
+    def __init__(self, token: str, hint: FaceHint, label: str = "", style=discord.ButtonStyle.primary,
+                 row: int | None = None):
+        self.token, self.hint = token, hint
+        super().__init__(discord.ui.Button(label=label or hint.token(), style=style, row=row,
+                                           custom_id=f"kitten-mixer:face:{token}:{hint.token()}"))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> FaceButton:
+        return cls(match["token"], FaceHint.parse(match["hint"]), item.label or "")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        # Buttons don't go through the command tree, so its error handler must be called by hand.
+        try:
+            await on_tap(interaction, self.token, self.hint)
+        except Exception as e:
+            await answer_error(interaction, e)
+
+
+async def on_tap(interaction: discord.Interaction, token: str, hint: FaceHint) -> None:
+    lang = lang_of(interaction)
+    result, ask = face_asks(services(interaction)).tap(token, interaction.user.id, hint)
+    if result is TapResult.EXPIRED:
+        await interaction.response.send_message(t("face_expired", lang), ephemeral=True)
+        return
+    if result is TapResult.NOT_YOURS:
+        log.info("a face tap by user %s on someone else's question was ignored", interaction.user.id)
+        await interaction.response.send_message(t("face_not_yours", lang), ephemeral=True)
+        return
+    assert ask is not None
+    await interaction.response.edit_message(view=None)  # answered: its buttons go
+    if ask.missing:  # another photo of the same request needs a tap too
+        await _send_question(interaction, ask)
+        return
+    resume: Resume = ask.extra["resume"]
+    await resume(interaction, ask.hints)
