@@ -12,20 +12,23 @@ from pathlib import Path
 
 from bot.common.storage.cats import AdoptedCat, AdoptOutcome, CatStore, SqliteCatStore
 from bot.common.storage.database import Database, StorageError
+from bot.common.storage.journal import JournalEntry, JournalStore, SqliteJournal
 
-__all__ = ["AdoptOutcome", "AdoptedCat", "CatStore", "Database", "Storage", "StorageError", "open_storage"]
+__all__ = ["AdoptOutcome", "AdoptedCat", "CatStore", "Database", "JournalEntry", "JournalStore", "Storage",
+           "StorageError", "open_storage"]
 
 
 @dataclass
 class Storage:
     db: Database
     cats: CatStore
+    journal: JournalStore
 
     @classmethod
     def create(cls, path: str | Path) -> Storage:
         """Nothing touches the disk yet: the file is opened by `open()`, or by the first query."""
         db = Database(path)
-        return cls(db, SqliteCatStore(db))
+        return cls(db, SqliteCatStore(db), SqliteJournal(db))
 
     async def open(self) -> None:
         await self.db.open()

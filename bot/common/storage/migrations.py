@@ -34,6 +34,24 @@ MIGRATIONS: tuple[Migration, ...] = (
             PRIMARY KEY (scope, name_key)
         ) WITHOUT ROWID;
     """),
+    Migration(2, "the request journal", """
+        CREATE TABLE requests (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,  -- arrival order
+            platform     TEXT    NOT NULL,
+            ref          TEXT    NOT NULL,  -- the platform's id for it (Telegram update id, interaction id)
+            chat_id      INTEGER NOT NULL,
+            user_id      INTEGER NOT NULL,
+            grp          TEXT,              -- requests finished together (a Telegram album)
+            payload      TEXT    NOT NULL,  -- JSON: file references, options, where to answer; never photos
+            state        TEXT    NOT NULL DEFAULT 'open',  -- open | done | closed
+            accepted_at  REAL    NOT NULL,
+            expires_at   REAL,              -- when it can no longer be answered (a Discord token's end)
+            finished_at  REAL,
+            UNIQUE (platform, ref)
+        );
+        CREATE INDEX requests_open ON requests (platform, state, id);
+        CREATE INDEX requests_group ON requests (platform, chat_id, grp);
+    """),
 )
 
 LATEST = MIGRATIONS[-1].version
