@@ -1,0 +1,130 @@
+"""The buttons under a mix: the two cats kept for a while, so "swap", "boomerang", "grid/GIF",
+"more frames" and "with a random cat" need no re-upload.
+
+A result remembers its cats (latents and the users' face crops, see vae_core.engine.Cat) and its
+options under a short key that goes into the buttons' data. Memory is bounded twice: by bytes
+(a photo crop is ~0.4 MB, the latents a few KB; least recently used results are dropped first)
+and by time (a button older than `ttl_s` gets "this button has expired"). The state is plain
+data behind a small interface, like the line's, so it could move to Redis later; in memory now.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from vae_core.engine import MAX_FRAMES, Cat, Engine, MixOptions
+from vae_core.prior import sample_latents
+from vae_core.seeds import new_seed
+
+ACTIONS = ("swap", "boom", "fmt", "more", "rnd")
+ACTION_PATTERN = "|".join(ACTIONS)
+KEY_PATTERN = r"[A-Za-z0-9_-]{8}"
+
+
+@dataclass(frozen=True)
+class MixState:
+    """What a result was made of: enough to make the next one from a button."""
+
+    cats: tuple[Cat, ...]
+    options: MixOptions
+    random_seed: int | None = None  # set when the second cat is a random one (shown in the caption)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(c.z.numel() * c.z.element_size() + (c.photo.nbytes if c.photo is not None else 0)
+                   for c in self.cats)
+
+
+def buttons(state: MixState) -> list[tuple[str, str]]:
+    """(action, texts.py key) for the buttons worth showing under this result."""
+    out = [("swap", "btn_swap")]
+    if state.options.format == "gif" and not state.options.boomerang:
+        out.append(("boom", "btn_boomerang"))
+    out.append(("fmt", "btn_grid" if state.options.format == "gif" else "btn_gif"))
+    if state.options.frames < MAX_FRAMES:
+        out.append(("more", "btn_more"))
+    out.append(("rnd", "btn_random_cat"))
+    return out
+
+
+def more_frames(frames: int) -> int:
+    """12 -> 24 -> 32: visibly smoother each time, never past the limit."""
+    return min(MAX_FRAMES, frames * 2)
+
+
+def next_state(state: MixState, action: str, random_cat: Callable[[int], Cat]) -> MixState:
+    """The state a button asks for. `random_cat(seed)` makes the stranger for "with a random cat"."""
+    o = state.options
+    if action == "swap":
+        return replace(state, cats=tuple(reversed(state.cats)))
+    if action == "boom":
+        return replace(state, options=replace(o, format="gif", boomerang=True))
+    if action == "fmt":
+        return replace(state, options=replace(o, format="grid" if o.format == "gif" else "gif"))
+    if action == "more":
+        return replace(state, options=replace(o, frames=more_frames(o.frames)))
+    if action == "rnd":
+        seed = new_seed()
+        return MixState((state.cats[0], random_cat(seed)), o, random_seed=seed)
+    raise ValueError(f"unknown result action {action!r}")
+
+
+def random_cat(engine: Engine, seed: int) -> Cat:
+    """A cat that never existed, from the model's latent density (a few microseconds: no pool)."""
+    z = sample_latents(1, engine.model.config.latent_dim, engine.prior, seed)[0]
+    return engine.cat_from_latent(z, label=f"seed {seed}")
+
+
+class ResultCache:
+    """key -> MixState, least recently used first out, bounded by bytes and by age."""
+
+    def __init__(self, max_bytes: int, ttl_s: float, clock: Callable[[], float] = time.monotonic):
+        self.max_bytes, self.ttl_s, self._clock = max_bytes, ttl_s, clock
+        self._items: OrderedDict[str, tuple[float, MixState]] = OrderedDict()
+        self._bytes = 0
+
+    def reserve(self) -> str:
+        """A fresh key for a result still being made (its buttons are built before it is sent);
+        until `put` fills it, the key reads as expired."""
+        return secrets.token_urlsafe(6)  # 8 characters: callback data stays far below Telegram's 64 bytes
+
+    def put(self, key: str, state: MixState) -> None:
+        self._drop(key)
+        self._items[key] = (self._clock(), state)
+        self._bytes += state.nbytes
+        self._evict()
+
+    def get(self, key: str) -> MixState | None:
+        item = self._items.get(key)
+        if item is None:
+            return None
+        if self._clock() - item[0] > self.ttl_s:
+            self._drop(key)
+            return None
+        self._items.move_to_end(key)
+        return item[1]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
+
+    def _drop(self, key: str) -> None:
+        item = self._items.pop(key, None)
+        if item is not None:
+            self._bytes -= item[1].nbytes
+
+    def _evict(self) -> None:
+        now = self._clock()
+        for key in [k for k, (t, _) in self._items.items() if now - t > self.ttl_s]:
+            self._drop(key)
+        while self._bytes > self.max_bytes and len(self._items) > 1:
+            self._drop(next(iter(self._items)))
+        if self._bytes > self.max_bytes:  # one result alone over the bound: not worth keeping
+            self._drop(next(iter(self._items)))
