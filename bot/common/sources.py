@@ -73,9 +73,11 @@ def _bare(word: str) -> int | None:
     return int(word) if word.isascii() and word.isdigit() else None
 
 
-def split_cat_words(words: Sequence[str], photos: int = 0, *, bare_numbers: bool = True,
+def split_cat_words(words: Sequence[str], photos: int = 0, *, bare_numbers: bool | str = True,
                     is_name: Callable[[str], bool] | None = None, want: int = MIN_CATS) -> CatWords:
-    """Pick out the words that name cats (see the module docstring for the rules)."""
+    """Pick out the words that name cats (see the module docstring for the rules).
+
+    `bare_numbers="all"`: every number is a cat (Discord's `cats` option holds nothing else)."""
     kinds: list[Pick | int | None] = []  # a pick, a bare number (undecided), or None (an option word)
     for raw in words:
         word = raw.strip()
@@ -95,6 +97,8 @@ def split_cat_words(words: Sequence[str], photos: int = 0, *, bare_numbers: bool
     bare_count = sum(isinstance(k, int) for k in kinds)
     missing = max(0, want - photos - sure)
     take = missing if bare_numbers and 0 < missing <= bare_count else 0
+    if bare_numbers == "all":
+        take = bare_count
     picks: list[Pick] = []
     rest: list[str] = []
     for word, kind in zip(cleaned, kinds, strict=True):

@@ -9,6 +9,44 @@ from vae_core.errors import KittenError
 
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
+        # issue 13: the gallery, the map, litters, 3-4-cat mixes, blends
+        "help_gallery": (
+            "/cats [page] shows the {count} built-in cats, 16 a page; /mix 12 47 mixes two of them, and a photo "
+            "captioned /mix 12 mixes it with cat 12. Three or four photos (or #3 #8 #20) make one loop.\n"
+            "/kittens with two cats (photos, numbers or names) shows six kittens they might have.\n"
+            "/blend 70 30 with two photos (or #12 #47 70 30) makes one cat, 70% the first.\n"
+            "/map shows where cats sit in the model's mind; right after a mix it draws the mix's path."
+        ),
+        "cats_caption": "Cats {first}-{last} of {count} (page {page} of {pages}). Mix two: /mix {first} {last}",
+        "cats_title": "Cats {first}-{last} of {count}",
+        "cats_prev": "◀ Previous",
+        "cats_next": "Next ▶",
+        "usage_cats": "Usage: /cats [page 1-{pages}], e.g. /cats 2",
+        "no_gallery": "The built-in cats aren't available on this bot right now; you can still mix photos.",
+        "no_such_cat": "There's no cat #{number}: the gallery has cats 1 to {count}. /cats shows them.",
+        "map_caption": "The map of cats: look-alikes sit together. Numbers are the ones in /cats.",
+        "map_path_caption": "The path of {names} across the map of cats.",
+        "usage_map": "Usage: /map, or /map 12 47 (or with two photos) to draw the path between two cats.",
+        "kittens_caption": "{count} kittens {first} and {second} might have (seed {seed}: /kittens … {seed} "
+                           "gives the same litter).",
+        "usage_kittens": "Usage: /kittens with two cat photos, or gallery numbers or names (/kittens 12 47), and "
+                         "an optional seed: /kittens 12 47 5",
+        "need_two_parents": "A litter needs two cats: photos, gallery numbers or names. I got {count}.",
+        "blend_caption": "One cat, blended: {parts}",
+        "usage_blend": "Usage: /blend 70 30 with two to four cat photos (or #12 #47 70 30): one weight per cat.",
+        "blend_counts": "I need 2 to 4 cats with one weight each; I got {cats} cats and {weights} weights.",
+        "need_mix_cats": "I can mix 2 to 4 cats; I got {count}.",
+        "mix_done_loop": "Here's your loop through {count} cats! 🐾",
+        "cmd_cats": "The built-in cats, 16 a page",
+        "cmd_map": "The map of cats, and a mix's path",
+        "cmd_kittens": "Six kittens two cats might have",
+        "cmd_blend": "One cat blended from 2-4 cats by weight",
+        "dc_opt_page": "Which page of 16 cats",
+        "dc_opt_picks": "Gallery numbers or your chat's cat names, e.g. 12 47",
+        "dc_opt_cat3": "A third cat photo (3-4 cats make one loop)",
+        "dc_opt_cat4": "A fourth cat photo",
+        "dc_opt_weights": "One weight per cat, e.g. 70 30",
+        "dc_opt_kitten_seed": "A number to get the same litter again",
         "help": (
             "🐱 Kitten Mixer morphs one cat into another!\n\n"
             "{mix_how}\n"
@@ -136,6 +174,44 @@ TEXTS: dict[str, dict[str, str]] = {
         "dc_opt_forget_name": "The cat's name, or all (server admins only)",
     },
     "es": {
+        "help_gallery": (
+            "/cats [página] muestra los {count} gatos de la galería, 16 por página; /mix 12 47 mezcla dos de ellos, "
+            "y una foto con /mix 12 en el pie la mezcla con el gato 12. Tres o cuatro fotos (o #3 #8 #20) forman "
+            "un bucle.\n"
+            "/gatitos con dos gatos (fotos, números o nombres) muestra seis gatitos que podrían tener.\n"
+            "/blend 70 30 con dos fotos (o #12 #47 70 30) crea un gato, 70% el primero.\n"
+            "/map muestra dónde está cada gato en la mente del modelo; justo después de una mezcla dibuja su camino."
+        ),
+        "cats_caption": "Gatos {first}-{last} de {count} (página {page} de {pages}). Mezcla dos: /mix {first} {last}",
+        "cats_title": "Gatos {first}-{last} de {count}",
+        "cats_prev": "◀ Anterior",
+        "cats_next": "Siguiente ▶",
+        "usage_cats": "Uso: /cats [página 1-{pages}], p. ej. /cats 2",
+        "no_gallery": "Los gatos de la galería no están disponibles ahora en este bot; aún puedes mezclar fotos.",
+        "no_such_cat": "No hay gato #{number}: la galería tiene los gatos 1 a {count}. /cats los muestra.",
+        "map_caption": "El mapa de gatos: los parecidos están juntos. Los números son los de /cats.",
+        "map_path_caption": "El camino de {names} por el mapa de gatos.",
+        "usage_map": "Uso: /map, o /map 12 47 (o con dos fotos) para dibujar el camino entre dos gatos.",
+        "kittens_caption": "{count} gatitos que podrían tener {first} y {second} (semilla {seed}: /gatitos … {seed} "
+                           "da la misma camada).",
+        "usage_kittens": "Uso: /gatitos con dos fotos de gatos, o números de la galería o nombres (/gatitos 12 47), "
+                         "y una semilla opcional: /gatitos 12 47 5",
+        "need_two_parents": "Una camada necesita dos gatos: fotos, números de la galería o nombres. Recibí {count}.",
+        "blend_caption": "Un gato, mezclado: {parts}",
+        "usage_blend": "Uso: /blend 70 30 con dos a cuatro fotos de gatos (o #12 #47 70 30): un peso por gato.",
+        "blend_counts": "Necesito de 2 a 4 gatos con un peso cada uno; recibí {cats} gatos y {weights} pesos.",
+        "need_mix_cats": "Puedo mezclar de 2 a 4 gatos; recibí {count}.",
+        "mix_done_loop": "¡Aquí tienes tu bucle por {count} gatos! 🐾",
+        "cmd_cats": "Los gatos de la galería, 16 por página",
+        "cmd_map": "El mapa de gatos y el camino de una mezcla",
+        "cmd_kittens": "Seis gatitos que podrían tener dos gatos",
+        "cmd_blend": "Un gato mezclado de 2 a 4 gatos con pesos",
+        "dc_opt_page": "Qué página de 16 gatos",
+        "dc_opt_picks": "Números de la galería o nombres de los gatos del chat, p. ej. 12 47",
+        "dc_opt_cat3": "Una tercera foto de gato (3-4 gatos forman un bucle)",
+        "dc_opt_cat4": "Una cuarta foto de gato",
+        "dc_opt_weights": "Un peso por gato, p. ej. 70 30",
+        "dc_opt_kitten_seed": "Un número para obtener la misma camada otra vez",
         "help": (
             "🐱 ¡Kitten Mixer transforma un gato en otro!\n\n"
             "{mix_how}\n"

@@ -69,3 +69,8 @@ async def test_resolve_problems(engine, tiny_gallery, tiny_model):
     with pytest.raises(SourceProblem) as e:
         await resolve_cats(engine, [], [NamePick("Luna"), GalleryPick(2)], gallery)
     assert e.value.key == "unknown_cat"
+
+
+def test_all_numbers_are_cats_where_an_option_holds_only_cats():
+    got = split_cat_words(["7"], 0, bare_numbers="all")
+    assert got.picks == [GalleryPick(7)] and got.rest == []
