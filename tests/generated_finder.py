@@ -28,14 +28,17 @@ class GeneratedFaceFinder:
         arr = np.asarray(img.convert("RGB"), dtype=np.int16)
         mask = (np.abs(arr - EYE).max(axis=2) < 40).astype(np.uint8)
         n, _, stats, centroids = cv2.connectedComponentsWithStats(mask)
-        area = mask.size
-        # An eye covers ~0.6% of the image and is round; green background patches are bigger or thin.
-        eyes = [centroids[i] for i in range(1, n)
-                if 0.002 * area <= stats[i, cv2.CC_STAT_AREA] <= 0.015 * area
-                and 0.5 <= stats[i, cv2.CC_STAT_WIDTH] / max(1, stats[i, cv2.CC_STAT_HEIGHT]) <= 2.0]
-        if len(eyes) != 2:
+        # Eyes are small filled discs; green background patches are big, thin or ragged.
+        eyes = []
+        for i in range(1, n):
+            area, w, h = stats[i, cv2.CC_STAT_AREA], stats[i, cv2.CC_STAT_WIDTH], stats[i, cv2.CC_STAT_HEIGHT]
+            if 6 <= area <= 0.015 * mask.size and 0.5 <= w / h <= 2.0 and area >= 0.65 * w * h:
+                eyes.append((centroids[i], area))
+        # a face is one pair of eyes of about the same size; none, or several pairs, is no answer
+        pairs = [(a, b) for i, (a, sa) in enumerate(eyes) for b, sb in eyes[i + 1:] if max(sa, sb) < 1.6 * min(sa, sb)]
+        if len(pairs) != 1:
             return []
-        (x0, y0), (x1, y1) = sorted(eyes, key=lambda c: c[0])
+        (x0, y0), (x1, y1) = sorted(pairs[0], key=lambda c: c[0])
         gap = math.hypot(x1 - x0, y1 - y0)
         side = HEAD_PER_EYE_GAP * gap
         angle = math.degrees(math.atan2(y1 - y0, x1 - x0))  # eye line tilted down to the right: clockwise
