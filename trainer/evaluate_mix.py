@@ -29,8 +29,9 @@ from tqdm import tqdm
 from trainer import mix_metrics as MM
 from vae_core import compose, render
 from vae_core.engine import Cat, Engine, EngineSettings, MixOptions
+from vae_core.facecrop import cut
 from vae_core.finder import Detection, crop_square
-from vae_core.intake import cut_square
+from vae_core.intake import HI_SIDE
 
 VARIANTS: dict[str, compose.ComposeConfig | None] = {
     "naive": None,
@@ -76,13 +77,8 @@ def scene_cats(engine: Engine, manifest: Path, limit: int, min_head: float = 0.2
     cats = []
     for it in tqdm(items, desc="scenes", disable=not progress, leave=False):
         img = Image.open(manifest.parent / "photos" / it["file"]).convert("RGB")
-        x0, y0, x1, y1 = crop_square(Detection(tuple(it["head_box"]), 1.0))
-        w, h = img.size
-        side = min(x1 - x0, w, h)
-        left = min(max(x0, 0), w - side)
-        top = min(max(y0, 0), h - side)
-        box = (round(left), round(top), round(left + side), round(top + side))
-        crop, hi = cut_square(img, box, (engine.image_size, 384))
+        square = crop_square(Detection(tuple(it["head_box"]), 1.0))
+        crop, hi = cut(img, square, (engine.image_size, HI_SIDE))
         z = engine.encode([crop])[0]
         cats.append(Cat(z, hi, None, it["file"]))
     return cats
