@@ -12,10 +12,11 @@ from __future__ import annotations
 import secrets
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
+from vae_core.engine import Cat, Engine
 from vae_core.hints import FaceHint
 
 
@@ -32,7 +33,7 @@ class FaceAsk:
     token: str
     owner: int  # the user who asked for the mix; only they may answer
     chat: int
-    images: list[bytes]
+    images: list  # the request's sources: photo bytes (asked about), or ready Cats (adopted, gallery)
     missing: list[int]  # photo indexes still without a face; `missing[0]` is the one asked about
     lang: str
     expires: float
@@ -49,7 +50,7 @@ class FaceAsk:
 
     @property
     def size(self) -> int:
-        return sum(len(b) for b in self.images)
+        return sum(len(b) for b in self.images if isinstance(b, bytes | bytearray))
 
 
 class FaceAsks:
@@ -66,7 +67,7 @@ class FaceAsks:
         self._expire()
         return len(self._asks)
 
-    def open(self, owner: int, chat: int, images: list[bytes], missing: list[int], lang: str,
+    def open(self, owner: int, chat: int, images: list, missing: list[int], lang: str,
              hints: list[FaceHint | None] | None = None, **extra: object) -> FaceAsk:
         """Remember a request that needs the user's help with `missing` photos (in that order)."""
         if not missing:
@@ -111,3 +112,14 @@ class FaceAsks:
         now = self._clock()
         for token in [k for k, a in self._asks.items() if a.expires <= now]:
             self.close(token)
+
+
+async def with_hints(engine: Engine, sources: Sequence[bytes | Cat], hints: Sequence[FaceHint | None]) -> list[Cat]:
+    """The request's sources as Cats, each photo cut where its hint says (Cats pass through): what a
+    tapped question mixes. One engine call for all the photos."""
+    at = [i for i, s in enumerate(sources) if not isinstance(s, Cat)]
+    made = await engine.cats([sources[i] for i in at], [hints[i] for i in at]) if at else []
+    out = list(sources)
+    for i, cat in zip(at, made, strict=True):
+        out[i] = cat
+    return out

@@ -18,7 +18,7 @@ from typing import cast
 
 import discord
 
-from bot.common.face_asks import FaceAsk, FaceAsks, TapResult
+from bot.common.face_asks import FaceAsk, FaceAsks, TapResult, with_hints
 from bot.common.face_question import QUESTION_FILENAME, FaceQuestion, make_question
 from bot.common.texts import t
 from vae_core.engine import MixOptions, Reply
@@ -51,7 +51,7 @@ async def mix_or_ask(interaction: discord.Interaction, images: list[bytes], opti
     try:
         if hints is None:
             return await engine.mix(images, options)
-        return await engine.mix(await engine.cats(images, hints), options)
+        return await engine.mix(await with_hints(engine, images, hints), options)
     except FaceNotFound as missing:
         await ask_where(interaction, images, missing.photos, list(hints) if hints else None, resume)
         return None

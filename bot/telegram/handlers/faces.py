@@ -17,7 +17,7 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.error import TelegramError
 from telegram.ext import CallbackContext, ContextTypes
 
-from bot.common.face_asks import FaceAsk, FaceAsks, TapResult
+from bot.common.face_asks import FaceAsk, FaceAsks, TapResult, with_hints
 from bot.common.face_question import QUESTION_FILENAME, FaceQuestion, make_question
 from bot.common.texts import lang_for, t
 from bot.telegram.replies import upload_action
@@ -110,7 +110,7 @@ async def continue_request(context: CallbackContext, ask: FaceAsk) -> None:
 
     async def produce() -> tuple[Reply, str]:
         try:
-            cats = await engine.cats(ask.images, ask.hints)
+            cats = await with_hints(engine, ask.images, ask.hints)
         except FaceNotFound as missing:  # only if a photo changed its mind: ask about it as well
             await ask_where(context, request, ask.owner, ask.lang, ask.images, missing.photos, options, caption,
                             ask.hints)

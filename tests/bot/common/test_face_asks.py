@@ -69,3 +69,21 @@ def test_buttons_and_photo_names_in_both_languages():
     assert which_photo(1, 2, "en") == t("second_photo", "en")
     assert which_photo(2, 4, "es") == t("photo_n", "es", n=3)
     assert which_photo(0, 1, "en") == t("the_photo", "en")
+
+
+async def test_a_tapped_request_mixes_its_photos_where_told_and_keeps_ready_cats(engine):
+    import io
+
+    import torch
+    from PIL import Image
+
+    from bot.common.face_asks import with_hints
+
+    buf = io.BytesIO()
+    Image.new("RGB", (300, 200), (90, 140, 200)).save(buf, format="PNG")  # no cat to find
+    adopted = engine.cat_from_latent(torch.zeros(engine.model.config.latent_dim), "Misi")
+    out = await with_hints(engine, [adopted, buf.getvalue()], [None, FaceHint.at(2)])
+    assert out[0] is adopted
+    assert out[1].report.hint == "2" and out[1].report.box[0] >= 150  # the top-right square, not the middle
+    reply = await engine.mix(out)
+    assert reply.faces_missing == []  # the user placed it: nothing to excuse in the caption
