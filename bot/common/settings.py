@@ -61,6 +61,8 @@ class Settings:
     download_timeout_s: float = 15.0
     # storage: the chats' adopted cats (and the request journal), one SQLite file created on first run
     database_path: Path = Path("data/kitten-mixer.db")
+    request_max_age_s: float = 600.0  # an unanswered request older than this gets an apology after a restart
+    stop_grace_s: float = 6.0  # on SIGTERM: how long work in progress may finish (Docker kills at 10 s)
     # telegram
     telegram_bot_token: Secret = Secret("")
     telegram_base_url: str = ""  # a local/self-hosted Bot API server, e.g. http://127.0.0.1:8081/bot

@@ -172,6 +172,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "dc_opt_adopt_name": "The cat's name: letters, digits, - and _, up to 20",
         "dc_opt_adopt_photo": "A photo of the cat",
         "dc_opt_forget_name": "The cat's name, or all (server admins only)",
+        # the request journal (restarts)
+        "resume_later": "I'm restarting right now. Your request is saved: I'll finish it as soon as I'm back.",
+        "request_expired": "Sorry, I was restarting and your request waited too long; please send it again.",
     },
     "es": {
         "help_gallery": (
@@ -333,6 +336,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "dc_opt_adopt_name": "El nombre del gato: letras, números, - y _, hasta 20",
         "dc_opt_adopt_photo": "Una foto del gato",
         "dc_opt_forget_name": "El nombre del gato, o all (solo administradores del servidor)",
+        "resume_later": "Me estoy reiniciando. Tu petición está guardada: la terminaré en cuanto vuelva.",
+        "request_expired": "Lo siento, me estaba reiniciando y tu petición esperó demasiado; envíala de nuevo.",
     },
 }
 

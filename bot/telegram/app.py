@@ -20,6 +20,7 @@ from bot.common.storage import Storage
 from bot.common.texts import TEXTS, t
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import register
+from bot.telegram.journal import JournalingApplication, JournalingJobQueue, RequestJournal
 from bot.telegram.logs import protect_logs, quiet_http_logs
 from bot.telegram.sending import PatientRateLimiter
 from bot.telegram.state import STATE_KEY, BotState
@@ -41,6 +42,9 @@ def build_application(settings: Settings, engine: Engine) -> Application:
                .concurrent_updates(True)  # one slow mix must not hold up everyone else's updates
                # Telegram's flood limits (~30 msg/s, 20/min per group): 429s waited out, 5xx retried
                .rate_limiter(PatientRateLimiter())
+               # every request is journaled before work starts, and finished once answered (journal.py)
+               .application_class(JournalingApplication)
+               .job_queue(JournalingJobQueue())
                .post_init(_post_init)
                .post_shutdown(_post_shutdown))
     if settings.telegram_base_url:
@@ -51,6 +55,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:
     state = app.bot_data[STATE_KEY] = BotState.create(settings, engine)
     state.storage = Storage.create(settings.database_path)
     state.adopted = AdoptedCats(state.storage.cats, engine.model.config.latent_dim)
+    state.requests = RequestJournal(app, state.storage.journal, settings.request_max_age_s, settings.stop_grace_s)
     register(app)
     app.add_error_handler(on_error)
     return app
@@ -58,8 +63,13 @@ def build_application(settings: Settings, engine: Engine) -> Application:
 
 async def _post_init(app: Application) -> None:
     """Open the database before the first update (a damaged file is set aside now, with a log
-    line), then publish the command menu."""
-    await app.bot_data[STATE_KEY].storage.open()
+    line), arrange the clean stop and the journal's replay, then publish the command menu."""
+    state = app.bot_data[STATE_KEY]
+    await state.storage.open()
+    if state.requests.handle_signals:
+        state.requests.install_signal_handlers()
+    # Once the application runs (the line, the job queue): replay what the last run left unanswered.
+    app.job_queue.run_once(lambda _: state.requests.resume(), 0, name="resume-journal")
     await _publish_commands(app)
 
 
@@ -90,14 +100,17 @@ def run(settings: Settings) -> None:
     engine = Engine(settings.kitten_weights, settings.engine_settings())  # before connecting: fail early
     try:
         app = build_application(settings, engine)
+        # SIGTERM/SIGINT go to the journal's clean stop (finish or keep the work in progress), not
+        # to python-telegram-bot's immediate one.
+        app.bot_data[STATE_KEY].requests.handle_signals = True
         if settings.telegram_webhook_url:
             app.run_webhook(listen="0.0.0.0", port=settings.telegram_webhook_port,
                             url_path=urlsplit(settings.telegram_webhook_url).path.lstrip("/"),
                             webhook_url=settings.telegram_webhook_url,
                             secret_token=secrets.token_urlsafe(32),  # Telegram echoes it; strangers can't
-                            allowed_updates=ALLOWED_UPDATES)
+                            allowed_updates=ALLOWED_UPDATES, stop_signals=None)
         else:
-            app.run_polling(allowed_updates=ALLOWED_UPDATES)
+            app.run_polling(allowed_updates=ALLOWED_UPDATES, stop_signals=None)
     except InvalidToken:
         raise ConfigError("Telegram refused TELEGRAM_BOT_TOKEN: check it with @BotFather.") from None
     except NetworkError as e:

@@ -21,6 +21,7 @@ from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter
 
 from bot.common.backoff import SENDING, RetryPolicy, reason, retrying
+from bot.common.inflight import downloading
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,9 @@ async def fetch_file(bot: Bot, file_id: str, timeout_s: float, check: Any = None
         return bytes(await file.download_as_bytearray(read_timeout=left))
 
     try:
-        async with asyncio.timeout(timeout_s):
-            return await retrying(once, is_transient, "download", RetryPolicy(total_s=timeout_s))
+        with downloading():  # a stop may cancel it if it hangs (bot/common/inflight.py)
+            async with asyncio.timeout(timeout_s):
+                return await retrying(once, is_transient, "download", RetryPolicy(total_s=timeout_s))
     except TimeoutError:
         log.warning("download timed out after %.0f s", timeout_s)
         raise DownloadFailed() from None

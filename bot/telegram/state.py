@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from telegram import Update
 from telegram.ext import CallbackContext
@@ -17,6 +18,9 @@ from bot.telegram.asks import Asks
 from bot.telegram.media import TELEGRAM_DOWNLOAD_LIMIT
 from vae_core.engine import Engine
 
+if TYPE_CHECKING:
+    from bot.telegram.journal import RequestJournal
+
 STATE_KEY = "kitten_mixer"
 
 
@@ -29,6 +33,7 @@ class BotState:
     asks: Asks = field(default_factory=Asks)
     storage: Storage | None = None  # the SQLite file (adopted cats, request journal); set by build_application
     adopted: AdoptedCats | None = None  # the chats' own cats, over `storage`
+    requests: RequestJournal | None = None  # the request journal, the clean stop (journal.py)
 
     @classmethod
     def create(cls, settings: Settings, engine: Engine) -> BotState:

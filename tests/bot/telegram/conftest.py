@@ -56,7 +56,8 @@ async def stop_app(app) -> None:
     """What run_polling does on the way out (tests that restart the bot call it themselves)."""
     if not app.running:
         return
-    await app.updater.stop()
+    if app.updater.running:  # a clean stop (journal.py) may have stopped polling already
+        await app.updater.stop()
     await app.stop()
     await app.shutdown()
     if app.post_shutdown:

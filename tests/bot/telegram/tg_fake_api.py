@@ -131,6 +131,16 @@ class FakeBotApi:
         """Downloads of this file never answer (until the server closes), like a hung connection."""
         self._stalled.add(self.files[file_id].path)
 
+    def unstall_file(self, file_id: str) -> None:
+        """New downloads of this file work again (a hung one stays hung)."""
+        self._stalled.discard(self.files[file_id].path)
+
+    def redeliver(self, update: dict) -> None:
+        """Serve an update again, as Telegram does when a bot died before confirming it."""
+        self._updates.append(update)
+        self._updates.sort(key=lambda u: u["update_id"])
+        self._arrived.set()
+
 
     def message(self, user: dict, chat: dict, *, text: str | None = None, caption: str | None = None,
                 photo: bytes | None = None, photo_size: int | None = None, document: bytes | None = None,
