@@ -5,6 +5,8 @@ For each pair the engine makes the real 12-frame 256 px GIF; we report, per comp
 - middle-frame detail: high-frequency power of the middle frame(s) over the two real crops' mean
   (before the palette, so quantisation noise does not count as fur);
 - ghosting: double features in the middle frame (trainer/mix_metrics.py explains the measure);
+- max/mean step: the largest change between neighbouring GIF frames over the mean change (a pop
+  or a jump off the real photo shows as a large ratio; an even morph is near 1);
 - the GIF's size in KB.
 Variants: `naive` (the pipeline before issue 11: upscaled decodes, per-frame palettes), `transfer`
 (plain detail transfer, linear weights, no alignment) and `shipped` (vae_core.compose.DEFAULT).
@@ -40,6 +42,7 @@ VARIANTS: dict[str, compose.ComposeConfig | None] = {
 }
 COLUMNS = [("psnr_end", "end PSNR dB", "{:.2f}"), ("psnr_end_min", "worst end", "{:.2f}"),
            ("detail_mid", "mid detail", "{:.3f}"), ("ghost_mid", "ghosting", "{:.3f}"),
+           ("max_step", "max/mean step", "{:.2f}"),
            ("gif_kb", "GIF KB", "{:.0f}")]
 
 
@@ -108,8 +111,9 @@ def evaluate_pair(engine: Engine, a: Cat, b: Cat, cfg: compose.ComposeConfig | N
     dec = engine.decode(engine.path([a, b], options))
     detail = [MM.hf_power(frames[m]) / real for m in mids]
     ghost = [MM.ghosting(frames[m], dec[m], ends, [dec[0], dec[-1]]) for m in mids]
+    steps = np.abs(np.diff(gif.astype(np.int16), axis=0)).mean(axis=(1, 2, 3))
     return {"psnr_a": p[0], "psnr_b": p[1], "detail_mid": float(np.mean(detail)), "ghost_mid": float(np.mean(ghost)),
-            "gif_kb": len(data) / 1024}
+            "max_step": float(steps.max() / steps.mean()), "gif_kb": len(data) / 1024}
 
 
 def summarize(rows: list[dict[str, float]]) -> dict[str, float]:
@@ -117,6 +121,7 @@ def summarize(rows: list[dict[str, float]]) -> dict[str, float]:
     return {"pairs": len(rows), "psnr_end": float(np.median(ends)), "psnr_end_min": float(np.min(ends)),
             "detail_mid": float(np.median([r["detail_mid"] for r in rows])),
             "ghost_mid": float(np.median([r["ghost_mid"] for r in rows])),
+            "max_step": float(np.median([r["max_step"] for r in rows])),
             "gif_kb": float(np.median([r["gif_kb"] for r in rows]))}
 
 
@@ -136,9 +141,9 @@ def evaluate_variants(engine: Engine, cats: list[Cat], pairs: list[tuple[int, in
 
 
 def table(results: dict[str, dict]) -> str:
-    lines = [f"{'variant':<12}" + "".join(f"{h:>13}" for _, h, _ in COLUMNS)]
+    lines = [f"{'variant':<12}" + "".join(f"{h:>15}" for _, h, _ in COLUMNS)]
     for name, r in results.items():
-        lines.append(f"{name:<12}" + "".join(f"{fmt.format(r[k]):>13}" for k, _, fmt in COLUMNS))
+        lines.append(f"{name:<12}" + "".join(f"{fmt.format(r[k]):>15}" for k, _, fmt in COLUMNS))
     return "\n".join(lines)
 
 

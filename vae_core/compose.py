@@ -29,7 +29,8 @@ class ComposeConfig:
     """How residual detail is carried between the ends (chosen by trainer/evaluate_mix.py)."""
 
     sigma: float = 1.5  # Gaussian splitting the residual's bands, in px of a 256 px frame
-    lo_power: float = 6.0  # low-band weight (1-t)^p: fast fall-off keeps outlines from ghosting
+    lo_power: float = 6.0  # with lo_reach 0: low-band weight (1-t)^p
+    lo_reach: float = 0.5  # > 0: low-band weight 1 - smoothstep(t / lo_reach) instead: flat at the ends, 0 mid-way
     hi_power: float = 1.0  # high-band weight: cos(pi/2 t)^p (energy kept across the middle at p=1)
     hi_curve: str = "cos"  # cos | linear (1-t: the plain detail transfer, for comparison)
     align: bool = True  # warp residuals onto the in-between cat with optical flow
@@ -67,9 +68,18 @@ def fit_photo(photo: np.ndarray, size: int) -> np.ndarray:
     return cv2.resize(photo, (size, size), interpolation=interp)
 
 
+def _fade(x: float) -> float:
+    """1 at x <= 0 to 0 at x >= 1, flat at both ends (1 - smoothstep)."""
+    x = min(max(x, 0.0), 1.0)
+    return 1.0 - x * x * (3 - 2 * x)
+
+
 def weights(t: float, cfg: ComposeConfig) -> tuple[float, float, float, float]:
     """(lo_a, hi_a, lo_b, hi_b) at t: 1 for a and 0 for b at t=0, mirrored at t=1."""
-    lo_a, lo_b = (1 - t) ** cfg.lo_power, t ** cfg.lo_power
+    if cfg.lo_reach > 0:
+        lo_a, lo_b = _fade(t / cfg.lo_reach), _fade((1 - t) / cfg.lo_reach)
+    else:
+        lo_a, lo_b = (1 - t) ** cfg.lo_power, t ** cfg.lo_power
     if cfg.hi_curve == "linear":
         return lo_a, (1 - t) ** cfg.hi_power, lo_b, t ** cfg.hi_power
     hi_a = float(np.cos(np.pi / 2 * t)) ** cfg.hi_power if t < 1 else 0.0

@@ -244,7 +244,7 @@ class Engine:
             seq = list(frames)
             if options.boomerang and len(cats) == 2 and len(seq) > 2:
                 seq = seq + seq[-2:0:-1]  # forward then back, without repeating the end frames
-            keys = [frames[0], frames[len(frames) // 2], frames[-1]]
+            keys = self.palette_keys(len(cats), options.frames, frames)
             while True:  # detailed cats at 512 px x 62 frames can pass 8 MB: shrink until it fits
                 data = render.gif_shared(seq, options.frame_ms, keys)
                 if len(data) <= render.MAX_REPLY_BYTES or len(seq[0]) <= 128:
@@ -270,6 +270,14 @@ class Engine:
             timings["decode_frames"] = t2 - t1
             timings["compose"] = time.perf_counter() - t2
         return frames
+
+    @classmethod
+    def palette_keys(cls, n_cats: int, frames_per_leg: int, frames: np.ndarray) -> list[np.ndarray]:
+        """The frames the GIF's one palette is built from: every cat's own frame (their colours must
+        come out exact) and the middle of every leg."""
+        at = cls.anchors(n_cats, frames_per_leg)
+        legs = list(zip(at, [*at[1:], len(frames)] if n_cats > 2 else at[1:], strict=False))
+        return [frames[i] for i in at] + [frames[(i + j) // 2] for i, j in legs]
 
     @staticmethod
     def anchors(n_cats: int, frames: int) -> list[int]:

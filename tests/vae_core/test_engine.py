@@ -154,17 +154,9 @@ async def test_cats_carry_latent_photo_and_report_and_mix_accepts_them(engine, f
     assert mixed.frames == 4 and mixed.cats[1] is lone and len(mixed.reports) == 1
 
 
-async def test_three_and_four_cats_loop_back_to_the_first(engine):
-    photos = [encode_image(f, "JPEG", quality=90) for f in synthetic_faces(4, size=256, seed=3)]
-    for k in (3, 4):
-        r = await engine.mix(photos[:k], MixOptions(frames=5))
-        frames = _gif_frames(r.data)
-        assert r.frames == k * 4 == len(frames)
-        # a loop: the last frame leads back to the first as smoothly as any other step does
-        steps = [np.abs(frames[i].astype(int) - frames[(i + 1) % len(frames)].astype(int)).mean()
-                 for i in range(len(frames))]
-        assert steps[-1] <= 2 * np.median(steps)
-        grid = await engine.mix(photos[:k], MixOptions(frames=5, format="grid"))
-        assert grid.frames == k * 4
+async def test_two_to_four_sources_only(engine):
+    photos = [encode_image(f, "JPEG", quality=90) for f in synthetic_faces(5, size=256, seed=3)]
     with pytest.raises(BadRequest):
-        await engine.mix(photos + photos[:1])
+        await engine.mix(photos)
+    with pytest.raises(BadRequest):
+        await engine.mix(photos[:1])
