@@ -197,28 +197,29 @@ def _photometric(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return x
 
 
-def make_example(src: Sources) -> tuple[np.ndarray, list[Head]]:
+def make_example(src: Sources, side: int = CANVAS) -> tuple[np.ndarray, list[Head]]:
+    """One `side` x `side` training canvas and its heads (the verifier uses larger canvases than the net)."""
     rng = src.rng
     kind = rng.random()
     if kind < 0.45:  # a real scene, at its own or a smaller head size
-        canvas, heads = _affine_scene(src, CANVAS, (0.04, 0.6))
+        canvas, heads = _affine_scene(src, side, (0.04, 0.6))
         if rng.random() < 0.3:
             _paste(canvas, src, heads, (0.04, 0.3))
     elif kind < 0.8:  # faces pasted on a scene background
-        canvas, heads = _affine_scene(src, CANVAS, (0.05, 0.5))
+        canvas, heads = _affine_scene(src, side, (0.05, 0.5))
         for _ in range(1 + int(rng.random() < 0.3)):
             _paste(canvas, src, heads, (0.04, 0.45))
     else:  # a close-up, like the AFHQ photos people crop tightly
-        canvas, heads = _affine_scene(src, CANVAS, (0.1, 0.4))
+        canvas, heads = _affine_scene(src, side, (0.1, 0.4))
         _paste(canvas, src, heads, (0.45, 0.85), close_up=True)
         heads[:] = [h for h in heads if h is heads[-1] or math.hypot(h.cx - heads[-1].cx, h.cy - heads[-1].cy)
                     > 0.7 * (h.side + heads[-1].side)]
     if rng.random() < 0.5:
         canvas = canvas[:, ::-1].copy()
         for h in heads:
-            h.cx = CANVAS - h.cx
+            h.cx = side - h.cx
             h.angle = None if h.angle is None else -h.angle
-    heads = [h for h in heads if 0 <= h.cx < CANVAS and 0 <= h.cy < CANVAS and h.side >= 6]
+    heads = [h for h in heads if 0 <= h.cx < side and 0 <= h.cy < side and h.side >= 6 * side / CANVAS]
     return _photometric(canvas, rng), heads
 
 

@@ -31,7 +31,16 @@ class FinderConfig:
     input_side: int = 256  # longest side of the copy the network sees
     widths: tuple[int, ...] = (16, 32, 64, 128, 192)  # strides 2, 4, 8, 16, 32
     neck: int = 64  # channels of the stride-8 feature map the head reads
-    threshold: float = 0.35  # heatmap peak needed to call it a cat head (chosen on held-out scenes)
+    threshold: float = 0.35  # final score needed to call it a cat head (chosen on held-out scenes)
+    verify_top: int = 4  # candidates the verifier looks at (the heatmap's best peaks)
+    verify_min: float = 0.08  # heatmap peaks below this are not worth verifying
+
+
+@dataclass(frozen=True)
+class VerifierConfig:
+    crop: int = 48  # pixels of the candidate's context square the verifier sees
+    context: float = 1.6  # context square side / head side: a tail tip looks like a head only up close
+    widths: tuple[int, ...] = (16, 32, 48, 64)
 
 
 def conv_bn(cin: int, cout: int, stride: int = 1, k: int = 3) -> nn.Sequential:
@@ -67,6 +76,57 @@ class FinderNet(nn.Module):
         p = self.lat16(f16) + F.interpolate(p, size=f16.shape[-2:], mode="nearest")
         p = self.lat8(f8) + F.interpolate(p, size=f8.shape[-2:], mode="nearest")
         return self.out(self.fuse(p))
+
+
+class VerifierNet(nn.Module):
+    """Second look at one candidate, at the head's own scale: is it a cat head (logit), and how should
+    the box move (dx, dy in head sides, log of the side's correction)? The heatmap sees a small head as
+    a few pixels of a 256 px copy; this net sees it at 48 px with its surroundings, which is what tells a
+    head from a paw, a tail tip or a patch of spotted fur, and what makes the box tight."""
+
+    def __init__(self, config: VerifierConfig = VerifierConfig()):
+        super().__init__()
+        self.config = c = config
+        layers, cin = [], 3
+        for w in c.widths:
+            layers += [conv_bn(cin, w, 2), conv_bn(w, w)]
+            cin = w
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Linear(cin, 4)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x).mean((2, 3)))
+
+
+def context_square(det: Detection, context: float) -> tuple[float, float, float, float]:
+    cx, cy = det.center
+    half = det.side * context / 2
+    return cx - half, cy - half, cx + half, cy + half
+
+
+def crops_for(img: Image.Image, dets: list[Detection], vc: VerifierConfig) -> torch.Tensor:
+    """Normalised N x 3 x crop x crop context squares (zero-padded past the photo's edges)."""
+    out = torch.zeros(len(dets), 3, vc.crop, vc.crop)
+    for i, d in enumerate(dets):
+        box = tuple(round(v) for v in context_square(d, vc.context))
+        patch = np.array(img.resize((vc.crop, vc.crop), Image.Resampling.BILINEAR, box=box, reducing_gap=2.0)
+                         if box[0] >= 0 and box[1] >= 0 and box[2] <= img.width and box[3] <= img.height
+                         else img.crop(box).resize((vc.crop, vc.crop), Image.Resampling.BILINEAR))
+        out[i] = (torch.from_numpy(patch).permute(2, 0, 1).float() / 255.0 - MEAN) / STD
+    return out
+
+
+def apply_verifier(dets: list[Detection], out: torch.Tensor) -> list[Detection]:
+    """Re-score (geometric mean of the heatmap peak and the verifier) and move the boxes."""
+    checked = []
+    for d, o in zip(dets, out.tolist()):
+        p = 1 / (1 + math.exp(-o[0]))
+        cx, cy = d.center
+        side = d.side * math.exp(max(-0.5, min(0.5, o[3])))
+        cx, cy = cx + o[1] * d.side, cy + o[2] * d.side
+        checked.append(Detection((cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2),
+                                 math.sqrt(d.score * p), d.angle))
+    return sorted(checked, key=lambda d: -d.score)
 
 
 def to_input(img: Image.Image, side: int) -> tuple[torch.Tensor, float]:
@@ -115,8 +175,9 @@ def _suppress(dets: list[Detection], overlap: float = 0.5) -> list[Detection]:
 class NetFinder:
     """The shipped finder: FinderNet weights + config from one safetensors file."""
 
-    def __init__(self, net: FinderNet):
+    def __init__(self, net: FinderNet, verifier: VerifierNet | None = None):
         self.net = net.eval()
+        self.verifier = verifier.eval() if verifier is not None else None
         self.config = net.config
         self.threshold = net.config.threshold
         self._lock = threading.Lock()
@@ -131,23 +192,43 @@ class NetFinder:
         with safe_open(str(path), "pt") as f:
             meta = f.metadata() or {}
         cfg = json.loads(meta.get("config", "{}"))
-        if "widths" in cfg:
-            cfg["widths"] = tuple(cfg["widths"])
-        net = FinderNet(FinderConfig(**cfg))
+        cfg["widths"] = tuple(cfg.get("widths", FinderConfig.widths))
         state = {k: v.float() for k, v in load_file(str(path)).items()}
-        net.load_state_dict(state)
-        return cls(net)
+        net = FinderNet(FinderConfig(**cfg))
+        net.load_state_dict({k: v for k, v in state.items() if not k.startswith("verifier.")})
+        verifier = None
+        if "verifier" in meta:
+            vcfg = json.loads(meta["verifier"])
+            vcfg["widths"] = tuple(vcfg["widths"])
+            verifier = VerifierNet(VerifierConfig(**vcfg))
+            verifier.load_state_dict({k[9:]: v for k, v in state.items() if k.startswith("verifier.")})
+        return cls(net, verifier)
 
     def save(self, path: str | Path, half: bool = True) -> None:
         import json
 
         from safetensors.torch import save_file
 
-        state = {k: (v.half() if half and v.is_floating_point() else v).contiguous()
-                 for k, v in self.net.state_dict().items()}
-        save_file(state, str(path), metadata={"config": json.dumps(asdict(self.config)), "kind": "cat-head-finder"})
+        state = dict(self.net.state_dict())
+        meta = {"config": json.dumps(asdict(self.config)), "kind": "cat-head-finder"}
+        if self.verifier is not None:
+            state.update({f"verifier.{k}": v for k, v in self.verifier.state_dict().items()})
+            meta["verifier"] = json.dumps(asdict(self.verifier.config))
+        state = {k: (v.half() if half and v.is_floating_point() else v).contiguous() for k, v in state.items()}
+        save_file(state, str(path), metadata=meta)
+
+    @torch.inference_mode()
+    def candidates(self, img: Image.Image) -> list[Detection]:
+        """The heatmap's peaks alone, before the verifier's second look."""
+        x, scale = to_input(img, self.config.input_side)
+        return decode(self.net(x), scale)
 
     @torch.inference_mode()
     def find(self, img: Image.Image) -> list[Detection]:
-        x, scale = to_input(img, self.config.input_side)
-        return decode(self.net(x), scale)
+        dets = self.candidates(img)
+        if self.verifier is None:
+            return dets
+        todo = [d for d in dets[: self.config.verify_top] if d.score >= self.config.verify_min]
+        if not todo:
+            return []
+        return apply_verifier(todo, self.verifier(crops_for(img, todo, self.verifier.config)))
