@@ -52,6 +52,16 @@ def _add(sub) -> None:
     p.add_argument("--count", type=bounded_int(16, 400, "cats"), default=98, help="how many cats")
     p.add_argument("--seed", type=int, default=0, help="k-means and t-SNE seed")
 
+    p = sub.add_parser("litter-metrics", formatter_class=fmt,
+                       help="measure that litters look like cats (C2ST) and like their parents",
+                       description="On held-out cats: C2ST of kittens against real cats, and each kitten's "
+                                   "distance to its parents against random cats (latent and pixels).")
+    p.add_argument("--data", required=True, help="the training image set (its test split is used)")
+    p.add_argument("--weights", default=None, help=MODEL_HELP)
+    p.add_argument("--out", default="docs/metrics/litter.json", help="JSON results")
+    p.add_argument("--figure", default="docs/litter-metrics.png", help="PNG figure")
+    p.add_argument("--pairs", type=bounded_int(10, 5000, "pairs"), default=300, help="parent pairs (6 kittens each)")
+
     p = sub.add_parser("gallery", formatter_class=fmt, help="a numbered sheet of 16 built-in cats",
                        description="One page of the gallery; mix two with `kitten-mixer mix '#12' '#47'`.")
     p.add_argument("-o", "--out", default="cats.png", help="output PNG file")
@@ -102,6 +112,17 @@ def _run_build(a: argparse.Namespace) -> int:
     check_writable(out)
     gallery = build_gallery(weights, a.data, out, count=a.count, seed=a.seed)
     print(f"wrote {out} and {out.with_suffix('.json').name}: {describe(gallery)}")
+    return 0
+
+
+def _run_litter_metrics(a: argparse.Namespace) -> int:
+    from trainer.litter_metrics import run_litter_metrics
+    from vae_core.engine import DEFAULT_WEIGHTS
+
+    r = run_litter_metrics(a.weights or DEFAULT_WEIGHTS, a.data, a.out, a.figure, pairs=a.pairs)
+    print(f"C2ST kittens {r['c2st_kittens']:.1%} (slerp midpoints {r['c2st_slerp_midpoints']:.1%}; 50% = chance)")
+    print(f"nearer both parents than the median random cat: latent {r['lat_both_nearer']:.1%}, "
+          f"pixels {r['pix_both_nearer']:.1%}; wrote {a.out} and {a.figure}")
     return 0
 
 
@@ -199,6 +220,7 @@ def _run_blend(a: argparse.Namespace) -> int:
 def register(sub) -> None:
     _add(sub)
     sub.choices["build-gallery"].set_defaults(func=_run_build)
+    sub.choices["litter-metrics"].set_defaults(func=_run_litter_metrics)
     sub.choices["gallery"].set_defaults(func=_run_gallery)
     sub.choices["map"].set_defaults(func=_run_map)
     sub.choices["kittens"].set_defaults(func=_run_kittens)
