@@ -204,4 +204,15 @@ class JournalingJobQueue(JobQueue):
         update = getattr(job.data, "update", None)
         message = update.effective_message if isinstance(update, Update) else None
         lang = lang_of(update) if isinstance(update, Update) else "en"
-        await journal.run_album(int(chat), group, message, lang, lambda: JobQueue.job_callback(job_queue, job))
+
+        async def run() -> None:
+            # Job.run shields the callback from cancellation; a stop must be able to cancel a hung
+            # download inside it, so the callback runs here, in this task, with PTB's error path.
+            context = app.context_types.context.from_job(job, app)
+            await context.refresh_data()
+            try:
+                await job.callback(context)
+            except Exception as exc:
+                await app.create_task(app.process_error(None, exc, job=job), name=f"Job:{job.id}:error")
+
+        await journal.run_album(int(chat), group, message, lang, run)

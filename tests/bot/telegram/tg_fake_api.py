@@ -76,6 +76,9 @@ class FakeBotApi:
         self._failures: dict[str, list[tuple[int, str, int | None]]] = {}
         self._stalled: set[str] = set()
         self._closing = asyncio.Event()
+        self._held: dict[str, asyncio.Event] = {}
+        self.held_calls: list[str] = []  # methods that reached a hold (and never succeeded)
+        self.polls = 0  # getUpdates calls answered: the bot is up and polling
         self._update_of_message: dict[int, int] = {}
         self.admins: dict[int, set[int]] = {}  # chat id -> user ids getChatMember calls administrators
         self._runner: web.AppRunner | None = None
@@ -130,6 +133,16 @@ class FakeBotApi:
     def stall_file(self, file_id: str) -> None:
         """Downloads of this file never answer (until the server closes), like a hung connection."""
         self._stalled.add(self.files[file_id].path)
+
+    def hold(self, method: str) -> None:
+        """Calls of `method` hang until `release(method)`, then fail (503): a request in flight
+        when its bot died."""
+        self._held[method] = asyncio.Event()
+
+    def release(self, method: str) -> None:
+        event = self._held.pop(method, None)
+        if event is not None:
+            event.set()
 
     def unstall_file(self, file_id: str) -> None:
         """New downloads of this file work again (a hung one stays hung)."""
@@ -217,7 +230,16 @@ class FakeBotApi:
             return _error(401, "Unauthorized")
         method = request.match_info["method"]
         params, files = await _read_params(request)
+        if method in self._held:
+            self.held_calls.append(method)
+            held = self._held[method]
+            waiters = [asyncio.ensure_future(held.wait()), asyncio.ensure_future(self._closing.wait())]
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+            for w in waiters:
+                w.cancel()
+            return _error(503, "Service Unavailable: held by the test")
         if method == "getUpdates":
+            self.polls += 1
             if self._failures.get(method):  # a polling blip (not recorded: polls are not calls)
                 code, description, retry_after = self._failures[method].pop(0)
                 return _error(code, description, retry_after)
