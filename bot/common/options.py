@@ -20,9 +20,10 @@ DEFAULT_RANDOM = 16
 
 _FORMATS = {"gif", "grid"}
 _PATHS = {"linear", "slerp"}
+_SIZES = {"256px": 256, "384px": 384, "large": 384}  # GIF side (grid cells are half); a bare number is frames
 
 
-_MIX_WORDS = sorted(_FORMATS | _PATHS | {"boomerang"})
+_MIX_WORDS = sorted(_FORMATS | _PATHS | set(_SIZES) | {"boomerang"})
 
 
 class OptionError(ValueError):
@@ -64,7 +65,7 @@ def _number(word: str) -> int | None:
 def parse_mix_options(words: Iterable[str]) -> MixOptions:
     """`["16", "grid", "slerp", "boomerang"]` -> MixOptions; later words win over earlier ones."""
     base = MixOptions()
-    frames, fmt, path, boomerang = base.frames, base.format, base.path, base.boomerang
+    frames, fmt, path, boomerang, size = base.frames, base.format, base.path, base.boomerang, base.size
     for raw in words:
         word = raw.strip().lower()
         if not word:
@@ -80,9 +81,11 @@ def parse_mix_options(words: Iterable[str]) -> MixOptions:
             path = word
         elif word == "boomerang":
             boomerang = True
+        elif word in _SIZES:
+            size = _SIZES[word]
         else:
             raise _unknown(raw, _MIX_WORDS)
-    return MixOptions(frames=frames, format=fmt, path=path, boomerang=boomerang)
+    return MixOptions(frames=frames, format=fmt, path=path, boomerang=boomerang, size=size)
 
 
 def parse_random_args(words: Iterable[str]) -> RandomRequest:

@@ -60,7 +60,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "ask_photos": "Send me two cat photos (within {minutes} minutes) and I'll mix them.",
         "ask_one_more": "Got one cat! Now send the second photo.",
         "ask_expired": "I didn't get two photos in time; send /mix again when you're ready.",
-        "usage_mix": "Usage: /mix [2-32 frames] [gif|grid] [linear|slerp] [boomerang], e.g. /mix 16 grid",
+        "usage_mix": "Usage: /mix [2-32 frames] [gif|grid] [linear|slerp] [boomerang] [384px], e.g. /mix 16 grid",
         "usage_random": "Usage: /random [1-16 cats] [seed], e.g. /random 4 42",
         # issue 12: specific usage errors (the usage line follows them)
         "opt_unknown": "I don't know the option “{word}”.",
@@ -228,7 +228,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "ask_photos": "Envíame dos fotos de gatos (en {minutes} minutos) y las mezclo.",
         "ask_one_more": "¡Tengo un gato! Ahora envía la segunda foto.",
         "ask_expired": "No recibí dos fotos a tiempo; envía /mix otra vez cuando quieras.",
-        "usage_mix": "Uso: /mix [2-32 fotogramas] [gif|grid] [linear|slerp] [boomerang], p. ej. /mix 16 grid",
+        "usage_mix": "Uso: /mix [2-32 fotogramas] [gif|grid] [linear|slerp] [boomerang] [384px], p. ej. /mix 16 grid",
         "usage_random": "Uso: /random [1-16 gatos] [semilla], p. ej. /random 4 42",
         "opt_unknown": "No conozco la opción «{word}».",
         "opt_did_you_mean": "No conozco «{word}»: ¿quisiste decir {suggestion}?",
