@@ -82,13 +82,21 @@ class AdoptedCats:
         return False
 
 
-def adopted_list_text(names: Sequence[str], lang: str, limit: int = MAX_NAMES_PER_CHAT) -> str:
-    """The chat's own cats as one line for /cats (they come first, before the gallery)."""
+def adopted_list_text(names: Sequence[str], lang: str, limit: int = MAX_NAMES_PER_CHAT,
+                      max_chars: int = 600) -> str:
+    """The chat's own cats as one line for /cats (they come first, before the gallery). Long lists
+    end in "… (+N)" so the line fits in a photo caption (Telegram allows 1024 characters)."""
     from bot.common.texts import t
 
     if not names:
         return t("adopted_none", lang)
-    return t("adopted_title", lang, count=len(names), limit=limit, names=", ".join(names))
+    shown: list[str] = []
+    for i, name in enumerate(names):
+        if sum(len(s) + 2 for s in shown) + len(name) > max_chars:
+            shown.append(f"… (+{len(names) - i})")
+            break
+        shown.append(name)
+    return t("adopted_title", lang, count=len(names), limit=limit, names=", ".join(shown))
 
 
 def name_source(adopted: AdoptedCats, scope: str) -> Callable[[list[str]], Awaitable[list[torch.Tensor]]]:

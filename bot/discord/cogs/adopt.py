@@ -48,11 +48,11 @@ async def announce(interaction: discord.Interaction, content: str) -> None:
         await interaction.response.send_message(content, allowed_mentions=mentions)
 
 
-async def adopted_section(interaction: discord.Interaction) -> str:
-    """The server's own cats, as the first line of /cats."""
+async def adopted_heading(interaction: discord.Interaction) -> str:
+    """The server's own cats, to put first on /cats (with a blank line after); "" when it has none."""
     adopted = services(interaction).adopted
-    return adopted_list_text(await adopted.names(discord_scope(interaction)), lang_of(interaction),
-                             adopted.max_names)
+    names = await adopted.names(discord_scope(interaction))
+    return adopted_list_text(names, lang_of(interaction), adopted.max_names) + "\n\n" if names else ""
 
 
 class AdoptCog(commands.Cog):

@@ -94,10 +94,11 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await say(message, "forget_done", lang, name=name)
 
 
-async def adopted_section(context: ContextTypes.DEFAULT_TYPE, message: Message, lang: str) -> str:
-    """The chat's own cats as the first line of /cats."""
-    st = get_state(context)
-    return adopted_list_text(await st.adopted.names(telegram_scope(message)), lang, st.adopted.max_names)
+async def adopted_heading(context: ContextTypes.DEFAULT_TYPE, chat_id: int, lang: str) -> str:
+    """The chat's own cats, to put first on /cats (with a blank line after); "" when it has none."""
+    adopted = get_state(context).adopted
+    names = await adopted.names(scope_for("telegram", chat_id)) if adopted is not None else []
+    return adopted_list_text(names, lang, adopted.max_names) + "\n\n" if names else ""
 
 
 async def is_chat_admin(context: ContextTypes.DEFAULT_TYPE, message: Message, user_id: int) -> bool:

@@ -63,3 +63,16 @@ async def test_service_adopts_finds_in_order_and_refuses_what_it_should(tmp_path
             await cats.adopt(here, "Big", torch.zeros(5), user_id=1)  # not this model's latent
     finally:
         await storage.close()
+
+
+def test_the_adopted_list_fits_a_caption_even_with_fifty_long_names():
+    from bot.common.adoption import adopted_list_text
+    from bot.common.texts import t
+
+    names = [f"Gato{i:02d}" + "x" * 14 for i in range(50)]  # 20 characters each
+    line = adopted_list_text(names, "es")
+    assert len(line) < 1024 - 200  # room left for the gallery's own caption
+    assert line.startswith(t("adopted_title", "es", count=50, limit=50, names="")[:20])
+    assert names[0] in line and names[-1] not in line and line.endswith(")")
+    assert adopted_list_text(["Luna"], "en") == t("adopted_title", "en", count=1, limit=50, names="Luna")
+    assert adopted_list_text([], "en") == t("adopted_none", "en")
