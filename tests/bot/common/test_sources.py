@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from bot.common.sources import (GalleryPick, NamePick, SourceProblem, hash_number, resolve_cats,
-                                split_cat_words)
+from bot.common.sources import GalleryPick, NamePick, SourceProblem, hash_number, resolve_cats, split_cat_words
 from vae_core.engine import Cat
 from vae_core.gallery import load_gallery
 
