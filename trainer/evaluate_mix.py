@@ -54,6 +54,19 @@ def pairs_of(n: int, count: int, seed: int = 0) -> list[tuple[int, int]]:
     return [everything[k] for k in sorted(pick)]
 
 
+def disjoint(pairs: Sequence[tuple[int, int]], n: int) -> list[tuple[int, int]]:
+    """Up to n pairs with no cat in two of them (a figure of five different pairs, not one cat five times)."""
+    used: set[int] = set()
+    out = []
+    for i, j in pairs:
+        if i not in used and j not in used:
+            out.append((i, j))
+            used |= {i, j}
+        if len(out) == n:
+            break
+    return out
+
+
 def split_files(files: Sequence[Path], split: str) -> list[Path]:
     """`tune`: the first half (sorted by name), `held`: the second, `all`: every file."""
     half = len(files) // 2
@@ -172,9 +185,19 @@ def middle_sheet(engine: Engine, cats: list[Cat], pairs: list[tuple[int, int]],
     return np.concatenate([x for r in rows for x in (r, gap)][:-1], axis=0)
 
 
+def before_after_sheet(engine: Engine, a: Cat, b: Cat, frames: int = 12, cell: int = 128) -> np.ndarray:
+    """Two rows of one mix's frames: before issue 11 (upscaled decodes) over the shipped pipeline."""
+    opts = MixOptions(frames=frames, size=cell)
+    rows = [_naive_gif(engine, a, b, opts)[1], engine.frames_sync([a, b], opts, cell)]
+    gap = np.full((cell, 4, 3), 255, np.uint8)
+    lines = [np.concatenate([x for f in r for x in (f, gap)][:-1], axis=1) for r in rows]
+    return np.concatenate([lines[0], np.full((4, lines[0].shape[1], 3), 255, np.uint8), lines[1]], axis=0)
+
+
 def run_evaluate_mix(photos: str | Path | None, out: str | Path, weights: str | None = None, split: str = "held",
                      n_pairs: int = 40, scenes: str | Path | None = None, n_scenes: int = 60,
-                     figure: str | Path | None = None, progress: bool = True) -> dict:
+                     figure: str | Path | None = None, progress: bool = True,
+                     before_after: str | Path | None = None) -> dict:
     engine = Engine(weights, EngineSettings(workers=1, threads_per_worker=1, middle_without_face=True))
     result: dict = {"variants": {k: (asdict(v) if v else "naive") for k, v in VARIANTS.items()}, "sets": {}}
     try:
@@ -195,10 +218,15 @@ def run_evaluate_mix(photos: str | Path | None, out: str | Path, weights: str | 
             print(f"\n{name}: {len(pairs)} pairs (medians; 12 frames, 256 px)")
             print(table(res))
             if figure is not None and name.startswith("photos"):
-                sheet = middle_sheet(engine, cats, pairs[:5], VARIANTS)
+                sheet = middle_sheet(engine, cats, disjoint(pairs, 5), VARIANTS)
                 Path(figure).parent.mkdir(parents=True, exist_ok=True)
                 Image.fromarray(sheet).save(figure)
                 print(f"wrote {figure}: crop A | middle frame of {' | '.join(VARIANTS)} | crop B")
+            if before_after is not None and name.startswith("photos"):
+                i, j = pairs[0]
+                Path(before_after).parent.mkdir(parents=True, exist_ok=True)
+                Image.fromarray(before_after_sheet(engine, cats[i], cats[j])).save(before_after)
+                print(f"wrote {before_after}: {cats[i].label} -> {cats[j].label}, before (top) and after")
     finally:
         engine.close()
     Path(out).parent.mkdir(parents=True, exist_ok=True)

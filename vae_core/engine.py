@@ -118,7 +118,7 @@ class Engine:
         self.image_size = self.model.config.image_size
         self.compose_config = compose.DEFAULT
         self._pool = ThreadPoolExecutor(s.workers, thread_name_prefix="kitten-engine",
-                                        initializer=torch.set_num_threads, initargs=(s.threads_per_worker,))
+                                        initializer=_init_worker, initargs=(s.threads_per_worker,))
         self._pending = 0
         self._lock = threading.Lock()  # _pending is released from worker threads
 
@@ -312,6 +312,14 @@ class Engine:
         render.upscale(frame, 256).save(buf, format="PNG")
         return Reply(buf.getvalue(), "image/png", "kitten-blend.png", 1, [p.report for p in prepared],
                      {"total": time.perf_counter() - t0})
+
+
+def _init_worker(threads: int) -> None:
+    """Each worker gets `threads` cores for torch and for OpenCV (compositing, flow): OpenCV's own
+    pool would otherwise spread every resize over all cores and fight the other workers. Both
+    settings are process-wide; every worker asks for the same."""
+    torch.set_num_threads(threads)
+    cv2.setNumThreads(threads)
 
 
 def grid_columns(n: int, aspect: float = 2.0, widest: int = 16) -> int:

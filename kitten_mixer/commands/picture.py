@@ -17,6 +17,7 @@ def register(sub) -> None:
     p.add_argument("--weights", default=None)
     p.add_argument("--out", default="mix-eval.json", help="JSON file for the results")
     p.add_argument("--figure", default=None, help="PNG: middle frames of five pairs, per variant")
+    p.add_argument("--before-after", default=None, help="PNG: one pair's 12 frames before issue 11 and now")
     p.set_defaults(func=_run)
 
 
@@ -25,6 +26,7 @@ def _run(a: argparse.Namespace) -> int:
 
     if a.photos is None and a.scenes is None:
         raise ValueError("give --photos DIR and/or --scenes MANIFEST")
-    run_evaluate_mix(a.photos, a.out, a.weights, a.split, a.pairs, a.scenes, a.scene_count, a.figure)
+    run_evaluate_mix(a.photos, a.out, a.weights, a.split, a.pairs, a.scenes, a.scene_count, a.figure,
+                     before_after=a.before_after)
     print(f"wrote {a.out}")
     return 0
