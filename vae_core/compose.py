@@ -1,17 +1,20 @@
 """Frames the user sees: the model's in-between cats dressed in the real photos' fur.
 
 The VAE works at 64 px, so its decodes are soft stand-ins for the user's cats. Each output frame is
-the upscaled decode plus the photos' *residual detail* (photo - upscaled decode of its own latent):
+the upscaled decode plus the photos' *residual detail* (photo - upscaled decode of its own latent),
+split by a Gaussian into a low and a high band:
 
-    frame_t = up(dec_t) + sum over the leg's two cats of  w_lo(t) * R_lo + w_hi(t) * warp_t(R_hi)
+    frame_t = up(dec_t) + sum over the leg's two cats of  warp_t(w_lo(t) * R_lo + w_hi(t) * R_hi)
 
 - At the ends the weights are 1 and 0, so the first and last frames are exactly the user's crops.
-- The low band of a residual (colours and shapes the model got wrong: a background object, the exact
-  outline) fades out fast: carried into the middle it draws the other cat's outline as a ghost.
-- The high band (fur, whiskers, eye glints) fades out slowly and is *warped* onto the in-between
-  cat first: optical flow between the small decodes says where each cat's eyes and ears went, so
-  both cats' fur lands on one set of features instead of leaving double eyes.
-Measured choices (bands, fall-offs, flow on or off) are in trainer/evaluate_mix.py and docs/.
+- The low band (colours and outlines the model got wrong: a background object, an open mouth) fades
+  out by a smoothstep that reaches 0 mid-way: carried into the middle it draws a ghost outline.
+- The high band (fur, whiskers, eye glints) fades with cos/sin weights, so the middle keeps a full
+  photo's worth of fine detail.
+- Both are *warped* onto the in-between cat: optical flow between neighbouring decodes, chained back
+  to each cat, says where its eyes and ears went, so both cats' fur lands on one face instead of
+  leaving double eyes. Whole-pixel (nearest) warps keep the fur sharp.
+Choices were measured with trainer/evaluate_mix.py on half the sample photos (see the README).
 """
 
 from __future__ import annotations

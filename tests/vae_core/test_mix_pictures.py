@@ -173,3 +173,12 @@ def test_real_photos_meet_the_issue_targets_with_the_shipped_model(cat_photos):
     assert min(ours["psnr_a"], ours["psnr_b"]) >= 30
     assert ours["detail_mid"] >= 0.45
     assert ours["ghost_mid"] < 0.5 * plain["ghost_mid"]
+
+
+@pytest.mark.parametrize("size", [64, 130, 512])
+async def test_odd_and_extreme_sizes_still_give_valid_files(engine, cats, size):
+    g = _gif((await engine.mix(cats, MixOptions(frames=4, size=size))).data)
+    assert g.shape == (4, size, size, 3)
+    assert psnr(g[0], compose.fit_photo(cats[0].photo, size)) >= 30
+    grid = await engine.mix(cats, MixOptions(frames=4, size=size, format="grid"))
+    assert Image.open(io.BytesIO(grid.data)).size == (4 * (size // 2) + 3 * GAP, size // 2)
