@@ -175,6 +175,7 @@ TEXTS: dict[str, dict[str, str]] = {
         # the request journal (restarts)
         "resume_later": "I'm restarting right now. Your request is saved: I'll finish it as soon as I'm back.",
         "request_expired": "Sorry, I was restarting and your request waited too long; please send it again.",
+        "restarting_try_again": "I'm restarting right now; please try again in a minute.",
     },
     "es": {
         "help_gallery": (
@@ -338,6 +339,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "dc_opt_forget_name": "El nombre del gato, o all (solo administradores del servidor)",
         "resume_later": "Me estoy reiniciando. Tu petición está guardada: la terminaré en cuanto vuelva.",
         "request_expired": "Lo siento, me estaba reiniciando y tu petición esperó demasiado; envíala de nuevo.",
+        "restarting_try_again": "Me estoy reiniciando ahora mismo; inténtalo de nuevo en un minuto.",
     },
 }
 

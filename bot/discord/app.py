@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import aiohttp
@@ -19,6 +20,7 @@ from .cogs.mix import MixCog
 from .cogs.random import RandomCog
 from .errors import on_tree_error
 from .i18n import CatalogueTranslator
+from .journal import JournalingTree, RequestJournal
 from .services import Services
 from .sync import sync_commands
 
@@ -42,11 +44,17 @@ class _KittenBot:
     def __init__(self, services: Services, **kwargs):
         self.services = services
         super().__init__(command_prefix=commands.when_mentioned, intents=intents(), help_command=None,
-                         **kwargs)
+                         tree_cls=JournalingTree, **kwargs)
 
     async def setup_hook(self) -> None:
         self.tree.error(on_tree_error)
         await self.services.storage.open()  # a damaged file is set aside now, with a log line
+        requests = self.services.requests
+        if requests is not None:  # the request journal: capture commands, replay the last run's
+            requests.capture_payloads()
+            if requests.handle_signals:
+                requests.install_signal_handlers()
+            self._resume_task = asyncio.create_task(requests.resume(), name="journal-resume-all")
         await self.tree.set_translator(CatalogueTranslator())
         await self.add_cog(AdoptCog())
         for cog in (MixCog(self), RandomCog(self), HelpCog(), AdminCog(self)):
@@ -59,6 +67,9 @@ class _KittenBot:
                       e.status, e.text)
 
     async def close(self) -> None:
+        resume = getattr(self, "_resume_task", None)
+        if resume is not None:
+            resume.cancel()
         await super().close()
         await self.services.close()
 
@@ -74,7 +85,10 @@ class ShardedKittenBot(_KittenBot, commands.AutoShardedBot):
 def build_bot(settings: Settings, engine: Engine) -> KittenBot | ShardedKittenBot:
     """An unstarted bot; `await bot.start(token)` (or `run`) connects it."""
     cls = ShardedKittenBot if settings.discord_sharded else KittenBot
-    return cls(Services(settings, engine))
+    bot = cls(Services(settings, engine))
+    bot.services.requests = RequestJournal(bot, bot.services.storage.journal, settings.request_max_age_s,
+                                           settings.stop_grace_s)
+    return bot
 
 
 def setup_logging(level_name: str) -> None:
@@ -101,6 +115,7 @@ def run(settings: Settings) -> None:
     setup_logging(settings.log_level)
     log.info("model loaded from %s; connecting to Discord", settings.kitten_weights)
     bot = build_bot(settings, engine)
+    bot.services.requests.handle_signals = True  # SIGTERM: the journal's clean stop, then close
     try:
         bot.run(token, log_handler=None)  # logging is already set up above
     except discord.LoginFailure:

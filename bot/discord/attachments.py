@@ -15,6 +15,7 @@ import aiohttp
 import discord
 import yarl
 
+from bot.common.inflight import downloading
 from bot.common.texts import mb
 
 from .errors import Notice
@@ -92,7 +93,8 @@ async def fetch_images(session: aiohttp.ClientSession, attachments: Sequence[dis
     tasks = [asyncio.ensure_future(download(session, a.url, max_bytes=max_bytes, timeout_s=timeout_s))
              for a in attachments]
     try:
-        blobs = await asyncio.gather(*tasks)
+        with downloading():  # a stop may cancel the request if this hangs (bot/common/inflight.py)
+            blobs = await asyncio.gather(*tasks)
     finally:
         for task in tasks:
             task.cancel()

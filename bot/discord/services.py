@@ -8,7 +8,7 @@ tests can run several bots side by side.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol, cast
+from typing import TYPE_CHECKING, Protocol, cast
 
 import aiohttp
 import discord
@@ -19,6 +19,9 @@ from bot.common.settings import Settings
 from bot.common.storage import Storage
 from bot.common.texts import lang_for
 from vae_core.engine import Engine
+
+if TYPE_CHECKING:
+    from .journal import RequestJournal
 
 
 class CooldownLimiter(Limiter):
@@ -42,6 +45,7 @@ class Services:
     limiter: CooldownLimiter = field(init=False)
     storage: Storage = field(init=False)  # the SQLite file: adopted cats (and the request journal)
     adopted: AdoptedCats = field(init=False)  # the servers' own cats
+    requests: RequestJournal | None = field(default=None, init=False)  # set by build_bot (journal.py)
     _session: aiohttp.ClientSession | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -1,0 +1,184 @@
+"""Discord's side of the request journal (the Telegram side, and why, is in bot/telegram/journal.py).
+
+A slash command or context menu is written down when it arrives, as the interaction's own
+payload: attachment URLs, options, and the interaction token with its expiry (Discord honours a
+token for 15 minutes); never a picture. It is marked done when the command has run. After a
+crash, a restart replays the open ones through the same command tree, as already acknowledged:
+the result reaches the user through the interaction's follow-up webhook, which works from a new
+process with the application id and the token alone. A request whose token has expired can no
+longer be answered and is closed; one older than REQUEST_MAX_AGE_S gets an apology instead.
+
+On SIGTERM the bot takes no new commands (each gets a private "restarting, try again" while its
+token is fresh), lets the work in progress finish within STOP_GRACE_S, cancels hung downloads
+and what does not fit (their users are told it continues after the restart), then closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from collections.abc import Awaitable, Callable
+
+import discord
+from discord import app_commands
+
+from bot.common.inflight import InFlight
+from bot.common.storage import JournalStore
+from bot.common.storage.journal import CLOSED
+from bot.common.texts import t
+
+from .services import chat_of, lang_of
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "discord"
+TOKEN_LIFETIME_S = 15 * 60.0
+TOKEN_MARGIN_S = 30.0  # don't start work on a token about to expire
+HUNG_DOWNLOAD_S = 1.5
+TELL_TIMEOUT_S = 1.5
+PRUNE_AFTER_S = 86_400.0
+
+
+class RequestJournal:
+    def __init__(self, client: discord.Client, store: JournalStore, max_age_s: float, grace_s: float):
+        self.client, self.store = client, store
+        self.max_age_s, self.grace_s = max_age_s, grace_s
+        self.inflight = InFlight()
+        self.handle_signals = False  # `run` sets it
+        self._raw: dict[int, dict] = {}  # interaction id -> its gateway payload, until journaled
+        self._resumed: set[asyncio.Task] = set()
+
+    def capture_payloads(self) -> None:
+        """Keep each INTERACTION_CREATE payload for a moment: the Interaction object does not keep
+        the whole payload, and a replay after a restart needs it."""
+        parsers = self.client._connection.parsers  # the gateway looks events up in this very dict
+        original = parsers["INTERACTION_CREATE"]
+
+        def parse(data: dict) -> None:
+            if data.get("type") == 2:  # application commands (slash, context menus)
+                self._raw[int(data["id"])] = data
+            original(data)
+
+        parsers["INTERACTION_CREATE"] = parse
+
+    async def run(self, interaction: discord.Interaction, call: Callable[[], Awaitable[None]],
+                  entry_id: int | None = None) -> None:
+        if entry_id is None:
+            raw = self._raw.pop(interaction.id, None)
+            if raw is None:  # not a command (autocomplete), or not captured
+                await call()
+                return
+            if self.inflight.stopping:
+                await self._tell_now(interaction, "restarting_try_again")
+                return
+            expires = interaction.created_at.timestamp() + TOKEN_LIFETIME_S
+            entry_id = await self.store.accept(PLATFORM, str(interaction.id), chat_of(interaction),
+                                               interaction.user.id, {"interaction": raw}, expires_at=expires)
+            if entry_id is None:
+                log.info("interaction %s was journaled before; not answering it twice", interaction.id)
+                return
+        with self.inflight.running() as work:
+            try:
+                await call()
+            except asyncio.CancelledError:
+                if not work.cancelled_by_stop:
+                    raise
+                await self._tell_followup(interaction, "resume_later")
+                return
+        await self.store.finish([entry_id])
+
+    async def _tell_now(self, interaction: discord.Interaction, key: str) -> None:
+        with contextlib.suppress(discord.HTTPException, TimeoutError):
+            async with asyncio.timeout(TELL_TIMEOUT_S):
+                await interaction.response.send_message(t(key, lang_of(interaction)), ephemeral=True)
+
+    async def _tell_followup(self, interaction: discord.Interaction, key: str) -> None:
+        try:
+            async with asyncio.timeout(TELL_TIMEOUT_S):
+                text = t(key, lang_of(interaction))
+                if interaction.response.is_done():
+                    await interaction.followup.send(text, ephemeral=True)
+                else:
+                    await interaction.response.send_message(text, ephemeral=True)
+        except (discord.HTTPException, TimeoutError) as e:
+            log.warning("could not say %s to interaction %s (%s)", key, interaction.id, type(e).__name__)
+
+    # ---- start ------------------------------------------------------------------------------------
+    async def resume(self) -> None:
+        """After the gateway is up: finish what the last run accepted, oldest first."""
+        await self.client.wait_until_ready()
+        if self.client.is_closed():  # closed before it ever got ready: the next run will do it
+            return
+        entries = await self.store.unfinished(PLATFORM)
+        await self.store.prune(PRUNE_AFTER_S)
+        if entries:
+            log.info("resuming %d unfinished request(s) from the journal", len(entries))
+        now = time.time()
+        tree = self.client.tree  # type: ignore[attr-defined]
+        for entry in entries:
+            if entry.expires_at is not None and entry.expires_at - TOKEN_MARGIN_S < now:
+                log.info("request %s: its interaction token has expired; nobody left to answer", entry.id)
+                await self.store.finish([entry.id], CLOSED)
+                continue
+            interaction = self._revive(entry.payload["interaction"])
+            if now - entry.accepted_at > self.max_age_s:
+                await self._tell_followup(interaction, "request_expired")
+                await self.store.finish([entry.id], CLOSED)
+                continue
+            task = asyncio.create_task(self.run(interaction, lambda i=interaction: _invoke(tree, i), entry.id),
+                                       name="journal-resume")
+            self._resumed.add(task)
+            task.add_done_callback(self._resumed.discard)
+            await asyncio.sleep(0)  # take their places in line in arrival order
+
+    def _revive(self, raw: dict) -> discord.Interaction:
+        """The interaction again, in this process, as already acknowledged ("thinking..." is shown)."""
+        interaction = discord.Interaction(data=raw, state=self.client._connection)
+        interaction.response._response_type = discord.InteractionResponseType.deferred_channel_message
+        interaction.extras["resumed"] = True
+        return interaction
+
+    # ---- stop -------------------------------------------------------------------------------------
+    def install_signal_handlers(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, lambda s=sig: asyncio.ensure_future(self._stop_and_close(s.name)))
+
+    async def _stop_and_close(self, why: str) -> None:
+        await self.stop(why)
+        await self.client.close()
+
+    async def stop(self, why: str = "stop") -> None:
+        if self.inflight.stopping:
+            return
+        self.inflight.stopping = True
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        log.info("%s: no new work; finishing what is in progress (up to %.0f s)", why, self.grace_s)
+        cancelled = await self.inflight.drain(self.grace_s, HUNG_DOWNLOAD_S)
+        await self.inflight.settle(TELL_TIMEOUT_S + 0.5)
+        log.info("%s: done in %.1f s (%d request(s) left in the journal for the restart)", why,
+                 loop.time() - start, cancelled)
+
+
+async def _invoke(tree: app_commands.CommandTree, interaction: discord.Interaction) -> None:
+    """What CommandTree._from_interaction does, in the caller's task (so a stop can cancel it)."""
+    try:
+        await tree._call(interaction)
+    except app_commands.AppCommandError as e:
+        await tree._dispatch_error(interaction, e)
+
+
+class JournalingTree(app_commands.CommandTree):
+    """The command tree, with every command going through the journal (when the bot has one)."""
+
+    def _from_interaction(self, interaction: discord.Interaction) -> None:
+        journal = getattr(getattr(self.client, "services", None), "requests", None)
+        if journal is None or interaction.type is not discord.InteractionType.application_command:
+            super()._from_interaction(interaction)
+            return
+        self.client.loop.create_task(journal.run(interaction, lambda: _invoke(self, interaction)),
+                                     name="CommandTree-journaled")
