@@ -15,6 +15,7 @@ import aiohttp
 import discord
 import yarl
 
+from bot.common.backoff import RetryPolicy, reason, retrying
 from bot.common.inflight import downloading
 from bot.common.texts import mb
 
@@ -65,11 +66,33 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+class ServerError(Exception):
+    """The CDN answered 5xx or 429: worth another try."""
+
+    def __init__(self, status: int):
+        super().__init__(f"HTTP {status}")
+        self.status = status
+
+
+def _transient(error: BaseException) -> bool:
+    return isinstance(error, (ServerError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError))
+
+
 async def download(session: aiohttp.ClientSession, url: str, *, max_bytes: int, timeout_s: float) -> bytes:
-    """GET `url`, refusing (not truncating) bodies over `max_bytes`; every failure is a Notice."""
+    """GET `url`, refusing (not truncating) bodies over `max_bytes`; every failure is a Notice.
+
+    5xx answers and dropped connections are retried with the shared backoff (each retry one
+    WARNING line), all within `timeout_s`, so a stalled download is still answered in that time.
+    """
     where = yarl.URL(url).with_query(None)  # attachment URLs carry signatures; keep them out of logs
-    try:
-        async with session.get(url, timeout=aiohttp.ClientTimeout(total=timeout_s)) as response:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+
+    async def once() -> bytes:
+        left = max(0.1, deadline - loop.time())
+        async with session.get(url, timeout=aiohttp.ClientTimeout(total=left)) as response:
+            if response.status >= 500 or response.status == 429:
+                raise ServerError(response.status)
             if response.status != 200:
                 log.warning("download %s: HTTP %s", where, response.status)
                 raise Notice("download_failed")
@@ -82,8 +105,12 @@ async def download(session: aiohttp.ClientSession, url: str, *, max_bytes: int, 
                 if len(body) > max_bytes:
                     raise Notice("file_too_big", size_mb=mb(len(body)), limit_mb=mb(max_bytes))
             return bytes(body)
-    except (aiohttp.ClientError, TimeoutError) as e:
-        log.warning("download %s failed: %s", where, type(e).__name__)
+
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await retrying(once, _transient, f"download {where}", RetryPolicy(total_s=timeout_s))
+    except (ServerError, aiohttp.ClientError, TimeoutError) as e:
+        log.warning("download %s failed: %s", where, reason(e))
         raise Notice("download_failed") from e
 
 

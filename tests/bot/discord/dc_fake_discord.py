@@ -110,6 +110,7 @@ class FakeDiscord:
     def __post_init__(self) -> None:
         self.files: dict[str, Hosted] = {}
         self.member_permissions: dict[int, int] = {}  # user id -> permission bits (default: no Manage Server)
+        self.file_failures: dict[str, list[int]] = {}  # hosted name -> statuses its next downloads answer
         self._ids = itertools.count(1)
         self._seq = 0
         self._ws: web.WebSocketResponse | None = None
@@ -259,6 +260,8 @@ class FakeDiscord:
         if hosted is None:
             return web.Response(status=404)
         self.downloads.append(name)
+        if self.file_failures.get(name):  # injected faults: this download answers e.g. 503
+            return web.Response(status=self.file_failures[name].pop(0))
         if hosted.hold is not None:
             await hosted.hold.wait()
         headers = {"Content-Type": hosted.content_type or "application/octet-stream"}
