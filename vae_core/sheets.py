@@ -64,8 +64,8 @@ def gallery_sheet(faces: np.ndarray, labels: Sequence[str], title: str = "", col
     return _png(img)
 
 
-def latent_map(faces: np.ndarray, coords: np.ndarray, numbers: Sequence[int], size: int = 1100,
-               thumb: int = 80, path: np.ndarray | None = None, ends: Sequence[np.ndarray] = (),
+def latent_map(faces: np.ndarray, coords: np.ndarray, numbers: Sequence[int], size: int = 1280,
+               thumb: int = 96, path: np.ndarray | None = None, ends: Sequence[np.ndarray] = (),
                end_labels: Sequence[str] = (), title: str = "") -> bytes:
     """Gallery thumbnails at their map positions, each numbered; optionally a mix's path across it.
 
@@ -82,14 +82,14 @@ def latent_map(faces: np.ndarray, coords: np.ndarray, numbers: Sequence[int], si
     def at(xy: np.ndarray) -> tuple[int, int]:
         return int(xy[0] * span + thumb / 2), int(xy[1] * span + thumb / 2) + title_h
 
-    font = _font(16)
+    font = _font(22)  # the numbers must stay legible when a phone shows the map 400 px wide and zoomed
     for face, xy, number in zip(faces, coords, numbers, strict=True):
         cx, cy = at(xy)
         img.paste(upscale(face, thumb), (cx - thumb // 2, cy - thumb // 2))
         label = str(number)
         tw = draw.textlength(label, font=font)
         x0, y0 = cx - thumb // 2, cy - thumb // 2
-        draw.rectangle((x0, y0, x0 + tw + 6, y0 + 18), fill=(255, 255, 255))
+        draw.rectangle((x0, y0, x0 + tw + 6, y0 + 25), fill=(255, 255, 255))
         draw.text((x0 + 3, y0 + 1), label, fill=INK, font=font)
     if path is not None and len(path) >= 2:
         points = [at(p) for p in path]
@@ -98,7 +98,7 @@ def latent_map(faces: np.ndarray, coords: np.ndarray, numbers: Sequence[int], si
             draw.ellipse((p[0] - 6, p[1] - 6, p[0] + 6, p[1] + 6), fill=PATH, outline=(255, 255, 255), width=2)
         big = int(thumb * 1.6)
         colours = [ACCENT, ACCENT_B, (40, 160, 90), (150, 70, 190)]
-        label_font = _font(22)
+        label_font = _font(26)
         for i, face in enumerate(ends):
             where = points[0] if i == 0 else points[-1] if len(ends) == 2 else _index_point(points, i, len(ends))
             box = (where[0] - big // 2, where[1] - big // 2)
@@ -109,9 +109,9 @@ def latent_map(faces: np.ndarray, coords: np.ndarray, numbers: Sequence[int], si
             if i < len(end_labels):
                 text = _fit(draw, end_labels[i], label_font, big + 60)
                 tw = draw.textlength(text, font=label_font)
-                ty = box[1] + big + 6 if box[1] + big + 34 < size + title_h else box[1] - 34
+                ty = box[1] + big + 6 if box[1] + big + 40 < size + title_h else box[1] - 40
                 tx = min(max(box[0] + big // 2 - tw / 2, 0), size - tw)
-                draw.rectangle((tx - 4, ty, tx + tw + 4, ty + 28), fill=colour)
+                draw.rectangle((tx - 4, ty, tx + tw + 4, ty + 33), fill=colour)
                 draw.text((tx, ty + 3), text, fill=(255, 255, 255), font=label_font)
     return _png(img)
 

@@ -9,6 +9,8 @@ import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from bot.common.ratelimit import TokenBuckets
+from bot.common.scheduler import Bounds, Scheduler
 from vae_core.engine import DEFAULT_WEIGHTS, EngineSettings
 from vae_core.gallery import DEFAULT_GALLERY
 from vae_core.intake import IntakeLimits
@@ -52,9 +54,15 @@ class Settings:
     max_upload_mb: float = 20.0
     max_pixels: int = 40_000_000
     min_side: int = 32
-    # fairness in chats
-    user_cooldown_s: float = 5.0
-    chat_max_jobs: int = 2
+    # fairness in chats: the line (bot/common/scheduler.py) and the per-user rate
+    queue_running: int = 4  # jobs in progress at once (download, mix, upload), all chats together
+    queue_per_user: int = 3  # requests one user may have waiting
+    queue_per_chat: int = 20  # requests one chat (group, server) may have waiting
+    queue_total: int = 0  # requests waiting overall; 0: 4 x engine_max_pending (the engine's capacity)
+    queue_notice_s: float = 1.0  # a request waiting longer than this is told its place in line
+    rate_burst: int = 3  # requests a user may start back to back...
+    rate_refill_s: float = 10.0  # ...then one more every this many seconds (the rest wait in line); 0: no limit
+    retry_keep_s: float = 900.0  # how long a "try again" button keeps a refused request
     ask_timeout_s: float = 180.0  # `/mix` alone: how long we wait for the two photos
     album_wait_s: float = 1.0  # Telegram albums: how long to collect the photos of one album
     face_ask_timeout_s: float = 300.0  # "where's the face?": how long a request waits for the tap
@@ -69,6 +77,7 @@ class Settings:
     telegram_base_file_url: str = ""
     telegram_webhook_url: str = ""  # set to run with a webhook instead of long polling
     telegram_webhook_port: int = 8443
+    telegram_group_rate: int = 20  # calls a minute per group, Telegram's flood limit; 0: no client-side limit
     # discord
     discord_bot_token: Secret = Secret("")
     discord_guild_id: int = 0  # sync commands to this guild only (development)
@@ -105,6 +114,15 @@ class Settings:
             limits=IntakeLimits(max_bytes=int(self.max_upload_mb * 1024 * 1024), max_pixels=self.max_pixels,
                                 min_side=self.min_side),
         )
+
+    def queue_bounds(self) -> Bounds:
+        total = self.queue_total if self.queue_total > 0 else 4 * max(1, self.engine_max_pending)
+        return Bounds(running=max(1, self.queue_running), per_user=max(1, self.queue_per_user),
+                      per_chat=max(1, self.queue_per_chat), total=total)
+
+    def scheduler(self) -> Scheduler:
+        """A fresh line for one bot process."""
+        return Scheduler(self.queue_bounds(), TokenBuckets(self.rate_burst, self.rate_refill_s))
 
     @property
     def max_upload_bytes(self) -> int:

@@ -115,8 +115,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "several_cats": "I saw {count} cats in {which} and used the clearest face.",
         "err_no_face": "I couldn't find a cat face in that photo; please send one where the face shows.",
         "first_frame": "{which} is animated; I used its first frame.",
-        "cooldown": "Easy, tiger! Try again in {seconds} s.",
-        "chat_busy": "One at a time, please: I'm still mixing cats for this chat.",
+        "queue_place": "You're #{place} in line… I'll mix your cats as soon as it's your turn.",
+        "line_full_user": "You already have {count} requests waiting. I'm keeping this one for you: "
+                          "tap “Try again” when one of them is done.",
+        "line_full_chat": "This chat already has {count} requests waiting. I'm keeping this one for you: "
+                          "tap “Try again” in a moment.",
+        "line_full_total": "I'm very busy right now ({count} requests waiting). I'm keeping this one for you: "
+                           "tap “Try again” in a moment.",
+        "retry_button": "Try again",
+        "retry_still_full": "Still busy; please try again in a moment.",
+        "retry_expired": "That request has expired; please send it again.",
+        "retry_not_yours": "That button belongs to someone else's request.",
         "not_photo": "That's not a photo I can use; please send a JPEG, PNG or WebP picture of a cat.",
         "sticker": "Stickers can't be mixed; please send a photo of a cat.",
         "file_too_big": "That file is {size_mb} MB; the limit is {limit_mb} MB.",
@@ -281,8 +290,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "several_cats": "Vi {count} gatos en {which} y usé la cara más clara.",
         "err_no_face": "No encontré una cara de gato en esa foto; envía una donde se vea la cara.",
         "first_frame": "{which} es animada; usé su primer fotograma.",
-        "cooldown": "¡Tranquilo, tigre! Inténtalo de nuevo en {seconds} s.",
-        "chat_busy": "De uno en uno, por favor: todavía estoy mezclando gatos para este chat.",
+        "queue_place": "Vas el n.º {place} en la fila… Mezclaré tus gatos en cuanto sea tu turno.",
+        "line_full_user": "Ya tienes {count} peticiones esperando. Te guardo esta: "
+                          "pulsa «Reintentar» cuando termine alguna.",
+        "line_full_chat": "Este chat ya tiene {count} peticiones esperando. Te guardo esta: "
+                          "pulsa «Reintentar» en un momento.",
+        "line_full_total": "Estoy muy ocupado ahora mismo ({count} peticiones esperando). Te guardo esta: "
+                           "pulsa «Reintentar» en un momento.",
+        "retry_button": "Reintentar",
+        "retry_still_full": "Sigo ocupado; inténtalo de nuevo en un momento.",
+        "retry_expired": "Esa petición ha caducado; envíala de nuevo.",
+        "retry_not_yours": "Ese botón es de la petición de otra persona.",
         "not_photo": "Eso no es una foto que pueda usar; envía una imagen JPEG, PNG o WebP de un gato.",
         "sticker": "Los stickers no se pueden mezclar; envía una foto de un gato.",
         "file_too_big": "Ese archivo pesa {size_mb} MB; el límite es {limit_mb} MB.",

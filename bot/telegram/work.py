@@ -1,19 +1,25 @@
-"""Run one job for a chat: fairness checks, status, engine, result, and the user-facing errors.
+"""Run one job for a chat: a place in the fair line, status, engine, result, and the user-facing errors.
 
-Every command that makes a picture goes through `serve`, so the limits, the error wording and the
-cooldown refund behave the same for /mix, /random and the "roll again" button.
+Every command that makes a picture goes through `serve`, so the line, the error wording and the
+token refund behave the same for /mix, /random and the buttons. A request that can't start at
+once waits in line (bot/common/scheduler.py); one that waits longer than QUEUE_NOTICE_S is told
+its place, and that notice is deleted when the result is out. Only a full line refuses, and then
+the request is kept behind a "try again" button.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from dataclasses import dataclass
 
-from telegram import InlineKeyboardMarkup, Message
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
-from bot.common.limits import Refusal
-from bot.common.texts import error_text
+from bot.common.scheduler import LineFull, Ticket
+from bot.common.texts import error_text, t
 from bot.telegram.media import MediaProblem
 from bot.telegram.replies import chat_action, fits, say, say_text, send_result
 from bot.telegram.state import get_state
@@ -28,24 +34,67 @@ Produce = Callable[[], Awaitable[tuple[Reply, str]]]  # -> (result, caption)
 class Answered(Exception):  # noqa: N818  (a signal, not an error)
     """Raised by a `produce` that has already answered the request another way (it asked where
     the cat's face is): the job ends without a result and without charging the user."""
+RETRY_PATTERN = r"^retry:([A-Za-z0-9_-]{1,40})$"
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything needed to run a request, and to run it again from a "try again" button
+    (file ids and options only: the photos are downloaded when the job's turn comes)."""
+
+    request: Message  # the result quotes it
+    user_id: int
+    lang: str
+    action: str  # the chat action shown while working ("sending a photo...")
+    produce: Produce
+    markup: InlineKeyboardMarkup | None = None
 
 
 async def serve(context: CallbackContext, request: Message, user_id: int, lang: str, action: str,
-                produce: Produce, markup: InlineKeyboardMarkup | None = None) -> None:
+                produce: Produce, markup: InlineKeyboardMarkup | None = None, *, ticket: Ticket | None = None,
+                tap: CallbackQuery | None = None) -> None:
     """Answer `request` with what `produce` makes, or with a sentence saying why not.
 
-    The user's cooldown is only charged when a result was delivered: someone whose file was
-    refused, or who met a busy engine, may try again straight away.
+    `ticket`: a place taken earlier (an album's first message). `tap`: the button press that
+    asked, answered with a toast when refused (never a public message).
     """
-    slot = get_state(context).limiter.try_start(user_id, request.chat_id)
-    if isinstance(slot, Refusal):
-        await say(request, slot.key, lang, **slot.params)
-        return
+    await run_job(context, Job(request, user_id, lang, action, produce, markup), ticket=ticket, tap=tap)
+
+
+async def run_job(context: CallbackContext, job: Job, *, ticket: Ticket | None = None,
+                  tap: CallbackQuery | None = None, retry_key: str | None = None) -> None:
+    st = get_state(context)
+    request, lang = job.request, job.lang
+    if ticket is None:
+        try:
+            ticket = st.scheduler.enter(job.user_id, request.chat_id)
+        except LineFull as full:
+            await _refuse(context, job, full, tap, retry_key)
+            return
+    if retry_key is not None:
+        st.retries.discard(retry_key)
+    if tap is not None:
+        await _answer(tap)
+    notice: Message | None = None
+
+    async def show_place(place: int) -> None:
+        nonlocal notice
+        try:
+            notice = await say(request, "queue_place", lang, place=place)
+        except TelegramError as e:  # the notice is a courtesy; the job still runs
+            log.warning("chat %s: could not show the place in line (%s)", request.chat_id, type(e).__name__)
+
     delivered = False
     try:
+        await st.scheduler.wait_turn(ticket, show_place, st.settings.queue_notice_s)
+        if ticket.waited_s:
+            log.info("chat %s: waited %.1f s in line", request.chat_id, ticket.waited_s)
         try:
-            async with chat_action(context.bot, request, action):
-                reply, caption = await produce()
+            # A visible place notice already says we're on it, and while others wait in this chat
+            # their results matter more: in a group every call counts against Telegram's ~20 a minute.
+            quiet = notice is None and not st.scheduler.waiting(chat_id=request.chat_id)
+            async with chat_action(context.bot, request, job.action, enabled=quiet):
+                reply, caption = await job.produce()
         except Answered:
             return
         except MediaProblem as problem:
@@ -58,7 +107,31 @@ async def serve(context: CallbackContext, request: Message, user_id: int, lang: 
         if not fits(reply):
             await say(request, "reply_too_big", lang)
             return
-        await send_result(request, reply, caption, markup)
+        await send_result(request, reply, caption, job.markup)
         delivered = True
     finally:
-        slot.release(charge=delivered)
+        st.scheduler.finish(ticket, charged=delivered)
+        if notice is not None:
+            with suppress(TelegramError):
+                await notice.delete()
+
+
+async def _refuse(context: CallbackContext, job: Job, full: LineFull, tap: CallbackQuery | None,
+                  retry_key: str | None) -> None:
+    """The line is full: a toast for a button, else the reason and a button that keeps the request."""
+    log.info("chat %s: refused, line full (%s, %d waiting)", job.request.chat_id, full.scope, full.count)
+    if tap is not None:
+        await _answer(tap, t("retry_still_full", job.lang))
+        return
+    key = get_state(context).retries.put(job.user_id, job)
+    button = InlineKeyboardButton(t("retry_button", job.lang), callback_data=f"retry:{key}")
+    await job.request.reply_text(t(full.key, job.lang, count=full.count), reply_markup=InlineKeyboardMarkup([[button]]),
+                                 do_quote=True, allow_sending_without_reply=True)
+
+
+async def _answer(tap: CallbackQuery, text: str | None = None) -> None:
+    """Answer a button press (stops its spinner); a query too old to answer is no reason to fail."""
+    try:
+        await tap.answer(text)
+    except TelegramError as e:
+        log.info("could not answer a button press (%s)", type(e).__name__)

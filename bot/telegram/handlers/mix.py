@@ -13,6 +13,7 @@ from telegram import Message, Update
 from telegram.ext import CallbackContext, ContextTypes
 
 from bot.common.options import OptionError, parse_mix_options
+from bot.common.scheduler import LineFull, Ticket
 from bot.telegram.albums import RecentAlbums
 from bot.telegram.asks import Ask
 from bot.telegram.commands import parse_command
@@ -31,6 +32,7 @@ class AlbumRequest:
     update: Update  # also lets the error handler answer if the delayed job fails
     options: MixOptions
     lang: str
+    ticket: Ticket | None  # the place in line, taken when the album's first message arrived
 
 
 async def remember_album(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -39,27 +41,52 @@ async def remember_album(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 
 async def on_mix(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, user, st = update.effective_message, update.effective_user, get_state(context)
+    # The request takes its place in line first, before anything is awaited: the line keeps each
+    # user's requests in the order sent, so a /random sent a moment later (an album's photos are
+    # still arriving, say) can't overtake it. A full line is dealt with when the photos are in.
+    try:
+        ticket: Ticket | None = st.scheduler.enter(user.id, message.chat_id, ready=False)
+    except LineFull:
+        ticket = None
+    handed_over = False
+    try:
+        handed_over = await _mix_command(update, context, ticket)
+    finally:
+        if ticket is not None and not handed_over:  # no mix after all (an ask, an error): give the place up
+            st.scheduler.cancel(ticket)  # a no-op once the mix has run
+
+
+async def _mix_command(update: Update, context: ContextTypes.DEFAULT_TYPE, ticket: Ticket | None) -> bool:
+    """True when an album's delayed mix has taken `ticket` over."""
+    message, user, st = update.effective_message, update.effective_user, get_state(context)
     lang = lang_of(update)
     command = parse_command(message, context.bot.username)
     try:
         options = parse_mix_options(command.args if command else [])
     except OptionError:
         await say(message, "usage_mix", lang)
-        return
+        return False
     st.asks.close(message.chat_id, user.id)  # a new /mix replaces an unanswered one
     if message.media_group_id:
         # Only the album's first message carries the caption; the others are still on their way.
         name = f"album:{message.chat_id}:{message.media_group_id}"
         if not context.job_queue.get_jobs_by_name(name):
             context.job_queue.run_once(_mix_album, st.settings.album_wait_s, name=name,
-                                       data=AlbumRequest(update, options, lang))
-        return
-    await _mix_or_ask(context, update, options, lang, may_ask=True)
+                                       data=AlbumRequest(update, options, lang, ticket))
+            return True
+        return False
+    await _mix_or_ask(context, update, options, lang, may_ask=True, ticket=ticket)
+    return False
 
 
 async def _mix_album(context: CallbackContext) -> None:
     request: AlbumRequest = context.job.data
-    await _mix_or_ask(context, request.update, request.options, request.lang, may_ask=False)
+    try:
+        await _mix_or_ask(context, request.update, request.options, request.lang, may_ask=False,
+                          ticket=request.ticket)
+    finally:
+        if request.ticket is not None:  # an unusable album gives its place up (a no-op once it ran)
+            get_state(context).scheduler.cancel(request.ticket)
 
 
 async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -89,7 +116,7 @@ async def _ask_expired(context: CallbackContext) -> None:
 
 
 async def _mix_or_ask(context: CallbackContext, update: Update, options: MixOptions, lang: str,
-                      may_ask: bool) -> None:
+                      may_ask: bool, ticket: Ticket | None = None) -> None:
     message, st = update.effective_message, get_state(context)
     try:
         refs = [photo_ref(m) for m in sources(message, st.albums)]
@@ -97,7 +124,7 @@ async def _mix_or_ask(context: CallbackContext, update: Update, options: MixOpti
         await say(message, problem.key, lang, **problem.params)
         return
     if len(refs) == 2:
-        await mix_now(context, message, update.effective_user.id, refs, options, lang)
+        await mix_now(context, message, update.effective_user.id, refs, options, lang, ticket)
     elif len(refs) > 2 or not may_ask:
         await say(message, "need_two", lang, count=len(refs))
     else:
@@ -126,7 +153,7 @@ def sources(message: Message, albums: RecentAlbums) -> list[Message]:
 
 
 async def mix_now(context: CallbackContext, request: Message, user_id: int, refs: list[PhotoRef],
-                  options: MixOptions, lang: str) -> None:
+                  options: MixOptions, lang: str, ticket: Ticket | None = None) -> None:
     st = get_state(context)
     limit, timeout = st.download_limit, st.settings.download_timeout_s
 
@@ -141,4 +168,4 @@ async def mix_now(context: CallbackContext, request: Message, user_id: int, refs
         reply = await mix_or_ask(context, request, user_id, lang, list(images), options, caption)
         return reply, caption(reply)
 
-    await serve(context, request, user_id, lang, upload_action(options.format == "gif"), produce)
+    await serve(context, request, user_id, lang, upload_action(options.format == "gif"), produce, ticket=ticket)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackContext, ContextTypes
 
 from bot.common.options import OptionError, parse_random_args
@@ -29,19 +29,21 @@ async def on_random(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_roll(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The "roll again" button under a grid: the same number of cats, new ones."""
     query = update.callback_query
-    await query.answer()  # stops the button's spinner whatever happens next
     if not isinstance(query.message, Message):  # too old: Telegram no longer shows us the message
+        await query.answer()  # stops the button's spinner
         return
     count = int(context.match.group(1))
-    await draw(context, query.message, query.from_user.id, lang_for(query.from_user.language_code), count, None)
+    # `serve` answers the press: silently when the roll is accepted, with a toast when refused.
+    await draw(context, query.message, query.from_user.id, lang_for(query.from_user.language_code), count, None,
+               tap=query)
 
 
 async def draw(context: CallbackContext, request: Message, user_id: int, lang: str, count: int,
-               seed: int | None) -> None:
+               seed: int | None, tap: CallbackQuery | None = None) -> None:
     engine = get_state(context).engine
 
     async def produce():
         return await engine.random(count, seed), t("random_done", lang, count=count)
 
     roll = InlineKeyboardMarkup([[InlineKeyboardButton(t("random_roll", lang), callback_data=f"random:{count}")]])
-    await serve(context, request, user_id, lang, upload_action(False), produce, roll)
+    await serve(context, request, user_id, lang, upload_action(False), produce, roll, tap=tap)
