@@ -20,6 +20,7 @@ from .cogs.mix import MixCog
 from .cogs.random import RandomCog
 from .errors import on_tree_error
 from .i18n import CatalogueTranslator
+from .line import RetryButton
 from .journal import JournalingTree, RequestJournal
 from .services import Services
 from .sync import sync_commands
@@ -59,6 +60,7 @@ class _KittenBot:
         await self.add_cog(AdoptCog())
         for cog in (MixCog(self), RandomCog(self), HelpCog(), AdminCog(self)):
             await self.add_cog(cog)
+        self.add_dynamic_items(RetryButton)  # "try again" under a full-line refusal
         try:
             await sync_commands(self.tree, self.services.settings.discord_guild_id)
         except discord.HTTPException as e:

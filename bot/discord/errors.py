@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
 
 import discord
 from discord import app_commands
@@ -30,6 +29,10 @@ class Notice(Exception):
         self.params = params
 
 
+class Answered(Exception):
+    """The user has been told already (a full line, with its "try again" button): nothing more to say."""
+
+
 class NotOwner(app_commands.CheckFailure):
     """Raised by the owner-only check on admin commands."""
 
@@ -42,8 +45,6 @@ def explain(error: BaseException, lang: str) -> tuple[str, bool]:
         return t(error.key, lang, **error.params), True
     if isinstance(error, KittenError):
         return error_text(error, lang), True
-    if isinstance(error, app_commands.CommandOnCooldown):
-        return t("cooldown", lang, seconds=max(1, math.ceil(error.retry_after))), True
     if isinstance(error, NotOwner):
         return t("not_owner", lang), True
     return t("internal_error", lang), False
@@ -56,6 +57,8 @@ def _describe(interaction: discord.Interaction) -> str:
 
 
 async def answer_error(interaction: discord.Interaction, error: BaseException) -> None:
+    if isinstance(getattr(error, "original", error), Answered):
+        return
     text, expected = explain(error, lang_of(interaction))
     if expected:
         log.info("refused %s: %s", _describe(interaction), type(getattr(error, "original", error)).__name__)

@@ -23,6 +23,10 @@ async def send_result(interaction: discord.Interaction, reply: Reply, text: str,
     if len(reply.data) > interaction.filesize_limit:
         raise Notice("reply_too_big")
     extra = {"view": view} if view is not None else {}
-    await interaction.followup.send(text, file=discord.File(io.BytesIO(reply.data), filename=reply.filename),
-                                    allowed_mentions=discord.AllowedMentions.none(), **extra)
+    file = discord.File(io.BytesIO(reply.data), filename=reply.filename)
+    if interaction.extras.get("placed"):  # "You're #3 in line..." becomes the result (see line.py)
+        await interaction.edit_original_response(content=text, attachments=[file],
+                                                 allowed_mentions=discord.AllowedMentions.none(), **extra)
+    else:
+        await interaction.followup.send(text, file=file, allowed_mentions=discord.AllowedMentions.none(), **extra)
     interaction.extras["delivered"] = True  # from now on the original response is the result

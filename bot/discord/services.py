@@ -1,4 +1,4 @@
-"""What every handler needs (settings, engine, limiter, HTTP session), reachable from any interaction.
+"""What every handler needs (settings, engine, the fair line, HTTP session), reachable from any interaction.
 
 Handlers receive a bare `discord.Interaction` (commands, context menus, and buttons that survive
 restarts all look alike), so the shared pieces hang off the client instead of module globals:
@@ -14,7 +14,8 @@ import aiohttp
 import discord
 
 from bot.common.adoption import AdoptedCats
-from bot.common.limits import Limiter
+from bot.common.retry import RetryStore
+from bot.common.scheduler import Scheduler
 from bot.common.settings import Settings
 from bot.common.storage import Storage
 from bot.common.texts import lang_for
@@ -24,25 +25,12 @@ if TYPE_CHECKING:
     from .journal import RequestJournal
 
 
-class CooldownLimiter(Limiter):
-    """The shared limiter, plus a read-only look at the cooldown.
-
-    The app-command check uses the look to refuse early, without taking a job slot that an
-    unfinished command could leak; the slot itself is taken when the work begins.
-    """
-
-    def cooldown_left(self, user_id: int) -> float:
-        last = self._last_start.get(user_id)
-        if last is None or not self.cooldown_s:
-            return 0.0
-        return max(0.0, self.cooldown_s - (self._clock() - last))
-
-
 @dataclass
 class Services:
     settings: Settings
     engine: Engine
-    limiter: CooldownLimiter = field(init=False)
+    scheduler: Scheduler = field(init=False)  # the fair line (see line.py)
+    retries: RetryStore = field(init=False)  # requests a full line kept behind a "try again" button
     storage: Storage = field(init=False)  # the SQLite file: adopted cats (and the request journal)
     adopted: AdoptedCats = field(init=False)  # the servers' own cats
     requests: RequestJournal | None = field(default=None, init=False)  # set by build_bot (journal.py)
@@ -51,7 +39,8 @@ class Services:
     def __post_init__(self) -> None:
         self.storage = Storage.create(self.settings.database_path)
         self.adopted = AdoptedCats(self.storage.cats, self.engine.model.config.latent_dim)
-        self.limiter = CooldownLimiter(self.settings.user_cooldown_s, self.settings.chat_max_jobs)
+        self.scheduler = self.settings.scheduler()
+        self.retries = RetryStore(self.settings.retry_keep_s)
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -81,5 +70,5 @@ def lang_of(interaction: discord.Interaction) -> str:
 
 
 def chat_of(interaction: discord.Interaction) -> int:
-    """The unit the in-flight cap applies to: the server, or the DM channel outside servers."""
+    """The unit the line takes turns between: the server, or the DM channel outside servers."""
     return interaction.guild_id or interaction.channel_id or interaction.user.id

@@ -41,7 +41,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:
     builder = (ApplicationBuilder().token(token)
                .concurrent_updates(True)  # one slow mix must not hold up everyone else's updates
                # Telegram's flood limits (~30 msg/s, 20/min per group): 429s waited out, 5xx retried
-               .rate_limiter(PatientRateLimiter())
+               .rate_limiter(PatientRateLimiter(group_max_rate=settings.telegram_group_rate))
                # every request is journaled before work starts, and finished once answered (journal.py)
                .application_class(JournalingApplication)
                .job_queue(JournalingJobQueue())

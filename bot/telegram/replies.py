@@ -67,12 +67,16 @@ async def send_result(message: Message, reply: Reply, caption: str,
 
 
 @asynccontextmanager
-async def chat_action(bot: Bot, message: Message, action: str) -> AsyncIterator[None]:
+async def chat_action(bot: Bot, message: Message, action: str, enabled: bool = True) -> AsyncIterator[None]:
     """Show `action` (e.g. "sending a video...") in the chat until the block ends.
 
     The first one is awaited so it reaches Telegram before the result; failures are ignored:
-    a missing status line must never cost the user their result.
+    a missing status line must never cost the user their result. `enabled=False` shows nothing
+    (another status, such as a place-in-line notice, is already visible).
     """
+    if not enabled:
+        yield
+        return
     thread_id = message.message_thread_id if message.is_topic_message else None
 
     async def send() -> None:

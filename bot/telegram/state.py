@@ -9,7 +9,8 @@ from telegram import Update
 from telegram.ext import CallbackContext
 
 from bot.common.adoption import AdoptedCats
-from bot.common.limits import Limiter
+from bot.common.retry import RetryStore
+from bot.common.scheduler import Scheduler
 from bot.common.settings import Settings
 from bot.common.storage import Storage
 from bot.common.texts import lang_for
@@ -28,7 +29,8 @@ STATE_KEY = "kitten_mixer"
 class BotState:
     settings: Settings
     engine: Engine
-    limiter: Limiter
+    scheduler: Scheduler  # the fair line every picture-making request goes through
+    retries: RetryStore = field(default_factory=RetryStore)  # requests the full line kept behind a button
     albums: RecentAlbums = field(default_factory=RecentAlbums)
     asks: Asks = field(default_factory=Asks)
     storage: Storage | None = None  # the SQLite file (adopted cats, request journal); set by build_application
@@ -37,7 +39,7 @@ class BotState:
 
     @classmethod
     def create(cls, settings: Settings, engine: Engine) -> BotState:
-        return cls(settings, engine, Limiter(settings.user_cooldown_s, settings.chat_max_jobs))
+        return cls(settings, engine, settings.scheduler(), RetryStore(settings.retry_keep_s))
 
     @property
     def download_limit(self) -> int:

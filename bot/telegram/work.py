@@ -34,6 +34,8 @@ Produce = Callable[[], Awaitable[tuple[Reply, str]]]  # -> (result, caption)
 class Answered(Exception):  # noqa: N818  (a signal, not an error)
     """Raised by a `produce` that has already answered the request another way (it asked where
     the cat's face is): the job ends without a result and without charging the user."""
+
+
 RETRY_PATTERN = r"^retry:([A-Za-z0-9_-]{1,40})$"
 
 

@@ -19,10 +19,10 @@ from vae_core.engine import MAX_FRAMES, MIN_FRAMES, MixOptions, Reply
 
 from ..ack import before_deferring, defer
 from ..attachments import check_attachment, fetch_images, looks_like_image
-from ..checks import cooldown_check, cooling_down, job
 from ..errors import Notice
 from ..faces import FaceButton, Hints, mix_or_ask
 from ..i18n import text
+from ..line import job
 from ..replies import clean_name, send_result
 from ..services import lang_of, services
 
@@ -52,7 +52,7 @@ async def mix_attachments(interaction: discord.Interaction, attachments: Sequenc
     settings = svc.settings
     for attachment in attachments:
         check_attachment(attachment, settings.max_upload_bytes)
-    async with job(interaction):
+    async with job(interaction, retry=lambda again: mix_attachments(again, attachments, options, hints, images)):
         if images is None:
             images = await before_deferring(interaction, fetch_images(
                 svc.session, attachments, max_bytes=settings.max_upload_bytes,
@@ -78,7 +78,6 @@ class MixCog(commands.Cog):
     def __init__(self, bot: commands.Bot):
         self.bot = bot
         self.menu = app_commands.ContextMenu(name=t("dc_menu_mix", "en"), callback=mix_message)
-        self.menu.add_check(cooling_down)
 
     async def cog_load(self) -> None:
         # Context menus can't be declared inside a cog with the decorator: register by hand.
@@ -93,7 +92,6 @@ class MixCog(commands.Cog):
     @app_commands.describe(cat1=text("dc_opt_cat1"), cat2=text("dc_opt_cat2"), frames=text("dc_opt_frames"),
                            format_=text("dc_opt_format"), path=text("dc_opt_path"),
                            boomerang=text("dc_opt_boomerang"))
-    @cooldown_check()
     async def mix(self, interaction: discord.Interaction, cat1: discord.Attachment, cat2: discord.Attachment,
                   frames: app_commands.Range[int, MIN_FRAMES, MAX_FRAMES] = DEFAULT_FRAMES,
                   format_: Literal["gif", "grid"] = "gif", path: Literal["linear", "slerp"] = "linear",

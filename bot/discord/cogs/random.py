@@ -17,9 +17,9 @@ from bot.common.texts import t
 from vae_core.engine import MAX_RANDOM
 
 from ..ack import defer
-from ..checks import cooldown_check, job
 from ..errors import answer_error
 from ..i18n import text
+from ..line import job
 from ..replies import send_result
 from ..services import lang_of, services
 
@@ -29,7 +29,7 @@ MAX_SEED = 2**53 - 1
 
 async def draw(interaction: discord.Interaction, count: int, seed: int | None) -> None:
     lang = lang_of(interaction)
-    async with job(interaction):
+    async with job(interaction, retry=lambda again: draw(again, count, seed)):
         await defer(interaction)
         reply = await services(interaction).engine.random(count, seed)
         view = discord.ui.View(timeout=None)
@@ -70,7 +70,6 @@ class RandomCog(commands.Cog):
 
     @app_commands.command(name="random", description=text("cmd_random"))
     @app_commands.describe(count=text("dc_opt_count"), seed=text("dc_opt_seed"))
-    @cooldown_check()
     async def random(self, interaction: discord.Interaction,
                      count: app_commands.Range[int, 1, MAX_RANDOM] = DEFAULT_RANDOM,
                      seed: app_commands.Range[int, 0, MAX_SEED] | None = None) -> None:

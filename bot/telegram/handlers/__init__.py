@@ -10,6 +10,7 @@ from bot.telegram.handlers.faces import FACE_PATTERN, on_face_tap
 from bot.telegram.handlers.help import on_help
 from bot.telegram.handlers.mix import on_media, on_mix, remember_album
 from bot.telegram.handlers.random import ROLL_PATTERN, on_random, on_roll
+from bot.telegram.handlers.retry import RETRY_PATTERN, on_retry
 
 # New messages only: editing an old `/mix` caption should not mix again.
 _NEW = filters.UpdateType.MESSAGE
@@ -28,4 +29,5 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(_NEW & CommandFilter("forget"), on_forget))
     app.add_handler(MessageHandler(_NEW & _MEDIA, on_media))  # photos answering a `/mix` ask
     app.add_handler(CallbackQueryHandler(on_roll, pattern=ROLL_PATTERN))
+    app.add_handler(CallbackQueryHandler(on_retry, pattern=RETRY_PATTERN))  # a full line's "try again"
     app.add_handler(CallbackQueryHandler(on_face_tap, pattern=FACE_PATTERN))  # "where's the face?" squares

@@ -19,11 +19,11 @@ def test_env_example_documents_every_setting_and_parses():
 
 def test_environment_wins_over_dotenv_and_types_are_checked(tmp_path):
     env_file = tmp_path / ".env"
-    env_file.write_text("USER_COOLDOWN_S=9\nDISCORD_SHARDED=yes\nCHAT_MAX_JOBS=3\n")
-    s = Settings.from_env(env={"CHAT_MAX_JOBS": "5"}, dotenv=env_file)
-    assert (s.user_cooldown_s, s.discord_sharded, s.chat_max_jobs) == (9.0, True, 5)
-    with pytest.raises(ValueError, match="CHAT_MAX_JOBS"):
-        Settings.from_env(env={"CHAT_MAX_JOBS": "lots"}, dotenv=None)
+    env_file.write_text("RATE_REFILL_S=9\nDISCORD_SHARDED=yes\nQUEUE_PER_CHAT=3\n")
+    s = Settings.from_env(env={"QUEUE_PER_CHAT": "5"}, dotenv=env_file)
+    assert (s.rate_refill_s, s.discord_sharded, s.queue_per_chat) == (9.0, True, 5)
+    with pytest.raises(ValueError, match="QUEUE_PER_CHAT"):
+        Settings.from_env(env={"QUEUE_PER_CHAT": "lots"}, dotenv=None)
 
 
 def test_tokens_never_show_in_repr_str_or_errors():

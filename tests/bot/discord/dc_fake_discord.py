@@ -100,6 +100,7 @@ class FakeDiscord:
     callbacks: list[Callback] = field(default_factory=list)
     followups: list[Followup] = field(default_factory=list)
     edits: list[tuple[str, dict]] = field(default_factory=list)
+    edited_files: dict[str, list[SentFile]] = field(default_factory=dict)  # token -> files of its last edit
     deletes: list[str] = field(default_factory=list)
     syncs: list[tuple[int | None, list[dict]]] = field(default_factory=list)  # (guild id, payload)
     downloads: list[str] = field(default_factory=list)
@@ -246,9 +247,13 @@ class FakeDiscord:
         return _json(message)
 
     async def _edit(self, request: web.Request) -> web.Response:
-        payload, _ = await self._body(request)
+        payload, files = await self._body(request)
         self.edits.append((request.match_info["token"], payload))
-        return _json(self.message(content=payload.get("content") or ""))
+        if files:
+            self.edited_files[request.match_info["token"]] = files
+        attachments = [self.attachment_payload(f.filename, f.data, f.content_type or None) for f in files]
+        return _json(self.message(content=payload.get("content") or "", attachments=attachments,
+                                  components=payload.get("components") or []))
 
     async def _delete(self, request: web.Request) -> web.Response:
         self.deletes.append(request.match_info["token"])

@@ -93,21 +93,29 @@ async def test_failed_download_is_explained(fake, start_bot, face_jpegs):
     await assert_next_request_works(fake, face_jpegs)
 
 
-async def test_slow_download_defers_in_time_and_holds_a_job_slot(fake, start_bot, face_jpegs):
-    await start_bot(chat_max_jobs=1)
+async def test_slow_download_defers_in_time_and_the_next_request_waits_in_line(fake, start_bot, face_jpegs):
+    await start_bot(queue_running=1)
     slow = fake.attachment_payload("slow.jpg", face_jpegs[0], "image/jpeg", hold=True)
     iid = await fake.inject(fake.slash("mix", {"frames": 2}, attachments=cats(fake, slow, face_jpegs[1])))
     first = await fake.first_callback(iid)
     assert first.type == 5 and first.at - fake.injected_at[iid] < 3.0
 
-    # Meanwhile the server's only job slot is taken: another member is told politely, privately.
+    # Meanwhile the only job slot is taken: another member waits in line (acknowledged in time,
+    # told their place), and their "You're #1 in line" message becomes the result.
     other = await fake.inject(fake.slash("random", {"count": 1}, user_id=123))
-    busy = await fake.first_callback(other)
-    assert (busy.type, busy.ephemeral, busy.content) == (4, True, t("chat_busy"))
+    waiting = await fake.first_callback(other)
+    assert waiting.type == 5 and waiting.at - fake.injected_at[other] < 3.0
+    await fake.wait_for(lambda: [e for e in fake.edits if e[0] == f"token-{other}"])
+    assert fake.edits[-1] == (f"token-{other}", {**fake.edits[-1][1], "content": t("queue_place", place=1)})
 
     fake.release(fake.hosted_name(slow))
     result = await fake.first_followup(iid)
     assert result.files and not result.ephemeral
+    files = await fake.wait_for(lambda: fake.edited_files.get(f"token-{other}"))
+    assert files[0].data[:8] == b"\x89PNG\r\n\x1a\n"
+    last_edit = [e for e in fake.edits if e[0] == f"token-{other}"][-1][1]
+    assert last_edit["content"].splitlines()[0] == t("random_done", count=1)
+    assert not fake.followups_for(other)
     await assert_next_request_works(fake, face_jpegs)
 
 

@@ -11,7 +11,8 @@ from tg_fake_api import TOKEN, FakeBotApi
 from bot.common.settings import Secret, Settings
 from bot.telegram.app import build_application
 
-FAST = {"album_wait_s": 0.2, "user_cooldown_s": 0.0, "chat_max_jobs": 2, "ask_timeout_s": 30.0,
+# No per-user rate and no place notices unless a test asks: most tests count the replies they expect.
+FAST = {"album_wait_s": 0.2, "rate_refill_s": 0.0, "queue_notice_s": 30.0, "ask_timeout_s": 30.0,
         "download_timeout_s": 5.0}
 
 

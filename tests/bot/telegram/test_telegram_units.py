@@ -1,4 +1,4 @@
-"""Small pure pieces: option words, fairness limits, configuration errors, log scrubbing."""
+"""Small pure pieces: option words, configuration errors, log scrubbing (the line: tests/bot/common)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from tg_fake_api import TOKEN
 
-from bot.common.limits import Limiter, Refusal, Slot
 from bot.common.options import DEFAULT_RANDOM, OptionError, parse_mix_options, parse_random_args
 from bot.common.settings import Secret, Settings
 from bot.telegram.app import ConfigError, build_application, run
@@ -47,40 +46,6 @@ def test_random_args():
     for bad in (["0"], ["17"], ["x"], ["4", "-1"], ["1", "2", "3"], ["4", str(2**64)]):
         with pytest.raises(OptionError):
             parse_random_args(bad)
-
-
-class Clock:
-    def __init__(self):
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_cooldown_is_per_user_and_refunded_on_failure():
-    clock = Clock()
-    limiter = Limiter(cooldown_s=5, chat_max_jobs=0, clock=clock)
-    slot = limiter.try_start(1, 10)
-    assert isinstance(slot, Slot)
-    clock.now += 2
-    assert limiter.try_start(1, 10) == Refusal("cooldown", {"seconds": 3})
-    assert isinstance(limiter.try_start(2, 10), Slot)  # other users are not held back
-    slot.release(charge=False)  # e.g. the file was not a photo
-    assert isinstance(limiter.try_start(1, 10), Slot)
-    clock.now += 5
-    assert isinstance(limiter.try_start(1, 10), Slot)
-
-
-def test_chat_cap_counts_jobs_in_flight():
-    limiter = Limiter(cooldown_s=0, chat_max_jobs=2)
-    a, b = limiter.try_start(1, 10), limiter.try_start(2, 10)
-    assert limiter.try_start(3, 10) == Refusal("chat_busy")
-    assert isinstance(limiter.try_start(3, 11), Slot)  # another chat
-    a.release()
-    a.release()  # idempotent
-    assert limiter.in_flight(10) == 1
-    assert isinstance(limiter.try_start(3, 10), Slot)
-    b.release()
 
 
 def test_missing_token_is_a_clear_error(engine):

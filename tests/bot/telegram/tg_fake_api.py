@@ -67,6 +67,7 @@ class FakeBotApi:
         self.token, self.username = token, username
         self.calls: list[Call] = []
         self.downloads: list[str] = []
+        self._holds: dict[str, asyncio.Event] = {}  # file path -> released when set (slow downloads)
         self.files: dict[str, StoredFile] = {}
         self._paths: dict[str, StoredFile] = {}
         self._updates: list[dict] = []
@@ -98,6 +99,8 @@ class FakeBotApi:
     async def close(self) -> None:
         self._arrived.set()
         self._closing.set()
+        for hold in self._holds.values():
+            hold.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -117,6 +120,11 @@ class FakeBotApi:
         self.files[f.file_id] = f
         self._paths[f.path] = f
         return f
+
+    def slow_file(self, file_id: str) -> asyncio.Event:
+        """Downloads of `file_id` wait until the returned event is set, then succeed (a slow connection)."""
+        event = self._holds[self.files[file_id].path] = asyncio.Event()
+        return event
 
     def push_update(self, body: dict) -> dict:
         update = {"update_id": next(self._update_ids), **body}
@@ -276,6 +284,8 @@ class FakeBotApi:
             return web.Response(status=401)
         path = request.match_info["path"]
         self.downloads.append(path)
+        if path in self._holds:
+            await self._holds[path].wait()
         if path in self._stalled:
             await self._closing.wait()
             return web.Response(status=503)
