@@ -53,6 +53,7 @@ class _KittenBot:
         requests = self.services.requests
         if requests is not None:  # the request journal: capture commands, replay the last run's
             requests.capture_payloads()
+            await requests.load_unfinished()  # before the gateway: only the last run's requests
             if requests.handle_signals:
                 requests.install_signal_handlers()
             self._resume_task = asyncio.create_task(requests.resume(), name="journal-resume-all")

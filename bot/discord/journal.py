@@ -50,6 +50,7 @@ class RequestJournal:
         self.handle_signals = False  # `run` sets it
         self._raw: dict[int, dict] = {}  # interaction id -> its gateway payload, until journaled
         self._resumed: set[asyncio.Task] = set()
+        self._leftovers: list = []  # the previous run's open requests (load_unfinished)
 
     def capture_payloads(self) -> None:
         """Keep each INTERACTION_CREATE payload for a moment: the Interaction object does not keep
@@ -107,13 +108,18 @@ class RequestJournal:
             log.warning("could not say %s to interaction %s (%s)", key, interaction.id, type(e).__name__)
 
     # ---- start ------------------------------------------------------------------------------------
+    async def load_unfinished(self) -> None:
+        """Read what the previous run left open, before this run can accept anything: a request
+        this run accepts must never be taken for a leftover and run twice."""
+        self._leftovers = await self.store.unfinished(PLATFORM)
+        await self.store.prune(PRUNE_AFTER_S)
+
     async def resume(self) -> None:
         """After the gateway is up: finish what the last run accepted, oldest first."""
+        entries, self._leftovers = self._leftovers, []
         await self.client.wait_until_ready()
         if self.client.is_closed():  # closed before it ever got ready: the next run will do it
             return
-        entries = await self.store.unfinished(PLATFORM)
-        await self.store.prune(PRUNE_AFTER_S)
         if entries:
             log.info("resuming %d unfinished request(s) from the journal", len(entries))
         now = time.time()

@@ -66,6 +66,7 @@ async def _post_init(app: Application) -> None:
     line), arrange the clean stop and the journal's replay, then publish the command menu."""
     state = app.bot_data[STATE_KEY]
     await state.storage.open()
+    await state.requests.load_unfinished()  # before polling starts: only the last run's requests
     if state.requests.handle_signals:
         state.requests.install_signal_handlers()
     # Once the application runs (the line, the job queue): replay what the last run left unanswered.

@@ -63,6 +63,7 @@ class RequestJournal:
         self.max_age_s, self.grace_s = max_age_s, grace_s
         self.inflight = InFlight()
         self.handle_signals = False  # `run` sets it: tests drive the lifecycle themselves
+        self._leftovers: list = []  # the previous run's open requests (load_unfinished)
 
     # ---- every update ---------------------------------------------------------------------------
     async def process(self, update: Update, inner: Process, entry_id: int | None = None) -> None:
@@ -120,10 +121,15 @@ class RequestJournal:
             log.warning("chat %s: could not say %s (%s)", message.chat_id, key, type(e).__name__)
 
     # ---- start ------------------------------------------------------------------------------------
+    async def load_unfinished(self) -> None:
+        """Read what the previous run left open, before this run takes any update: a request this
+        run accepts must never be taken for a leftover and run twice."""
+        self._leftovers = await self.store.unfinished(PLATFORM)
+        await self.store.prune(PRUNE_AFTER_S)
+
     async def resume(self) -> None:
         """Replay the requests a previous run accepted but never answered, oldest first."""
-        entries = await self.store.unfinished(PLATFORM)
-        await self.store.prune(PRUNE_AFTER_S)
+        entries, self._leftovers = self._leftovers, []
         if not entries:
             return
         log.info("resuming %d unfinished request(s) from the journal", len(entries))
