@@ -56,13 +56,22 @@ class Ticket:
     user_id: int
     chat_id: int
     entered_at: float
+    ready_at: float | None = None  # when it could start (an album: once its photos were in)
     started_at: float | None = None
     state: str = "waiting"  # waiting | running | done
     _go: asyncio.Future[None] | None = field(default=None, repr=False)
 
     @property
     def waited_s(self) -> float:
+        """Time since the request took its place (an album's collection included)."""
         return 0.0 if self.started_at is None else self.started_at - self.entered_at
+
+    @property
+    def in_line_s(self) -> float:
+        """Time the request was ready but waited for its turn."""
+        if self.started_at is None:
+            return 0.0
+        return max(0.0, self.started_at - (self.ready_at if self.ready_at is not None else self.entered_at))
 
 
 Notify = Callable[[int], Awaitable[object]]  # called with the ticket's place in line
@@ -92,7 +101,8 @@ class Scheduler:
             raise LineFull("chat", b.per_chat)
         if self.line.waiting() >= b.total:
             raise LineFull("total", b.total)
-        ticket = Ticket(next(self._ids), user_id, chat_id, self._clock())
+        now = self._clock()
+        ticket = Ticket(next(self._ids), user_id, chat_id, now, ready_at=now if ready else None)
         self._tickets[ticket.id] = ticket
         self.line.push(Entry(ticket.id, user_id, chat_id, ready))
         if ready:
@@ -107,6 +117,7 @@ class Scheduler:
         entry = self.line.get(ticket.id)
         if entry is not None and not entry.ready:
             entry.ready = True
+            ticket.ready_at = self._clock()
         go = self._future(ticket)
         self._dispatch()
         if go.done():
