@@ -299,7 +299,7 @@ class Engine:
         t0 = time.perf_counter()
         z = sample_latents(n, self.model.config.latent_dim, self.prior, seed)
         frames = self.decode(z)
-        data = render.grid_png(frames, columns=grid_columns(n, aspect=1.0))
+        data = render.grid_png(frames, columns=grid_columns(n, aspect=1.0, one_row_up_to=0))
         return Reply(data, "image/png", "kitten-random.png", n, [], {"total": time.perf_counter() - t0},
                      [self.cat_from_latent(zi) for zi in z])
 
@@ -322,9 +322,12 @@ def _init_worker(threads: int) -> None:
     cv2.setNumThreads(threads)
 
 
-def grid_columns(n: int, aspect: float = 2.0, widest: int = 16) -> int:
-    """Columns that fill every row of an n-cell grid (no half-empty last row), as close to an
-    `aspect` (columns/rows) sheet as the divisors of n allow: a mix (2:1) of 12 -> 6x2, 9 -> 3x3,
-    32 -> 8x4; random cats (1:1) 16 -> 4x4. A prime such as 7 or 13 gets one row."""
+def grid_columns(n: int, aspect: float = 2.0, one_row_up_to: int = 8, widest: int = 16) -> int:
+    """Columns that fill every row of an n-cell grid (no half-empty last row). Up to `one_row_up_to`
+    cells make one row (as mixes always had); beyond, the divisor of n closest to an `aspect`
+    (columns/rows) sheet: a mix (2:1) of 12 -> 6x2, 9 -> 3x3, 32 -> 8x4; random cats (1:1, no single
+    row) 16 -> 4x4. A prime such as 11 or 13 gets one row."""
+    if n <= one_row_up_to:
+        return n
     fits = [c for c in range(1, n + 1) if n % c == 0 and (c <= widest or c == n)]
     return min(fits, key=lambda c: (abs(np.log(c * c / n / aspect)), -c))

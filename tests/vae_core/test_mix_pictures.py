@@ -88,8 +88,8 @@ def test_grid_columns_fill_every_row():
     for n in range(2, 130):
         cols = grid_columns(n)
         assert n % cols == 0, n  # no half-empty last row
-    assert [grid_columns(n) for n in (4, 9, 12, 16, 32)] == [4, 3, 6, 8, 8]
-    assert grid_columns(16, aspect=1.0) == 4  # /random's square sheet
+    assert [grid_columns(n) for n in (4, 8, 9, 12, 16, 32)] == [4, 8, 3, 6, 8, 8]
+    assert [grid_columns(n, aspect=1.0, one_row_up_to=0) for n in (4, 9, 16)] == [2, 3, 4]  # /random's sheet
 
 
 async def test_three_and_four_cats_loop_through_every_photo_and_back(engine):
