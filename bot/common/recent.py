@@ -17,11 +17,13 @@ class RecentMixes:
         self.max_chats = max_chats
         self._chats: OrderedDict[int | str, list[Cat]] = OrderedDict()
 
-    def remember(self, chat: int | str, cats: Sequence[Cat]) -> None:
+    def remember(self, chat: int | str, cats: Sequence[Cat], labels: Sequence[str] = ()) -> None:
+        """`labels` name the cats in the map's caption (a photo's file name); a cat's own label wins."""
         if not 2 <= len(cats) <= 4:
             return
         # Drop the photos: the map only needs where each cat sits, and faces are personal data.
-        self._chats[chat] = [Cat(c.z.detach().clone(), None, None, c.label) for c in cats]
+        named = [c.label or (labels[i] if i < len(labels) else "") for i, c in enumerate(cats)]
+        self._chats[chat] = [Cat(c.z.detach().clone(), None, None, n) for c, n in zip(cats, named, strict=True)]
         self._chats.move_to_end(chat)
         while len(self._chats) > self.max_chats:
             self._chats.popitem(last=False)

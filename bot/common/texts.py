@@ -11,13 +11,19 @@ TEXTS: dict[str, dict[str, str]] = {
     "en": {
         # issue 13: the gallery, the map, litters, 3-4-cat mixes, blends
         "help_gallery": (
-            "/cats [page] shows the {count} built-in cats, 16 a page; /mix 12 47 mixes two of them, and a photo "
+            "/cats [page] shows the built-in cats, 16 a page; /mix 12 47 mixes two of them, and a photo "
             "captioned /mix 12 mixes it with cat 12. Three or four photos (or #3 #8 #20) make one loop.\n"
             "/kittens with two cats (photos, numbers or names) shows six kittens they might have.\n"
             "/blend 70 30 with two photos (or #12 #47 70 30) makes one cat, 70% the first.\n"
             "/map shows where cats sit in the model's mind; right after a mix it draws the mix's path."
         ),
         "cats_caption": "Cats {first}-{last} of {count} (page {page} of {pages}). Mix two: /mix {first} {last}",
+        "help_gallery_discord": (
+            "/cats [page] shows the built-in cats; /mix cats:12 47 mixes two of them (with cat1:📎 a photo and a "
+            "gallery cat), and cat3/cat4 make one loop through 3-4 cats.\n"
+            "/kittens cats:12 47 (or two photos) shows six kittens; /blend weights:70 30 with two to four cats makes "
+            "one weighted cat; /map shows where cats sit, and right after a mix draws its path."
+        ),
         "cats_title": "Cats {first}-{last} of {count}",
         "cats_prev": "◀ Previous",
         "cats_next": "Next ▶",
@@ -188,7 +194,7 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "es": {
         "help_gallery": (
-            "/cats [página] muestra los {count} gatos de la galería, 16 por página; /mix 12 47 mezcla dos de ellos, "
+            "/cats [página] muestra los gatos de la galería, 16 por página; /mix 12 47 mezcla dos de ellos, "
             "y una foto con /mix 12 en el pie la mezcla con el gato 12. Tres o cuatro fotos (o #3 #8 #20) forman "
             "un bucle.\n"
             "/gatitos con dos gatos (fotos, números o nombres) muestra seis gatitos que podrían tener.\n"
@@ -196,6 +202,12 @@ TEXTS: dict[str, dict[str, str]] = {
             "/map muestra dónde está cada gato en la mente del modelo; justo después de una mezcla dibuja su camino."
         ),
         "cats_caption": "Gatos {first}-{last} de {count} (página {page} de {pages}). Mezcla dos: /mix {first} {last}",
+        "help_gallery_discord": (
+            "/cats [página] muestra los gatos de la galería; /mix cats:12 47 mezcla dos de ellos (con cat1:📎 una "
+            "foto y un gato de la galería), y cat3/cat4 forman un bucle de 3-4 gatos.\n"
+            "/kittens cats:12 47 (o dos fotos) muestra seis gatitos; /blend weights:70 30 con dos a cuatro gatos crea "
+            "un gato con pesos; /map muestra dónde está cada gato y, tras una mezcla, dibuja su camino."
+        ),
         "cats_title": "Gatos {first}-{last} de {count}",
         "cats_prev": "◀ Anterior",
         "cats_next": "Siguiente ▶",

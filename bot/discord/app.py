@@ -15,6 +15,7 @@ from vae_core.engine import Engine
 
 from .cogs.admin import AdminCog
 from .cogs.adopt import AdoptCog
+from .cogs.gallery import GalleryCog
 from .cogs.help import HelpCog
 from .cogs.mix import MixCog
 from .cogs.random import RandomCog
@@ -59,7 +60,7 @@ class _KittenBot:
             self._resume_task = asyncio.create_task(requests.resume(), name="journal-resume-all")
         await self.tree.set_translator(CatalogueTranslator())
         await self.add_cog(AdoptCog())
-        for cog in (MixCog(self), RandomCog(self), HelpCog(), AdminCog(self)):
+        for cog in (MixCog(self), RandomCog(self), GalleryCog(self), HelpCog(), AdminCog(self)):
             await self.add_cog(cog)
         self.add_dynamic_items(RetryButton)  # "try again" under a full-line refusal
         try:

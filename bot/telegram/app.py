@@ -82,7 +82,8 @@ async def _publish_commands(app: Application) -> None:
     """The command menu, in every catalogue language; a failure here must not stop the bot."""
     for lang in TEXTS:
         commands = [BotCommand(name, t(f"cmd_{key}", lang)) for name, key in
-                    (("mix", "mix"), ("random", "random"), ("adopt", "adopt"), ("forget", "forget"),
+                    (("mix", "mix"), ("cats", "cats"), ("kittens" if lang == "en" else "gatitos", "kittens"),
+                     ("blend", "blend"), ("map", "map"), ("random", "random"), ("adopt", "adopt"), ("forget", "forget"),
                      ("help", "help"))]
         try:
             await app.bot.set_my_commands(commands, language_code=None if lang == "en" else lang)

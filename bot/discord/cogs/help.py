@@ -15,7 +15,8 @@ EXAMPLE = "/mix cat1:📎 cat2:📎 frames:16 format:grid"
 
 
 def help_text(lang: str) -> str:
-    return t("help", lang, mix_how=t("mix_how_discord", lang), example=EXAMPLE)
+    return t("help", lang, mix_how=t("mix_how_discord", lang), example=EXAMPLE) + "\n\n" + t("help_gallery_discord",
+                                                                                                lang)
 
 
 class HelpCog(commands.Cog):

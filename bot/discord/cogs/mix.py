@@ -24,7 +24,8 @@ from ..faces import FaceButton, Hints, mix_or_ask
 from ..i18n import text
 from ..line import job
 from ..replies import clean_name, send_result
-from ..services import lang_of, services
+from ..services import chat_of, lang_of, services
+from .gallery import catalog, mix_cats
 
 DEFAULT_FRAMES = MixOptions().frames
 
@@ -63,6 +64,8 @@ async def mix_attachments(interaction: discord.Interaction, attachments: Sequenc
                                  lambda again, h: mix_attachments(again, attachments, options, h, kept))
         if reply is None:  # no confident cat face: the user was asked where it is
             return
+        catalog(interaction).recent.remember(chat_of(interaction), reply.cats,  # for /map right after
+                                             [clean_name(a.filename) for a in attachments])
         await send_result(interaction, reply, caption([a.filename for a in attachments], reply, lang_of(interaction)))
 
 
@@ -91,11 +94,18 @@ class MixCog(commands.Cog):
     @app_commands.rename(format_="format")
     @app_commands.describe(cat1=text("dc_opt_cat1"), cat2=text("dc_opt_cat2"), frames=text("dc_opt_frames"),
                            format_=text("dc_opt_format"), path=text("dc_opt_path"),
-                           boomerang=text("dc_opt_boomerang"))
-    async def mix(self, interaction: discord.Interaction, cat1: discord.Attachment, cat2: discord.Attachment,
+                           boomerang=text("dc_opt_boomerang"), cats=text("dc_opt_picks"), cat3=text("dc_opt_cat3"),
+                           cat4=text("dc_opt_cat4"))
+    async def mix(self, interaction: discord.Interaction, cat1: discord.Attachment | None = None,
+                  cat2: discord.Attachment | None = None,
                   frames: app_commands.Range[int, MIN_FRAMES, MAX_FRAMES] = DEFAULT_FRAMES,
                   format_: Literal["gif", "grid"] = "gif", path: Literal["linear", "slerp"] = "linear",
-                  boomerang: bool = False) -> None:
-        await mix_attachments(interaction, [cat1, cat2],
-                              MixOptions(frames=frames, format=format_, path=path, boomerang=boomerang))
+                  boomerang: bool = False, cats: str | None = None,
+                  cat3: discord.Attachment | None = None, cat4: discord.Attachment | None = None) -> None:
+        options = MixOptions(frames=frames, format=format_, path=path, boomerang=boomerang)
+        files = [a for a in (cat1, cat2, cat3, cat4) if a is not None]
+        if cats or len(files) != 2:  # gallery numbers, adopted names, or 3-4 photos (one loop): issue 13
+            await mix_cats(interaction, files, cats or "", options)
+            return
+        await mix_attachments(interaction, files, options)
 

@@ -7,6 +7,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from bot.telegram.commands import CommandFilter
 from bot.telegram.handlers.adopt import on_adopt, on_forget
 from bot.telegram.handlers.faces import FACE_PATTERN, on_face_tap
+from bot.telegram.handlers.gallery import PAGE_PATTERN, on_cat_command, on_cats, on_page
 from bot.telegram.handlers.help import on_help
 from bot.telegram.handlers.mix import on_media, on_mix, remember_album
 from bot.telegram.handlers.random import ROLL_PATTERN, on_random, on_roll
@@ -25,9 +26,13 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(_NEW & CommandFilter("start", "help"), on_help))
     app.add_handler(MessageHandler(_NEW & CommandFilter("mix"), on_mix))
     app.add_handler(MessageHandler(_NEW & CommandFilter("random"), on_random))
+    app.add_handler(MessageHandler(_NEW & CommandFilter("cats", "gatos"), on_cats))
+    app.add_handler(MessageHandler(_NEW & CommandFilter("map", "mapa", "kittens", "gatitos", "blend"),
+                                   on_cat_command))  # before on_media: they come as photo captions too
     app.add_handler(MessageHandler(_NEW & CommandFilter("adopt"), on_adopt))  # before on_media: a photo caption
     app.add_handler(MessageHandler(_NEW & CommandFilter("forget"), on_forget))
     app.add_handler(MessageHandler(_NEW & _MEDIA, on_media))  # photos answering a `/mix` ask
     app.add_handler(CallbackQueryHandler(on_roll, pattern=ROLL_PATTERN))
+    app.add_handler(CallbackQueryHandler(on_page, pattern=PAGE_PATTERN))  # /cats ◀ ▶
     app.add_handler(CallbackQueryHandler(on_retry, pattern=RETRY_PATTERN))  # a full line's "try again"
     app.add_handler(CallbackQueryHandler(on_face_tap, pattern=FACE_PATTERN))  # "where's the face?" squares

@@ -13,7 +13,7 @@ EXAMPLE = "/mix 16 grid"
 
 
 def help_text(lang: str) -> str:
-    return t("help", lang, mix_how=t("mix_how_telegram", lang), example=EXAMPLE)
+    return t("help", lang, mix_how=t("mix_how_telegram", lang), example=EXAMPLE) + "\n\n" + t("help_gallery", lang)
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -7,6 +7,7 @@ shared job runner (work.serve).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telegram import Message, Update
@@ -14,8 +15,10 @@ from telegram.ext import CallbackContext, ContextTypes
 
 from bot.common.options import OptionError, parse_mix_options
 from bot.common.scheduler import LineFull, Ticket
+from bot.common.sources import MAX_CATS, MIN_CATS, Pick, SourceProblem, resolve_cats, split_cat_words
 from bot.telegram.albums import RecentAlbums
 from bot.telegram.asks import Ask
+from bot.telegram.cats import catalog, name_test, named
 from bot.telegram.commands import parse_command
 from bot.telegram.handlers.faces import mix_or_ask
 from bot.telegram.media import MediaProblem, PhotoRef, check_size, download, has_media, photo_ref
@@ -61,8 +64,13 @@ async def _mix_command(update: Update, context: ContextTypes.DEFAULT_TYPE, ticke
     message, user, st = update.effective_message, update.effective_user, get_state(context)
     lang = lang_of(update)
     command = parse_command(message, context.bot.username)
+    # Gallery numbers and adopted names come out first (an album always has 2+ photos, so its bare
+    # numbers stay options); the rest are the options (bot/common/sources.py).
+    photos_now = 2 if message.media_group_id else len(sources(message, st.albums))
+    words = split_cat_words(command.args if command else [], photos_now,
+                            is_name=await name_test(context, message.chat_id))
     try:
-        options = parse_mix_options(command.args if command else [])
+        options = parse_mix_options(words.rest)
     except OptionError:
         await say(message, "usage_mix", lang)
         return False
@@ -75,7 +83,7 @@ async def _mix_command(update: Update, context: ContextTypes.DEFAULT_TYPE, ticke
                                        data=AlbumRequest(update, options, lang, ticket))
             return True
         return False
-    await _mix_or_ask(context, update, options, lang, may_ask=True, ticket=ticket)
+    await _mix_or_ask(context, update, options, lang, may_ask=True, ticket=ticket, picks=words.picks)
     return False
 
 
@@ -116,17 +124,19 @@ async def _ask_expired(context: CallbackContext) -> None:
 
 
 async def _mix_or_ask(context: CallbackContext, update: Update, options: MixOptions, lang: str,
-                      may_ask: bool, ticket: Ticket | None = None) -> None:
+                      may_ask: bool, ticket: Ticket | None = None, picks: Sequence[Pick] = ()) -> None:
     message, st = update.effective_message, get_state(context)
     try:
         refs = [photo_ref(m) for m in sources(message, st.albums)]
     except MediaProblem as problem:
         await say(message, problem.key, lang, **problem.params)
         return
-    if len(refs) == 2:
-        await mix_now(context, message, update.effective_user.id, refs, options, lang, ticket)
+    if picks and not MIN_CATS <= len(refs) + len(picks) <= MAX_CATS:  # gallery/named cats: no asking
+        await say(message, "need_mix_cats", lang, count=len(refs) + len(picks))
+    elif MIN_CATS <= len(refs) + len(picks) <= MAX_CATS:  # 3-4 make one loop A->B->C(->D)->A
+        await mix_now(context, message, update.effective_user.id, refs, options, lang, ticket, picks)
     elif len(refs) > 2 or not may_ask:
-        await say(message, "need_two", lang, count=len(refs))
+        await say(message, "need_mix_cats" if len(refs) > MAX_CATS else "need_two", lang, count=len(refs))
     else:
         ask = Ask(update, options, lang, refs)
         ask.expiry = context.job_queue.run_once(_ask_expired, st.settings.ask_timeout_s, data=ask,
@@ -153,7 +163,7 @@ def sources(message: Message, albums: RecentAlbums) -> list[Message]:
 
 
 async def mix_now(context: CallbackContext, request: Message, user_id: int, refs: list[PhotoRef],
-                  options: MixOptions, lang: str, ticket: Ticket | None = None) -> None:
+                  options: MixOptions, lang: str, ticket: Ticket | None = None, picks: Sequence[Pick] = ()) -> None:
     st = get_state(context)
     limit, timeout = st.download_limit, st.settings.download_timeout_s
 
@@ -164,8 +174,17 @@ async def mix_now(context: CallbackContext, request: Message, user_id: int, refs
         def caption(reply: Reply) -> str:
             return mix_caption(reply, lang)
 
-        # No confident cat face: the user is asked where it is, and the tap continues this request.
-        reply = await mix_or_ask(context, request, user_id, lang, list(images), options, caption)
+        if picks:  # gallery or adopted cats among the sources: no face question for those
+            try:
+                cats = await resolve_cats(st.engine, list(images), picks, catalog(context).gallery, lang,
+                                          named(context, request.chat_id))
+            except SourceProblem as problem:
+                raise MediaProblem(problem.key, **problem.params) from None  # answered like a bad file
+            reply = await st.engine.mix(cats, options)
+        else:
+            # No confident cat face: the user is asked where it is, and the tap continues this request.
+            reply = await mix_or_ask(context, request, user_id, lang, list(images), options, caption)
+        catalog(context).recent.remember(request.chat_id, reply.cats)  # for /map right after
         return reply, caption(reply)
 
     await serve(context, request, user_id, lang, upload_action(options.format == "gif"), produce, ticket=ticket)

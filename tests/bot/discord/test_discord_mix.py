@@ -129,4 +129,5 @@ async def test_guild_sync_registers_commands_in_the_guild(fake, start_bot):
     await fake.wait_for(lambda: fake.syncs)
     guild, payload = fake.syncs[0]
     assert guild == GUILD_ID
-    assert {c["name"] for c in payload} == {"mix", "random", "help", "resync", "Mix these cats", "adopt", "forget"}
+    assert {c["name"] for c in payload} == {"mix", "random", "help", "resync", "Mix these cats", "adopt", "forget",
+                                            "cats", "map", "kittens", "blend"}

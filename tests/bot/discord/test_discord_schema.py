@@ -28,8 +28,9 @@ def check_text(value: str, limit: int = 100) -> None:
 
 
 def test_slash_commands_follow_discords_rules(commands):
-    assert set(commands) == {"mix", "random", "help", "resync", "Mix these cats", "adopt", "forget"}
-    for name in ("mix", "random", "help", "resync"):
+    assert set(commands) == {"mix", "random", "help", "resync", "Mix these cats", "adopt", "forget", "cats", "map",
+                             "kittens", "blend"}
+    for name in ("mix", "random", "help", "resync", "cats", "map", "kittens", "blend"):
         cmd = commands[name]
         assert cmd["type"] == 1
         assert NAME.match(name) and name == name.lower()
@@ -55,9 +56,11 @@ def test_slash_commands_follow_discords_rules(commands):
 
 def test_mix_options(commands):
     opts = {o["name"]: o for o in commands["mix"]["options"]}
-    assert list(opts) == ["cat1", "cat2", "frames", "format", "path", "boomerang"]
-    assert opts["cat1"]["type"] == opts["cat2"]["type"] == OPTION_TYPES["ATTACHMENT"]
-    assert opts["cat1"]["required"] and opts["cat2"]["required"]
+    assert list(opts) == ["cat1", "cat2", "frames", "format", "path", "boomerang", "cats", "cat3", "cat4"]
+    assert opts["cat1"]["type"] == opts["cat2"]["type"] == opts["cat4"]["type"] == OPTION_TYPES["ATTACHMENT"]
+    # optional since issue 13: gallery numbers or names (`cats`) can stand in for photos
+    assert not any(o.get("required") for o in opts.values())
+    assert opts["cats"]["type"] == OPTION_TYPES["STRING"]
     assert opts["frames"]["type"] == OPTION_TYPES["INTEGER"]
     assert (opts["frames"]["min_value"], opts["frames"]["max_value"]) == (2, 32)
     assert {c["value"] for c in opts["format"]["choices"]} == {"gif", "grid"}

@@ -148,10 +148,11 @@ async def test_options_and_addressing(tg_api, tg_start, face_jpegs):
     assert gif_frames(result.upload("animation")) == 4
 
 
-async def test_three_photos_are_one_too_many(tg_api, tg_start, face_jpegs):
+async def test_five_photos_are_one_too_many(tg_api, tg_start, face_jpegs):
+    """Two to four photos mix (3-4 make one loop, issue 13); five are refused."""
     await tg_start()
-    first = tg_api.message(ANA, CHAT, photo=face_jpegs[0], caption="/mix", media_group_id="three")
-    for data in (face_jpegs[1], face_jpegs[0]):
-        tg_api.message(ANA, CHAT, photo=data, media_group_id="three")
+    first = tg_api.message(ANA, CHAT, photo=face_jpegs[0], caption="/mix", media_group_id="five")
+    for data in (face_jpegs[1], face_jpegs[0], face_jpegs[1], face_jpegs[0]):
+        tg_api.message(ANA, CHAT, photo=data, media_group_id="five")
     (reply,) = await tg_api.wait_replies(1)
-    assert reply.text == t("need_two", "en", count=3) and reply.reply_to == first["message_id"]
+    assert reply.text == t("need_mix_cats", "en", count=5) and reply.reply_to == first["message_id"]
