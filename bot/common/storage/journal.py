@@ -59,8 +59,20 @@ def _entry(row: tuple) -> JournalEntry:
 
 
 class SqliteJournal:
-    def __init__(self, db: Database, clock=time.time):
+    """`keep_finished_s`: finished rows are deleted once this old, checked every `prune_every`
+    finishes, so a bot that runs for months keeps a small file (a day is ample to recognise the
+    updates Telegram sends again after a crash)."""
+
+    def __init__(self, db: Database, clock=time.time, keep_finished_s: float = 86_400.0, prune_every: int = 500):
         self.db, self.clock = db, clock
+        self.keep_finished_s, self.prune_every = keep_finished_s, prune_every
+        self._finished = 0
+
+    async def _count_finished(self, n: int) -> None:
+        self._finished += n
+        if self._finished >= self.prune_every:
+            self._finished = 0
+            await self.prune(self.keep_finished_s)
 
     async def accept(self, platform: str, ref: str, chat_id: int, user_id: int, payload: dict[str, Any],
                      grp: str | None = None, expires_at: float | None = None) -> int | None:
@@ -86,7 +98,9 @@ class SqliteJournal:
             return conn.execute(f"UPDATE requests SET state=?, finished_at=? WHERE state='open' AND id IN ({marks})",
                                 (state, now, *ids)).rowcount
 
-        return await self.db.run(write)
+        done = await self.db.run(write)
+        await self._count_finished(done)
+        return done
 
     async def finish_group(self, platform: str, chat_id: int, grp: str, state: str = DONE) -> int:
         now = self.clock()
@@ -95,7 +109,9 @@ class SqliteJournal:
             return conn.execute("UPDATE requests SET state=?, finished_at=? WHERE platform=? AND chat_id=? AND grp=? "
                                 "AND state='open'", (state, now, platform, chat_id, grp)).rowcount
 
-        return await self.db.run(write)
+        done = await self.db.run(write)
+        await self._count_finished(done)
+        return done
 
     async def reopen_group(self, platform: str, chat_id: int, grp: str) -> int:
         """A group that turned out to be one request after all (an album's caption came last)."""

@@ -4,7 +4,7 @@ come back in arrival order after a reopen, and a damaged file is set aside like 
 from __future__ import annotations
 
 from bot.common.storage import open_storage
-from bot.common.storage.journal import CLOSED
+from bot.common.storage.journal import CLOSED, SqliteJournal
 
 
 async def test_requests_are_journaled_once_and_come_back_in_order_until_finished(tmp_path):
@@ -47,5 +47,20 @@ async def test_a_corrupt_file_loses_the_journal_loudly_and_a_fresh_one_works(tmp
         assert any("unfinished requests" in r.getMessage() for r in caplog.records)
         assert await storage.journal.accept("telegram", "1", 1, 1, {}) == 1
         assert [e.ref for e in await storage.journal.unfinished("telegram")] == ["1"]
+    finally:
+        await storage.close()
+
+
+async def test_finished_requests_are_pruned_as_the_bot_runs(tmp_path):
+    storage = await open_storage(tmp_path / "k.db")
+    try:
+        now = [1000.0]
+        j = SqliteJournal(storage.db, clock=lambda: now[0], keep_finished_s=60, prune_every=3)
+        ids = [await j.accept("telegram", str(i), 1, 1, {}) for i in range(4)]
+        await j.finish(ids[:2])
+        now[0] += 120  # the first two are now old
+        await j.finish([ids[2]])  # the third finish triggers a prune
+        left = await storage.db.run(lambda c: [r[0] for r in c.execute("SELECT ref FROM requests ORDER BY id")])
+        assert left == ["2", "3"]  # old finished rows gone; the recent one and the open one stay
     finally:
         await storage.close()
