@@ -137,6 +137,6 @@ class SqliteJournal:
         cutoff = self.clock() - older_than_s
 
         def write(conn: sqlite3.Connection) -> int:
-            return conn.execute("DELETE FROM requests WHERE state != 'open' AND accepted_at < ?", (cutoff,)).rowcount
+            return conn.execute("DELETE FROM requests WHERE state != 'open' AND finished_at < ?", (cutoff,)).rowcount
 
         return await self.db.run(write)
