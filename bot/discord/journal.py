@@ -25,6 +25,7 @@ from collections.abc import Awaitable, Callable
 import discord
 from discord import app_commands
 
+from bot.common.backoff import reason
 from bot.common.inflight import InFlight
 from bot.common.storage import JournalStore
 from bot.common.storage.journal import CLOSED
@@ -76,8 +77,13 @@ class RequestJournal:
                 await self._tell_now(interaction, "restarting_try_again")
                 return
             expires = interaction.created_at.timestamp() + TOKEN_LIFETIME_S
-            entry_id = await self.store.accept(PLATFORM, str(interaction.id), chat_of(interaction),
-                                               interaction.user.id, {"interaction": raw}, expires_at=expires)
+            try:
+                entry_id = await self.store.accept(PLATFORM, str(interaction.id), chat_of(interaction),
+                                                   interaction.user.id, {"interaction": raw}, expires_at=expires)
+            except Exception as e:  # a broken disk must not cost the user their answer: serve, unjournaled
+                log.error("interaction %s: could not journal it (%s); serving it anyway", interaction.id, reason(e))
+                await call()
+                return
             if entry_id is None:
                 log.info("interaction %s was journaled before; not answering it twice", interaction.id)
                 return
@@ -89,7 +95,10 @@ class RequestJournal:
                     raise
                 await self._tell_followup(interaction, "resume_later")
                 return
-        await self.store.finish([entry_id])
+        try:
+            await self.store.finish([entry_id])
+        except Exception as e:  # answered already; at worst a restart repeats it
+            log.error("interaction %s: could not mark it done (%s)", interaction.id, reason(e))
 
     async def _tell_now(self, interaction: discord.Interaction, key: str) -> None:
         with contextlib.suppress(discord.HTTPException, TimeoutError):

@@ -28,6 +28,7 @@ from telegram import Message, MessageEntity, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, JobQueue
 
+from bot.common.backoff import reason
 from bot.common.inflight import InFlight
 from bot.common.storage import JournalStore
 from bot.common.storage.journal import CLOSED
@@ -72,9 +73,14 @@ class RequestJournal:
             return
         m = update.message
         if entry_id is None:
-            entry_id = await self.store.accept(PLATFORM, str(update.update_id), m.chat_id,
-                                               m.from_user.id if m.from_user else 0, {"update": update.to_dict()},
-                                               grp=m.media_group_id)
+            try:
+                entry_id = await self.store.accept(PLATFORM, str(update.update_id), m.chat_id,
+                                                   m.from_user.id if m.from_user else 0, {"update": update.to_dict()},
+                                                   grp=m.media_group_id)
+            except Exception as e:  # a broken disk must not cost the user their answer: serve, unjournaled
+                log.error("update %s: could not journal it (%s); serving it anyway", update.update_id, reason(e))
+                await inner(update)
+                return
             if entry_id is None:
                 log.info("update %s was journaled before; not answering it twice", update.update_id)
                 return
@@ -89,11 +95,14 @@ class RequestJournal:
                     raise
                 await self.tell(m, "resume_later", lang)
                 return
-        if m.media_group_id and self._album_pending(m):
-            # The album's mix is still to come: keep its photos (the caption may have come last).
-            await self.store.reopen_group(PLATFORM, m.chat_id, m.media_group_id)
-        else:
-            await self.store.finish([entry_id])
+        try:
+            if m.media_group_id and self._album_pending(m):
+                # The album's mix is still to come: keep its photos (the caption may have come last).
+                await self.store.reopen_group(PLATFORM, m.chat_id, m.media_group_id)
+            else:
+                await self.store.finish([entry_id])
+        except Exception as e:  # answered already; at worst a restart repeats it
+            log.error("update %s: could not mark it done (%s)", update.update_id, reason(e))
 
     def _album_pending(self, m: Message) -> bool:
         jq = self.app.job_queue

@@ -122,3 +122,18 @@ async def test_a_hung_download_at_stop_is_cancelled_told_and_finished_after_the_
     await asyncio.sleep(0.3)
     assert len(tg_api.replies()) == 2
     assert [s for _, s in states(tg_settings.database_path)] == ["done", "done"]
+
+
+async def test_a_journal_that_cannot_write_still_lets_the_bot_answer(tg_api, tg_start, caplog):
+    app = await tg_start()
+    journal = app.bot_data[STATE_KEY].requests
+
+    async def broken(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    journal.store.accept = broken  # the disk fails under the running bot
+    tg_api.message(ANA, CHAT, text="/help")
+    (reply,) = await tg_api.wait_replies(1)
+    assert reply.method == "sendMessage"
+    [error] = [r for r in caplog.records if r.name == "bot.telegram.journal" and r.levelname == "ERROR"]
+    assert "could not journal it (OperationalError: disk I/O error); serving it anyway" in error.getMessage()
