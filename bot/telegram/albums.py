@@ -16,7 +16,9 @@ MAX_ALBUM_ITEMS = 10  # Telegram's own limit per album
 
 
 class RecentAlbums:
-    def __init__(self, per_chat: int = 8, max_chats: int = 1000):
+    # A busy group can have many albums in flight at once (the line holds 20 waiting per chat, and
+    # an album's request needs its photos when its turn comes): 8 lost the first albums of a burst.
+    def __init__(self, per_chat: int = 32, max_chats: int = 500):
         self.per_chat, self.max_chats = per_chat, max_chats
         self._chats: OrderedDict[int, OrderedDict[str, dict[int, Message]]] = OrderedDict()
 

@@ -7,11 +7,14 @@ the production fairness defaults (rate, notice delay) unless a test needs someth
 from __future__ import annotations
 
 import asyncio
+import datetime
 
+from telegram import Chat, Message
 from tg_fake_api import group_chat, private_chat, user
 
 from bot.common.settings import Settings
 from bot.common.texts import TEXTS, t
+from bot.telegram.albums import RecentAlbums
 from bot.telegram.state import STATE_KEY
 
 GROUP = group_chat(-100888)
@@ -171,3 +174,13 @@ async def test_a_refused_roll_again_tap_is_a_toast_not_a_message(tg_api, tg_star
     await asyncio.sleep(0.2)
     assert len(tg_api.sent("sendMessage")) == messages_before  # nothing public about the refused tap
     assert len(results(tg_api)) == 3
+
+
+def test_a_burst_of_albums_in_one_group_is_remembered_until_their_turn():
+    """Twelve members' albums at once: the first ones must still be there when their mixes start."""
+    albums, chat = RecentAlbums(), Chat(GROUP["id"], "supergroup")
+    when = datetime.datetime.now(datetime.UTC)
+    for n in range(20):
+        for k in range(2):
+            albums.add(Message(100 + 2 * n + k, when, chat, media_group_id=f"burst{n}"))
+    assert all(len(albums.get(chat.id, f"burst{n}")) == 2 for n in range(20))
