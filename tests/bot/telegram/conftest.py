@@ -7,6 +7,7 @@ import dataclasses
 
 import pytest
 from tg_fake_api import TOKEN, FakeBotApi
+from tg_lifecycle import stop_app
 
 from bot.common.settings import Secret, Settings
 from bot.telegram.app import build_application
@@ -51,15 +52,3 @@ async def tg_start(tg_settings, engine):
     yield start
     for app in running:
         await stop_app(app)
-
-
-async def stop_app(app) -> None:
-    """What run_polling does on the way out (tests that restart the bot call it themselves)."""
-    if not app.running:
-        return
-    if app.updater.running:  # a clean stop (journal.py) may have stopped polling already
-        await app.updater.stop()
-    await app.stop()
-    await app.shutdown()
-    if app.post_shutdown:
-        await app.post_shutdown(app)

@@ -8,8 +8,8 @@ import logging
 import sqlite3
 
 import numpy as np
-from conftest import stop_app
 from tg_fake_api import group_chat, private_chat, user
+from tg_lifecycle import stop_app
 
 from bot.common.adoption import scope_for
 from bot.common.storage import open_storage

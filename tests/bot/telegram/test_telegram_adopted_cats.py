@@ -5,9 +5,9 @@ them (also after a restart), and another chat can't use them. Real Application, 
 from __future__ import annotations
 
 import pytest
-from conftest import stop_app
 from tg_fake_api import group_chat, private_chat, user
 from tg_images import gif_frames
+from tg_lifecycle import stop_app
 
 from bot.common.texts import t
 

@@ -9,9 +9,9 @@ import asyncio
 import sqlite3
 import time
 
-from conftest import stop_app
 from tg_fake_api import private_chat, user
 from tg_images import gif_frames
+from tg_lifecycle import stop_app
 
 from bot.common.storage import open_storage
 from bot.common.storage.journal import SqliteJournal
