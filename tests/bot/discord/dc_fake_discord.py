@@ -112,6 +112,8 @@ class FakeDiscord:
         self.files: dict[str, Hosted] = {}
         self.member_permissions: dict[int, int] = {}  # user id -> permission bits (default: no Manage Server)
         self.file_failures: dict[str, list[int]] = {}  # hosted name -> statuses its next downloads answer
+        self.followup_failures: list[int] = []  # statuses the next follow-ups answer (any interaction)
+        self.failed_followups: list[str] = []  # tokens of the follow-ups that got one
         self._ids = itertools.count(1)
         self._seq = 0
         self._ws: web.WebSocketResponse | None = None
@@ -238,6 +240,9 @@ class FakeDiscord:
     async def _followup(self, request: web.Request) -> web.Response:
         assert request.query.get("wait") in ("1", "true")
         payload, files = await self._body(request)
+        if self.followup_failures:  # injected faults: the next follow-ups answer e.g. 500
+            self.failed_followups.append(request.match_info["token"])
+            return _json({"message": "fake discord: injected failure", "code": 0}, self.followup_failures.pop(0))
         attachments = []
         for f in files:
             attachments.append(self.attachment_payload(f.filename, f.data, f.content_type or None))

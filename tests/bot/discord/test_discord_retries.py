@@ -39,3 +39,12 @@ async def test_a_download_that_keeps_failing_is_answered_within_its_timeout(fake
     assert t("download_failed", "en") in said
     assert time.monotonic() - start < 2.0 + 1.5
     assert any("felix.jpg failed: ServerError: HTTP 500" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_500_and_a_502_on_the_follow_up_are_retried_by_discord_py(fake, start_bot, face_jpegs):
+    await start_bot()
+    fake.followup_failures = [500, 502]
+    iid = await fake.inject(fake.slash("random", {"count": 2}))
+    result = await fake.first_followup(iid, timeout=30)
+    assert result.files and result.files[0].filename.endswith(".png")
+    assert fake.failed_followups == [f"token-{iid}"] * 2 and len(fake.followups_for(iid)) == 1

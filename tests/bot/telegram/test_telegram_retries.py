@@ -72,3 +72,15 @@ async def test_a_polling_blip_is_one_warning_line_without_a_traceback(tg_api, tg
     ours = [r for r in caplog.records if r.name.startswith("bot.")]
     assert [r.levelno for r in ours] == [logging.WARNING] and ours[0].exc_info is None
     assert "polling" in ours[0].getMessage()
+
+
+async def test_getfile_failing_for_good_is_answered_within_the_download_timeout(tg_api, tg_start, face_jpegs):
+    await tg_start(download_timeout_s=2.0)
+    for _ in range(40):
+        tg_api.fail_next("getFile", "Internal Server Error", code=500)
+    start = time.monotonic()
+    tg_api.message(ANA, CHAT, photo=face_jpegs[0], caption="/mix", media_group_id="f")
+    tg_api.message(ANA, CHAT, photo=face_jpegs[1], media_group_id="f")
+    (reply,) = await tg_api.wait_replies(1, timeout=10)
+    assert reply.text == t("download_failed", "en")
+    assert time.monotonic() - start < 2.0 + 1.5  # album wait included
