@@ -159,6 +159,15 @@ class Engine:
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
+    async def run(self, fn, *args):
+        """`fn(*args)` in the pool, under the same admission limit and timeout as a mix: for work
+        built on the engine elsewhere in vae_core (gallery pages, maps, litters, blends of Cats)."""
+        return await self._submit(fn, *args)
+
+    def resolve(self, sources: Sequence[bytes | Cat], timings: dict[str, float] | None = None) -> list[Cat]:
+        """Photos and Cats -> Cats, in order (synchronous: call it from a function given to `run`)."""
+        return self._resolve(sources, {} if timings is None else timings)
+
     async def _submit(self, fn, *args):
         with self._lock:
             if self._pending >= self.settings.max_pending:

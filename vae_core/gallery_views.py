@@ -45,7 +45,7 @@ async def gallery_page(engine: Engine, gallery: Gallery, page: int, lang: str = 
     if not 1 <= page <= gallery.pages:
         raise BadRequest(f"the gallery has pages 1 to {gallery.pages}, not {page}.", page=page,
                          pages=gallery.pages)
-    return await engine._submit(page_sync, engine, gallery, page, lang, title)
+    return await engine.run(page_sync, engine, gallery, page, lang, title)
 
 
 def map_sync(engine: Engine, gallery: Gallery, sources: Sequence[bytes | Cat], title: str) -> Reply:
@@ -55,7 +55,7 @@ def map_sync(engine: Engine, gallery: Gallery, sources: Sequence[bytes | Cat], t
     labels: list[str] = []
     cats: list[Cat] = []
     if sources:
-        cats = engine._resolve(sources, {})
+        cats = engine.resolve(sources)
         zs = engine.path(cats, MixOptions(frames=MAP_FRAMES, path="slerp"))
         if len(cats) > 2:
             zs = torch.cat([zs, cats[0].z.unsqueeze(0)])  # close the loop on the map
@@ -73,12 +73,12 @@ async def gallery_map(engine: Engine, gallery: Gallery, sources: Sequence[bytes 
     """The map; with 2-4 cats (photos or Cats), the path their mix takes across it."""
     if sources and not 2 <= len(sources) <= 4:
         raise BadRequest(f"the map draws the path between 2 to 4 cats, not {len(sources)}.", count=len(sources))
-    return await engine._submit(map_sync, engine, gallery, list(sources), title)
+    return await engine.run(map_sync, engine, gallery, list(sources), title)
 
 
 def blend_sync(engine: Engine, sources: Sequence[bytes | Cat], weights: Sequence[float]) -> Reply:
     t0 = time.perf_counter()
-    cats = engine._resolve(sources, {})
+    cats = engine.resolve(sources)
     z = torch.stack([c.z for c in cats])
     frame: np.ndarray = engine.decode(blend_latents(z, torch.tensor(weights, dtype=z.dtype)))[0]
     buf = io.BytesIO()
@@ -94,4 +94,4 @@ async def blend(engine: Engine, sources: Sequence[bytes | Cat], weights: Sequenc
     w = [float(x) for x in weights] if weights is not None else [1.0] * len(sources)
     if len(w) != len(sources) or any(x < 0 for x in w) or sum(w) <= 0:
         raise BadRequest("blend weights must be one non-negative number per cat, not all zero.")
-    return await engine._submit(blend_sync, engine, list(sources), w)
+    return await engine.run(blend_sync, engine, list(sources), w)

@@ -53,7 +53,7 @@ def litter_sync(engine: Engine, sources: Sequence[bytes | Cat], seed: int, n: in
     """Runs in the engine's pool: parents -> kittens -> one PNG (parents framed, kittens beside)."""
     t0 = time.perf_counter()
     timings: dict[str, float] = {}
-    cats = engine._resolve(sources, timings)
+    cats = engine.resolve(sources, timings)
     z, _ = litter_latents(cats[0].z, cats[1].z, n, seed, engine.prior, engine.center)
     kittens = engine.decode(z)
     parents = [c.photo if c.photo is not None else engine.decode(c.z.unsqueeze(0))[0] for c in cats]
@@ -75,4 +75,4 @@ async def litter(engine: Engine, sources: Sequence[bytes | Cat], seed: int | Non
         seed = secrets.randbelow(10**9)  # picked here so the reply can show it: same seed, same litter
     elif not 0 <= seed < 2**63:
         raise BadRequest(f"the seed must be a whole number from 0 to {2**63 - 1}.", seed=seed)
-    return await engine._submit(litter_sync, engine, list(sources), seed, n, list(labels)), seed
+    return await engine.run(litter_sync, engine, list(sources), seed, n, list(labels)), seed

@@ -70,3 +70,26 @@ async def test_blend_weights_move_the_result_towards_the_heavier_cat(engine, gal
             await gv.blend(engine, [a, b], bad)
     with pytest.raises(BadRequest):
         await gv.blend(engine, [a], [1])
+
+
+async def test_engine_run_shares_the_admission_limit(tiny_model):
+    """Gallery work goes through the same bounded pool as mixes: a full engine says busy."""
+    import asyncio
+    import threading
+
+    from vae_core.engine import Engine, EngineSettings
+    from vae_core.errors import EngineBusy
+
+    eng = Engine(tiny_model, EngineSettings(workers=1, max_pending=1, timeout_s=5))
+    gate = threading.Event()
+    try:
+        first = asyncio.ensure_future(eng.run(gate.wait, 5))
+        await asyncio.sleep(0.05)
+        with pytest.raises(EngineBusy):
+            await eng.run(lambda: 1)
+        gate.set()
+        assert await first is True
+        assert await eng.run(lambda x: x + 1, 1) == 2
+    finally:
+        gate.set()
+        eng.close()
