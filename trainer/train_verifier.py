@@ -118,6 +118,7 @@ def train_verifier(opts: VerifierTrainOptions, sources: Sources | None = None, p
         state_path.with_suffix(".tmp").replace(state_path)
 
     bar = tqdm(total=opts.steps, initial=step, desc="verifier", unit="step", disable=not progress)
+    history = (out / "history.csv").open("a")
     try:
         while step < opts.steps and not (opts.minutes and time.time() - start > opts.minutes * 60):
             x, y, reg = make_batch(src, finder, opts, vc)
@@ -140,6 +141,7 @@ def train_verifier(opts: VerifierTrainOptions, sources: Sources | None = None, p
             acc = ((o[:, 0] > 0).float() == y).float().mean().item()
             bar.update(1)
             bar.set_postfix(cls=f"{cls.item():.3f}", box=f"{box.item():.3f}", acc=f"{acc:.3f}", pos=int(pos.sum()))
+            history.write(f"{step},{elapsed:.1f},{cls.item():.4f},{box.item():.4f},{acc:.4f}\n")
             if step % opts.checkpoint_every == 0:
                 save()
     except KeyboardInterrupt:
@@ -147,6 +149,7 @@ def train_verifier(opts: VerifierTrainOptions, sources: Sources | None = None, p
         raise
     finally:
         bar.close()
+        history.close()
     save()
     finder.verifier = net.eval()
     path = out / "finder.safetensors"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 from image_factory import synthetic_faces
 from PIL import Image
 
 from trainer.finder_data import CANVAS, Scene, Sources, encode_targets, make_example
 from trainer.train_finder import FinderTrainOptions, centre_hit, train_finder
-from vae_core.finder_net import STRIDE, FinderConfig, NetFinder
+from trainer.train_verifier import VerifierTrainOptions, make_batch, train_verifier
+from vae_core.finder_net import STRIDE, FinderConfig, NetFinder, VerifierConfig, VerifierNet
 
 TINY = FinderConfig(widths=(8, 16, 16, 24, 24), neck=16, threshold=0.3)
 
@@ -46,19 +48,59 @@ def test_examples_and_targets_are_consistent():
             assert abs(np.exp(t["reg"][2, iy, ix]) * STRIDE - h.side) < 1e-3 * h.side or len(heads) > 1
 
 
-@pytest.mark.filterwarnings("ignore::UserWarning")
-def test_tiny_finder_learns_to_find_generated_heads_and_resumes(tmp_path):
-    opts = FinderTrainOptions(out=str(tmp_path / "run"), steps=240, batch_size=8, lr=3e-3, eval_every=10_000,
+@pytest.fixture(scope="module")
+def tiny_finder(tmp_path_factory):
+    """A tiny heatmap net trained in two halves (the second resumes the first) on generated scenes."""
+    run = tmp_path_factory.mktemp("finder")
+    opts = FinderTrainOptions(out=str(run), steps=240, batch_size=8, lr=3e-3, eval_every=10_000,
                               checkpoint_every=120)
     train_finder(FinderTrainOptions(**{**opts.__dict__, "steps": 120}), TINY, _sources(48, 0), [], progress=False)
-    path = train_finder(FinderTrainOptions(**{**opts.__dict__, "resume": True}), TINY, _sources(48, 0), [],
+    return train_finder(FinderTrainOptions(**{**opts.__dict__, "resume": True}), TINY, _sources(48, 0), [],
                         progress=False)
-    finder = NetFinder.load(path)
-    assert finder.config == TINY
+
+
+def _test_scenes() -> list[Scene]:
     rng = np.random.default_rng(99)
-    test = [_scene(rng, f) for f in synthetic_faces(12, size=64, seed=99)]
+    return [_scene(rng, f) for f in synthetic_faces(12, size=64, seed=99)]
+
+
+def test_tiny_finder_learns_to_find_generated_heads_and_resumes(tiny_finder):
+    finder = NetFinder.load(tiny_finder)
+    assert finder.config == TINY
+    test = _test_scenes()
     hits = sum(bool(d := finder.find(Image.fromarray(s.image))) and centre_hit(d[0], s.heads[0]) for s in test)
     assert hits >= 9, f"the tiny finder found {hits}/12 generated heads"
     # an image with nothing in it gives no confident detection
     blank = Image.fromarray(np.full((240, 320, 3), 128, np.uint8))
     assert all(d.score < finder.threshold for d in finder.find(blank))
+
+
+def test_verifier_batches_are_learnable_and_the_verifier_ships_in_the_finders_file(tiny_finder, tmp_path):
+    opts = VerifierTrainOptions(finder=str(tiny_finder), out=str(tmp_path / "v"), steps=5, canvases=6,
+                                canvas_side=256)
+    # the labels made from the heatmap's candidates, jittered heads and random squares are consistent
+    # with the crops: a fresh verifier fits one batch of them
+    src = _sources(48, 1)
+    finder = NetFinder.load(tiny_finder)
+    x, y, reg = make_batch(src, finder, opts, VerifierConfig())
+    assert 0 < y.mean() < 1 and len(x) == len(y) == len(reg)
+    torch.manual_seed(0)
+    net = VerifierNet(VerifierConfig())
+    opt = torch.optim.Adam(net.parameters(), 3e-3)
+    for _ in range(60):
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(net(x)[:, 0], y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    net.eval()
+    with torch.no_grad():
+        assert ((net(x)[:, 0] > 0).float() == y).float().mean() > 0.9
+    # the trainer writes heatmap net + verifier into one file that loads back and is used by find()
+    path = train_verifier(opts, src, progress=False)
+    shipped = NetFinder.load(path)
+    assert shipped.verifier is not None and shipped.config == TINY
+    img = Image.fromarray(_test_scenes()[0].image)
+    raw = [d.score for d in shipped.candidates(img)]
+    found = shipped.find(img)
+    assert len(found) <= shipped.config.verify_top
+    assert all(d.score <= max(raw) + 1e-6 for d in found)  # sqrt(peak * p) never exceeds the peak
