@@ -147,8 +147,7 @@ class RequestJournal:
             update = Update.de_json(entry.payload["update"], self.app.bot)
             if now - entry.accepted_at > self.max_age_s:
                 log.info("request %s is %.0f s old: apologising and closing it", entry.id, now - entry.accepted_at)
-                if update.message is not None and not (update.message.media_group_id and
-                                                       not (update.message.caption or update.message.text)):
+                if _speaks_for_itself(update.message):
                     await self.tell(update.message, "request_expired", lang_of(update))
                 await self.store.finish([entry.id], CLOSED)
                 continue
@@ -190,6 +189,12 @@ class RequestJournal:
         await self.inflight.settle(TELL_TIMEOUT_S + 0.5)
         log.info("%s: done in %.1f s (%d request(s) left in the journal for the restart)", why,
                  loop.time() - start, cancelled)
+
+
+def _speaks_for_itself(message: Message | None) -> bool:
+    """Whether a request's message gets its own apology: an album's uncaptioned photos don't (the
+    album's caption, or nobody, is apologised to once)."""
+    return message is not None and not (message.media_group_id and not (message.caption or message.text))
 
 
 class JournalingApplication(Application):
