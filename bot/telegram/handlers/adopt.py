@@ -102,8 +102,11 @@ async def adopted_heading(context: ContextTypes.DEFAULT_TYPE, chat_id: int, lang
 
 
 async def is_chat_admin(context: ContextTypes.DEFAULT_TYPE, message: Message, user_id: int) -> bool:
-    """In a private chat the user is the admin; elsewhere Telegram says (creator or administrator)."""
+    """In a private chat the user is the admin; elsewhere Telegram says (creator or administrator).
+    An anonymous admin writes as the group itself (`sender_chat`): only admins can do that."""
     if message.chat.type == ChatType.PRIVATE:
+        return True
+    if message.sender_chat is not None and message.sender_chat.id == message.chat_id:
         return True
     try:
         member = await context.bot.get_chat_member(message.chat_id, user_id)

@@ -117,3 +117,15 @@ async def test_a_corrupt_database_is_set_aside_and_the_bot_serves(tg_api, tg_sta
     assert (await tg_api.wait_replies(1))[0].text == t("adopt_done", "en", name="Luna")
     await asyncio.sleep(0)
     assert [r[1] for r in rows(path)] == ["Luna"]
+
+
+async def test_an_anonymous_admin_writing_as_the_group_may_forget_all(tg_api, tg_start, face_jpegs):
+    await tg_start()
+    tg_api.message(ANA, GROUP, photo=face_jpegs[0], caption="/adopt Luna")
+    await tg_api.wait_replies(1)
+    anonymous = user(1087968824, "Group")  # Telegram's GroupAnonymousBot
+    msg = tg_api.message(anonymous, GROUP, text="/forget all", send=False)
+    msg["sender_chat"] = GROUP
+    tg_api.push_update({"message": msg})
+    assert (await tg_api.wait_replies(2))[-1].text == t("forget_all_done", "en", count=1)
+    assert tg_api.sent("getChatMember") == []  # no need to ask
