@@ -24,7 +24,7 @@ def two_photos(tmp_path):
 
 
 def _engine_mix(weights, photos, options: MixOptions) -> bytes:
-    eng = Engine(str(weights), EngineSettings(workers=1))
+    eng = Engine(str(weights), EngineSettings(workers=1, middle_without_face=True))  # as the CLI does
     try:
         return asyncio.run(eng.mix([p.read_bytes() for p in photos], options)).data
     finally:
