@@ -122,6 +122,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "err_no_face": "I couldn't find a cat face in that photo; please send one where the face shows.",
         "first_frame": "{which} is animated; I used its first frame.",
         "queue_place": "You're #{place} in line… I'll mix your cats as soon as it's your turn.",
+        "queue_places": "In line here: {places}. I'll answer each of you in turn.",
         "line_full_user": "You already have {count} requests waiting. I'm keeping this one for you: "
                           "tap “Try again” when one of them is done.",
         "line_full_chat": "This chat already has {count} requests waiting. I'm keeping this one for you: "
@@ -303,6 +304,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "err_no_face": "No encontré una cara de gato en esa foto; envía una donde se vea la cara.",
         "first_frame": "{which} es animada; usé su primer fotograma.",
         "queue_place": "Vas el n.º {place} en la fila… Mezclaré tus gatos en cuanto sea tu turno.",
+        "queue_places": "En la fila: {places}. Os respondo por turnos.",
         "line_full_user": "Ya tienes {count} peticiones esperando. Te guardo esta: "
                           "pulsa «Reintentar» cuando termine alguna.",
         "line_full_chat": "Este chat ya tiene {count} peticiones esperando. Te guardo esta: "

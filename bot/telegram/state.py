@@ -16,6 +16,7 @@ from bot.common.storage import Storage
 from bot.common.texts import lang_for
 from bot.telegram.albums import RecentAlbums
 from bot.telegram.asks import Asks
+from bot.telegram.group_notice import GroupNotices
 from bot.telegram.media import TELEGRAM_DOWNLOAD_LIMIT
 from vae_core.engine import Engine
 
@@ -31,6 +32,7 @@ class BotState:
     engine: Engine
     scheduler: Scheduler  # the fair line every picture-making request goes through
     retries: RetryStore = field(default_factory=RetryStore)  # requests the full line kept behind a button
+    group_notices: GroupNotices | None = None  # groups' "who's in line" boards; set by `create`
     albums: RecentAlbums = field(default_factory=RecentAlbums)
     asks: Asks = field(default_factory=Asks)
     storage: Storage | None = None  # the SQLite file (adopted cats, request journal); set by build_application
@@ -39,7 +41,8 @@ class BotState:
 
     @classmethod
     def create(cls, settings: Settings, engine: Engine) -> BotState:
-        return cls(settings, engine, settings.scheduler(), RetryStore(settings.retry_keep_s))
+        scheduler = settings.scheduler()
+        return cls(settings, engine, scheduler, RetryStore(settings.retry_keep_s), GroupNotices(scheduler))
 
     @property
     def download_limit(self) -> int:

@@ -15,6 +15,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
@@ -50,6 +51,7 @@ class Job:
     action: str  # the chat action shown while working ("sending a photo...")
     produce: Produce
     markup: InlineKeyboardMarkup | None = None
+    name: str = ""  # the asker's first name, for a group's "who's in line" board
 
 
 async def serve(context: CallbackContext, request: Message, user_id: int, lang: str, action: str,
@@ -60,7 +62,9 @@ async def serve(context: CallbackContext, request: Message, user_id: int, lang: 
     `ticket`: a place taken earlier (an album's first message). `tap`: the button press that
     asked, answered with a toast when refused (never a public message).
     """
-    await run_job(context, Job(request, user_id, lang, action, produce, markup), ticket=ticket, tap=tap)
+    asker = tap.from_user if tap is not None else request.from_user
+    job = Job(request, user_id, lang, action, produce, markup, asker.first_name if asker else "")
+    await run_job(context, job, ticket=ticket, tap=tap)
 
 
 async def run_job(context: CallbackContext, job: Job, *, ticket: Ticket | None = None,
@@ -78,9 +82,14 @@ async def run_job(context: CallbackContext, job: Job, *, ticket: Ticket | None =
     if tap is not None:
         await _answer(tap)
     notice: Message | None = None
+    on_board = False  # groups: one "who's in line" board per chat (group_notice.py)
 
     async def show_place(place: int) -> None:
-        nonlocal notice
+        nonlocal notice, on_board
+        if request.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP) and st.group_notices is not None:
+            on_board = True
+            await st.group_notices.join(context.bot, request, ticket, job.name, lang)
+            return
         try:
             notice = await say(request, "queue_place", lang, place=place)
         except TelegramError as e:  # the notice is a courtesy; the job still runs
@@ -94,7 +103,7 @@ async def run_job(context: CallbackContext, job: Job, *, ticket: Ticket | None =
         try:
             # A visible place notice already says we're on it, and while others wait in this chat
             # their results matter more: in a group every call counts against Telegram's ~20 a minute.
-            quiet = notice is None and not st.scheduler.waiting(chat_id=request.chat_id)
+            quiet = notice is None and not on_board and not st.scheduler.waiting(chat_id=request.chat_id)
             async with chat_action(context.bot, request, job.action, enabled=quiet):
                 reply, caption = await job.produce()
         except Answered:
@@ -116,6 +125,8 @@ async def run_job(context: CallbackContext, job: Job, *, ticket: Ticket | None =
         if notice is not None:
             with suppress(TelegramError):
                 await notice.delete()
+        if on_board and st.group_notices is not None:
+            await st.group_notices.leave(context.bot, request.chat_id, ticket)
 
 
 async def _refuse(context: CallbackContext, job: Job, full: LineFull, tap: CallbackQuery | None,

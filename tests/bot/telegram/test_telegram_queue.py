@@ -37,7 +37,9 @@ def results(tg_api, chat_id: int | None = None) -> list:
 
 
 def place_notices(tg_api) -> list:
+    """"You're #n in line" (private chats) and the groups' "In line here: ..." boards."""
     starts = tuple(t("queue_place", lang, place=999).split("999")[0] for lang in TEXTS)
+    starts += tuple(t("queue_places", lang, places="@@").split("@@")[0] for lang in TEXTS)
     return [c for c in tg_api.sent("sendMessage") if c.text.startswith(starts)]
 
 
@@ -97,12 +99,12 @@ async def test_random_then_mix_and_two_photos_within_five_seconds_are_all_served
 
 async def test_a_waiting_request_is_told_its_place_and_the_notice_goes_when_done(tg_api, tg_start, face_jpegs):
     await tg_start(queue_running=1, queue_notice_s=0.3)
-    ana, ben = user(53, "Ana"), user(54, "Ben", "es")
-    target = tg_api.message(ana, GROUP, photo=face_jpegs[0], send=False)
+    ana, chat = user(53, "Ana", "es"), private_chat(53)
+    target = tg_api.message(ana, chat, photo=face_jpegs[0], send=False)
     slow = tg_api.slow_file(target["photo"][0]["file_id"])
-    tg_api.message(ana, GROUP, photo=face_jpegs[1], caption="/mix 3", reply_to=target)
-    await tg_api.wait_for(lambda: tg_api.downloads)  # Ana's job is running (stuck downloading)
-    rnd = tg_api.message(ben, GROUP, text="/random 1")
+    tg_api.message(ana, chat, photo=face_jpegs[1], caption="/mix 3", reply_to=target)
+    await tg_api.wait_for(lambda: tg_api.downloads)  # Ana's mix is running (stuck downloading)
+    rnd = tg_api.message(ana, chat, text="/random 1")  # her next one waits for it: results in order
     (notice,) = await tg_api.wait_for(lambda: place_notices(tg_api))
     assert (notice.text, notice.reply_to) == (t("queue_place", "es", place=1), rnd["message_id"])
     slow.set()
@@ -110,9 +112,27 @@ async def test_a_waiting_request_is_told_its_place_and_the_notice_goes_when_done
     await tg_api.wait_for(lambda: tg_api.sent("deleteMessage"))
     (deleted,) = tg_api.sent("deleteMessage")
     assert int(deleted.params["message_id"]) == notice.result["message_id"]
-    # The notice was Ben's status line: no "sending a photo..." on top of it.
-    ben_result = next(c for c in results(tg_api) if c.reply_to == rnd["message_id"])
-    assert tg_api.calls.index(ben_result) > tg_api.calls.index(notice)
+    assert [c.reply_to for c in results(tg_api)][1] == rnd["message_id"]
+
+
+async def test_a_busy_group_gets_one_board_of_places_not_a_notice_each(tg_api, tg_start, face_jpegs):
+    await tg_start(queue_running=1, queue_notice_s=0.3, telegram_group_rate=0)
+    ana, ben, cleo = user(58, "Ana"), user(59, "Ben", "es"), user(60, "Cleo")
+    target = tg_api.message(ana, GROUP, photo=face_jpegs[0], send=False)
+    slow = tg_api.slow_file(target["photo"][0]["file_id"])
+    tg_api.message(ana, GROUP, photo=face_jpegs[1], caption="/mix 3", reply_to=target)
+    await tg_api.wait_for(lambda: tg_api.downloads)
+    tg_api.message(ben, GROUP, text="/random 1")
+    await asyncio.sleep(0.05)
+    tg_api.message(cleo, GROUP, text="/random 1")
+    await asyncio.sleep(0.8)
+    (board,) = place_notices(tg_api)  # one message for the whole line, whoever is waiting
+    assert board.text.startswith(t("queue_places", "es", places="#1 Ben").split(".")[0])
+    slow.set()
+    await tg_api.wait_for(lambda: len(results(tg_api)) >= 3)
+    await tg_api.wait_for(lambda: tg_api.sent("deleteMessage"))
+    assert [int(c.params["message_id"]) for c in tg_api.sent("deleteMessage")] == [board.result["message_id"]]
+    assert len(place_notices(tg_api)) == 1
 
 
 async def test_a_full_line_keeps_the_photos_behind_a_try_again_button(tg_api, tg_start, face_jpegs):
