@@ -12,10 +12,10 @@ spent ready but waiting in line, and of the time from the request to its result;
 same arrivals and the same measured job times, what the old limiter (a 5 s per-user cooldown and
 at most 2 jobs in flight per chat, 16 in the engine) would have done: how many it refused.
 
-`python -m benchmarks.bench_queue` (12 + 32 users); `--quick` for CI (3 + 4 users). Telegram's own
-flood limit for groups (about 20 messages a minute) is paced by the bot itself; it is off here
-unless `--group-rate 20`, because against the real Telegram it would dominate every figure for the
-group. Exit code 1 when anything was refused, lost or served out of order.
+`python -m benchmarks.bench_queue` (12 + 32 users); `--quick` for CI (3 + 4 users). The bot paces
+its own calls to a group to Telegram's flood limit (about 20 a minute), as shipped; `--group-rate 0`
+turns that off, `--notice-s 1e9` turns the place notices off (to see what they cost). Exit code 1
+when anything was refused, lost or served out of order.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def old_limiter_replay(requests: list[Request], album_wait_s: float) -> dict[str
 
 
 async def run(members: int, dms: int, timeout_s: float, group_rate: int, weights: Path,
-              album_wait_s: float | None = None) -> int:
+              album_wait_s: float | None = None, notice_s: float | None = None) -> int:
     api = FakeBotApi()
     api.calls = StampedCalls()
     await api.start()
@@ -138,7 +138,8 @@ async def run(members: int, dms: int, timeout_s: float, group_rate: int, weights
         settings = dataclasses.replace(
             shipped, telegram_bot_token=Secret(TOKEN), telegram_base_url=api.base_url,
             telegram_base_file_url=api.base_file_url, database_path=Path(tmp) / "bench.db",
-            telegram_group_rate=group_rate, album_wait_s=album_wait_s or shipped.album_wait_s)
+            telegram_group_rate=group_rate, album_wait_s=album_wait_s or shipped.album_wait_s,
+            queue_notice_s=shipped.queue_notice_s if notice_s is None else notice_s)
         engine = Engine(load_checkpoint(weights), settings.engine_settings())
         app = build_application(settings, engine)
         await app.initialize()
@@ -195,6 +196,8 @@ async def _burst(api: FakeBotApi, app, settings: Settings, members: int, dms: in
           f"sent in {time.monotonic() - t0:.2f} s")
 
     by_id = {r.message_id: r for r in requests}
+    full_texts = {t(k, lang, count=n) for lang in TEXTS for n in range(200)
+                  for k in ("line_full_user", "line_full_chat", "line_full_total")}
     with tqdm(total=len(requests), desc="results", unit="req") as bar:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -203,13 +206,12 @@ async def _burst(api: FakeBotApi, app, settings: Settings, members: int, dms: in
                 if r is not None and r.answered_at is None:
                     r.answered_at, r.method = call.at, call.method
                     bar.update()
-            if all(r.answered_at is not None for r in requests):
-                break
+            turned_away = {c.reply_to for c in api.sent("sendMessage") if c.text in full_texts}
+            if all(r.answered_at is not None or r.message_id in turned_away for r in requests):
+                break  # nothing more is coming (a refusal waits for a tap that never comes here)
             await asyncio.sleep(0.02)
-    await asyncio.sleep(0.3)  # let the last notices be deleted
+    await asyncio.sleep(1.0)  # let the last notices be deleted
 
-    full_texts = {t(k, lang, count=n) for lang in TEXTS for n in range(200)
-                  for k in ("line_full_user", "line_full_chat", "line_full_total")}
     refused = [c for c in api.sent("sendMessage") if c.text in full_texts]
     errors = [c for c in api.sent("sendMessage") if c.text in {t("internal_error", lang) for lang in TEXTS}]
     lost = [r for r in requests if r.answered_at is None]
@@ -222,7 +224,9 @@ async def _burst(api: FakeBotApi, app, settings: Settings, members: int, dms: in
             out_of_order += 1
         for r, (run_s, in_line) in zip(mine, finished.get(uid, []), strict=False):
             r.run_s, r.in_line_s = run_s, in_line
-    notices = [c for c in api.sent("sendMessage") if c.text.startswith(("You're #", "Vas el n.º"))]
+    starts = tuple(t("queue_place", lang, place=999).split("999")[0] for lang in TEXTS)
+    starts += tuple(t("queue_places", lang, places="@@").split("@@")[0] for lang in TEXTS)  # groups' boards
+    notices = [c for c in api.sent("sendMessage") if c.text.startswith(starts)]
     deleted = {int(c.params["message_id"]) for c in api.sent("deleteMessage")}
     notices_left = [n for n in notices if n.result["message_id"] not in deleted]
 
@@ -261,16 +265,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="CI-sized run (3 group members, 4 private chats)")
     ap.add_argument("--members", type=int, default=None, help="group members (default 12, quick 3)")
     ap.add_argument("--dms", type=int, default=None, help="private chats (default 32, quick 4)")
-    ap.add_argument("--group-rate", type=int, default=0,
-                    help="the bot's own pacing of calls per group per minute (Telegram's limit: ~20; 0: off)")
+    ap.add_argument("--group-rate", type=int, default=Settings().telegram_group_rate,
+                    help="the bot's own pacing of calls per group per minute (as shipped: Telegram's ~20; 0: off)")
     ap.add_argument("--album-wait", type=float, default=None, help="seconds to collect an album (default: as shipped)")
+    ap.add_argument("--notice-s", type=float, default=None,
+                    help="wait before a place-in-line notice (default: as shipped; 1e9: none)")
     ap.add_argument("--timeout", type=float, default=None, help="seconds to wait for all results")
     ap.add_argument("--weights", default=str(DEFAULT_WEIGHTS), help="checkpoint to serve")
     a = ap.parse_args(argv)
     members = a.members if a.members is not None else (3 if a.quick else 12)
     dms = a.dms if a.dms is not None else (4 if a.quick else 32)
     timeout = a.timeout or (120.0 if a.quick else 600.0)
-    return asyncio.run(run(members, dms, timeout, a.group_rate, Path(a.weights), a.album_wait))
+    return asyncio.run(run(members, dms, timeout, a.group_rate, Path(a.weights), a.album_wait,
+                           a.notice_s))
 
 
 if __name__ == "__main__":
