@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 
 from bot.common.ratelimit import TokenBuckets
+from bot.common.results import ResultCache
 from bot.common.scheduler import Bounds, Scheduler
 from vae_core.engine import DEFAULT_WEIGHTS, EngineSettings
 from vae_core.gallery import DEFAULT_GALLERY
@@ -65,6 +66,8 @@ class Settings:
     retry_keep_s: float = 900.0  # how long a "try again" button keeps a refused request
     ask_timeout_s: float = 180.0  # `/mix` alone: how long we wait for the two photos
     album_wait_s: float = 1.0  # Telegram albums: how long to collect the photos of one album
+    result_cache_mb: float = 64.0  # the buttons under mixes keep their two cats in memory, up to this much...
+    result_cache_ttl_s: float = 3600.0  # ...and for this long; an older button says it has expired
     face_ask_timeout_s: float = 300.0  # "where's the face?": how long a request waits for the tap
     download_timeout_s: float = 15.0
     # storage: the chats' adopted cats (and the request journal), one SQLite file created on first run
@@ -123,6 +126,10 @@ class Settings:
     def scheduler(self) -> Scheduler:
         """A fresh line for one bot process."""
         return Scheduler(self.queue_bounds(), TokenBuckets(self.rate_burst, self.rate_refill_s))
+
+    def result_cache(self) -> ResultCache:
+        """The buttons' memory for one bot process."""
+        return ResultCache(int(self.result_cache_mb * 1024 * 1024), self.result_cache_ttl_s)
 
     @property
     def max_upload_bytes(self) -> int:

@@ -21,8 +21,8 @@ from .cogs.mix import MixCog
 from .cogs.random import RandomCog
 from .errors import on_tree_error
 from .i18n import CatalogueTranslator
-from .line import RetryButton
 from .journal import JournalingTree, RequestJournal
+from .line import RetryButton
 from .services import Services
 from .sync import sync_commands
 

@@ -56,12 +56,21 @@ def _describe(interaction: discord.Interaction) -> str:
     return f"{what!r} from user {interaction.user.id} in {interaction.guild_id or 'DM'}"
 
 
+def _reason(error: BaseException) -> str:
+    """Why, in our words: a texts.py key or an error code (never the user's input)."""
+    if isinstance(error, Notice):
+        return error.key
+    if isinstance(error, KittenError):
+        return error.code
+    return type(error).__name__
+
+
 async def answer_error(interaction: discord.Interaction, error: BaseException) -> None:
     if isinstance(getattr(error, "original", error), Answered):
         return
     text, expected = explain(error, lang_of(interaction))
     if expected:
-        log.info("refused %s: %s", _describe(interaction), type(getattr(error, "original", error)).__name__)
+        log.info("refused %s: %s", _describe(interaction), _reason(getattr(error, "original", error)))
     else:
         log.error("failed %s", _describe(interaction), exc_info=getattr(error, "original", error))
     try:

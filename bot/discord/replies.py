@@ -6,6 +6,7 @@ import io
 
 import discord
 
+from bot.common.request_log import current, stage
 from vae_core.engine import Reply
 
 from .errors import Notice
@@ -24,9 +25,13 @@ async def send_result(interaction: discord.Interaction, reply: Reply, text: str,
         raise Notice("reply_too_big")
     extra = {"view": view} if view is not None else {}
     file = discord.File(io.BytesIO(reply.data), filename=reply.filename)
-    if interaction.extras.get("placed"):  # "You're #3 in line..." becomes the result (see line.py)
-        await interaction.edit_original_response(content=text, attachments=[file],
-                                                 allowed_mentions=discord.AllowedMentions.none(), **extra)
-    else:
-        await interaction.followup.send(text, file=file, allowed_mentions=discord.AllowedMentions.none(), **extra)
+    if (record := current()) is not None:  # the request's log line shows the engine's stages too
+        record.engine(reply.timings)
+    with stage("send"):
+        if interaction.extras.get("placed"):  # "You're #3 in line..." becomes the result (see line.py)
+            await interaction.edit_original_response(content=text, attachments=[file],
+                                                     allowed_mentions=discord.AllowedMentions.none(), **extra)
+        else:
+            await interaction.followup.send(text, file=file, allowed_mentions=discord.AllowedMentions.none(),
+                                            **extra)
     interaction.extras["delivered"] = True  # from now on the original response is the result

@@ -14,6 +14,7 @@ import aiohttp
 import discord
 
 from bot.common.adoption import AdoptedCats
+from bot.common.results import ResultCache
 from bot.common.retry import RetryStore
 from bot.common.scheduler import Scheduler
 from bot.common.settings import Settings
@@ -34,6 +35,7 @@ class Services:
     storage: Storage = field(init=False)  # the SQLite file: adopted cats (and the request journal)
     adopted: AdoptedCats = field(init=False)  # the servers' own cats
     requests: RequestJournal | None = field(default=None, init=False)  # set by build_bot (journal.py)
+    results: ResultCache = field(init=False)  # the cats behind the buttons under mixes (bot/common/results.py)
     _session: aiohttp.ClientSession | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -41,6 +43,7 @@ class Services:
         self.adopted = AdoptedCats(self.storage.cats, self.engine.model.config.latent_dim)
         self.scheduler = self.settings.scheduler()
         self.retries = RetryStore(self.settings.retry_keep_s)
+        self.results = self.settings.result_cache()
 
     @property
     def session(self) -> aiohttp.ClientSession:

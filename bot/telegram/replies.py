@@ -8,7 +8,7 @@ result is theirs; PTB quotes by default only in groups, so we say it explicitly.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager, suppress
 
 from telegram import Bot, InlineKeyboardMarkup, Message
@@ -33,15 +33,16 @@ async def say(message: Message, key: str, lang: str, **params: object) -> Messag
     return await say_text(message, t(key, lang, **params))
 
 
-def mix_caption(reply: Reply, lang: str) -> str:
-    """'Here's your mix', plus a kind word for each photo where intake had to improvise."""
+def mix_caption(reply: Reply, lang: str, animated: Sequence[bool] = ()) -> str:
+    """'Here's your mix', plus a kind word for each photo where intake had to improvise.
+    `animated`: which inputs were animations (MP4) whose first frame the bot decoded itself."""
     lines = [t("mix_done", lang)]
     for i, report in enumerate(reply.reports[: len(_WHICH)]):
         which = t(_WHICH[i], lang)
         if not report.face_found and report.hint is None:
             lines.append(t("no_face", lang, which=which))
         lines += face_notes(report, which, lang)
-        if report.animated:
+        if report.animated or (i < len(animated) and animated[i]):
             line = t("first_frame", lang, which=which)
             lines.append(line[:1].upper() + line[1:])
     return "\n".join(lines)

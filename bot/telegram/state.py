@@ -9,6 +9,7 @@ from telegram import Update
 from telegram.ext import CallbackContext
 
 from bot.common.adoption import AdoptedCats
+from bot.common.results import ResultCache
 from bot.common.retry import RetryStore
 from bot.common.scheduler import Scheduler
 from bot.common.settings import Settings
@@ -38,11 +39,13 @@ class BotState:
     storage: Storage | None = None  # the SQLite file (adopted cats, request journal); set by build_application
     adopted: AdoptedCats | None = None  # the chats' own cats, over `storage`
     requests: RequestJournal | None = None  # the request journal, the clean stop (journal.py)
+    results: ResultCache | None = None  # the cats behind the buttons under mixes; set by `create`
 
     @classmethod
     def create(cls, settings: Settings, engine: Engine) -> BotState:
         scheduler = settings.scheduler()
-        return cls(settings, engine, scheduler, RetryStore(settings.retry_keep_s), GroupNotices(scheduler))
+        return cls(settings, engine, scheduler, RetryStore(settings.retry_keep_s), GroupNotices(scheduler),
+                   results=settings.result_cache())
 
     @property
     def download_limit(self) -> int:

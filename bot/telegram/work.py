@@ -19,6 +19,7 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import CallbackContext
 
+from bot.common.request_log import RequestLog, activate, deactivate, kind_of
 from bot.common.scheduler import LineFull, Ticket
 from bot.common.texts import error_text, t
 from bot.telegram.media import MediaProblem
@@ -71,10 +72,12 @@ async def run_job(context: CallbackContext, job: Job, *, ticket: Ticket | None =
                   tap: CallbackQuery | None = None, retry_key: str | None = None) -> None:
     st = get_state(context)
     request, lang = job.request, job.lang
+    record = RequestLog("telegram", request.chat.type)  # one log line per request (bot/common/request_log.py)
     if ticket is None:
         try:
             ticket = st.scheduler.enter(job.user_id, request.chat_id)
         except LineFull as full:
+            record.done("refused", f"line_full_{full.scope}")
             await _refuse(context, job, full, tap, retry_key)
             return
     if retry_key is not None:
@@ -96,8 +99,10 @@ async def run_job(context: CallbackContext, job: Job, *, ticket: Ticket | None =
             log.warning("chat %s: could not show the place in line (%s)", request.chat_id, type(e).__name__)
 
     delivered = False
+    token = activate(record)
     try:
-        await st.scheduler.wait_turn(ticket, show_place, st.settings.queue_notice_s)
+        with record.stage("wait"):
+            await st.scheduler.wait_turn(ticket, show_place, st.settings.queue_notice_s)
         if ticket.waited_s:
             log.info("chat %s: waited %.1f s in line", request.chat_id, ticket.waited_s)
         try:
@@ -107,20 +112,31 @@ async def run_job(context: CallbackContext, job: Job, *, ticket: Ticket | None =
             async with chat_action(context.bot, request, job.action, enabled=quiet):
                 reply, caption = await job.produce()
         except Answered:
+            record.done("answered", "asked_where_the_face_is")
             return
         except MediaProblem as problem:
+            record.done("refused", problem.key)
             await say(request, problem.key, lang, **problem.params)
             return
         except KittenError as err:
-            log.info("chat %s: %s (%s)", request.chat_id, err.code, err)
+            record.done("failed" if err.code in ("busy", "timeout") else "refused", err.code)
             await say_text(request, error_text(err, lang))
             return
+        record.kind = kind_of(reply.filename)
+        record.engine(reply.timings)
         if not fits(reply):
+            record.done("refused", "reply_too_big")
             await say(request, "reply_too_big", lang)
             return
-        await send_result(request, reply, caption, job.markup)
+        with record.stage("send"):
+            await send_result(request, reply, caption, job.markup)
         delivered = True
+        record.done("ok")
+    except BaseException as e:
+        record.done("failed", type(e).__name__)
+        raise
     finally:
+        deactivate(token)
         st.scheduler.finish(ticket, charged=delivered)
         if notice is not None:
             with suppress(TelegramError):

@@ -13,7 +13,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.common.captions import about_mix
 from bot.common.face_question import face_notes
+from bot.common.request_log import stage
+from bot.common.results import MixState
 from bot.common.texts import t
 from vae_core.engine import MAX_FRAMES, MIN_FRAMES, MixOptions, Reply
 
@@ -24,10 +27,11 @@ from ..faces import FaceButton, Hints, mix_or_ask
 from ..i18n import text
 from ..line import job
 from ..replies import clean_name, send_result
+from ..results import ResultButton, result_view
 from ..services import chat_of, lang_of, services
 from .gallery import catalog, mix_cats
 
-DEFAULT_FRAMES = MixOptions().frames
+DEFAULTS = MixOptions()  # the engine's defaults are the one definition, shared with Telegram and the CLI
 
 
 def caption(names: Sequence[str], reply: Reply, lang: str) -> str:
@@ -55,18 +59,24 @@ async def mix_attachments(interaction: discord.Interaction, attachments: Sequenc
         check_attachment(attachment, settings.max_upload_bytes)
     async with job(interaction, retry=lambda again: mix_attachments(again, attachments, options, hints, images)):
         if images is None:
-            images = await before_deferring(interaction, fetch_images(
-                svc.session, attachments, max_bytes=settings.max_upload_bytes,
-                timeout_s=settings.download_timeout_s))
+            with stage("download"):
+                images = await before_deferring(interaction, fetch_images(
+                    svc.session, attachments, max_bytes=settings.max_upload_bytes,
+                    timeout_s=settings.download_timeout_s))
         await defer(interaction)
         kept = images
-        reply = await mix_or_ask(interaction, kept, options, hints,
-                                 lambda again, h: mix_attachments(again, attachments, options, h, kept))
+        with stage("engine"):
+            reply = await mix_or_ask(interaction, kept, options, hints,
+                                     lambda again, h: mix_attachments(again, attachments, options, h, kept))
         if reply is None:  # no confident cat face: the user was asked where it is
             return
+        lang = lang_of(interaction)
+        text = caption([a.filename for a in attachments], reply, lang) + "\n" + about_mix(options, lang)
+        key = svc.results.reserve()  # the buttons' cats: the next mix needs no re-upload
+        svc.results.put(key, MixState(tuple(reply.cats), options))
         catalog(interaction).recent.remember(chat_of(interaction), reply.cats,  # for /map right after
                                              [clean_name(a.filename) for a in attachments])
-        await send_result(interaction, reply, caption([a.filename for a in attachments], reply, lang_of(interaction)))
+        await send_result(interaction, reply, text, view=result_view(key, MixState((), options), lang))
 
 
 async def mix_message(interaction: discord.Interaction, message: discord.Message) -> None:
@@ -86,6 +96,7 @@ class MixCog(commands.Cog):
         # Context menus can't be declared inside a cog with the decorator: register by hand.
         self.bot.tree.add_command(self.menu)
         self.bot.add_dynamic_items(FaceButton)  # "where's the face?" squares, answered after any restart
+        self.bot.add_dynamic_items(ResultButton)  # swap, boomerang, grid/GIF, more frames, random cat
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
@@ -98,9 +109,10 @@ class MixCog(commands.Cog):
                            cat4=text("dc_opt_cat4"))
     async def mix(self, interaction: discord.Interaction, cat1: discord.Attachment | None = None,
                   cat2: discord.Attachment | None = None,
-                  frames: app_commands.Range[int, MIN_FRAMES, MAX_FRAMES] = DEFAULT_FRAMES,
-                  format_: Literal["gif", "grid"] = "gif", path: Literal["linear", "slerp"] = "linear",
-                  boomerang: bool = False, cats: str | None = None,
+                  frames: app_commands.Range[int, MIN_FRAMES, MAX_FRAMES] = DEFAULTS.frames,
+                  format_: Literal["gif", "grid"] = DEFAULTS.format,
+                  path: Literal["linear", "slerp"] = DEFAULTS.path,
+                  boomerang: bool = DEFAULTS.boomerang, cats: str | None = None,
                   cat3: discord.Attachment | None = None, cat4: discord.Attachment | None = None) -> None:
         options = MixOptions(frames=frames, format=format_, path=path, boomerang=boomerang)
         files = [a for a in (cat1, cat2, cat3, cat4) if a is not None]

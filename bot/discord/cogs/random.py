@@ -12,9 +12,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.common.captions import random_caption
 from bot.common.options import DEFAULT_RANDOM
+from bot.common.request_log import stage
 from bot.common.texts import t
 from vae_core.engine import MAX_RANDOM
+from vae_core.seeds import seed_or_new
 
 from ..ack import defer
 from ..errors import answer_error
@@ -29,12 +32,15 @@ MAX_SEED = 2**53 - 1
 
 async def draw(interaction: discord.Interaction, count: int, seed: int | None) -> None:
     lang = lang_of(interaction)
+    seed = seed_or_new(seed)  # chosen now, so the caption can show it and the same cats can be drawn again
     async with job(interaction, retry=lambda again: draw(again, count, seed)):
         await defer(interaction)
-        reply = await services(interaction).engine.random(count, seed)
+        with stage("engine"):
+            reply = await services(interaction).engine.random(count, seed)
         view = discord.ui.View(timeout=None)
         view.add_item(RollAgain(count, t("random_roll", lang)))
-        await send_result(interaction, reply, t("random_done", lang, count=count), view=view)
+        await send_result(interaction, reply, random_caption(count, seed, lang, f"/random count:{count} seed:{seed}"),
+                          view=view)
 
 
 class RollAgain(discord.ui.DynamicItem[discord.ui.Button], template=r"kitten-mixer:roll:(?P<count>[0-9]{1,2})"):

@@ -10,7 +10,9 @@ from bot.telegram.handlers.faces import FACE_PATTERN, on_face_tap
 from bot.telegram.handlers.gallery import PAGE_PATTERN, on_cat_command, on_cats, on_page
 from bot.telegram.handlers.help import on_help
 from bot.telegram.handlers.mix import on_media, on_mix, remember_album
+from bot.telegram.handlers.private import on_private_text
 from bot.telegram.handlers.random import ROLL_PATTERN, on_random, on_roll
+from bot.telegram.handlers.results import RESULT_PATTERN, on_result_button
 from bot.telegram.handlers.retry import RETRY_PATTERN, on_retry
 
 # New messages only: editing an old `/mix` caption should not mix again.
@@ -31,8 +33,11 @@ def register(app: Application) -> None:
                                    on_cat_command))  # before on_media: they come as photo captions too
     app.add_handler(MessageHandler(_NEW & CommandFilter("adopt"), on_adopt))  # before on_media: a photo caption
     app.add_handler(MessageHandler(_NEW & CommandFilter("forget"), on_forget))
-    app.add_handler(MessageHandler(_NEW & _MEDIA, on_media))  # photos answering a `/mix` ask
+    app.add_handler(MessageHandler(_NEW & _MEDIA, on_media))  # photos answering a `/mix` ask, or in private
+    app.add_handler(MessageHandler(_NEW & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
+                                   on_private_text))  # "hello, mix my cats": a one-line hint
     app.add_handler(CallbackQueryHandler(on_roll, pattern=ROLL_PATTERN))
+    app.add_handler(CallbackQueryHandler(on_result_button, pattern=RESULT_PATTERN))  # swap, boomerang, ...
     app.add_handler(CallbackQueryHandler(on_page, pattern=PAGE_PATTERN))  # /cats ◀ ▶
-    app.add_handler(CallbackQueryHandler(on_retry, pattern=RETRY_PATTERN))  # a full line's "try again"
     app.add_handler(CallbackQueryHandler(on_face_tap, pattern=FACE_PATTERN))  # "where's the face?" squares
+    app.add_handler(CallbackQueryHandler(on_retry, pattern=RETRY_PATTERN))  # a full line's "try again"

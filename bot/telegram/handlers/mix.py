@@ -1,5 +1,11 @@
 """/mix in all the ways people try it: album caption, reply, photo caption, or /mix then photos.
 
+In a private chat no command is needed: two photos (an album, or one after the other) are mixed
+with the default options, so a first-time user who just sends cats gets cats back. In groups,
+Telegram's privacy mode (on by default for bots) only delivers commands and replies to the bot's
+own messages, so every prompt there asks for a *reply*, and an album captioned `/mix@bot` (of
+which the bot only sees the captioned photo) is explained and continued by reply.
+
 The handlers only work out *which* two photos and *which* options; `mix_now` hands them to the
 shared job runner (work.serve).
 """
@@ -11,9 +17,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telegram import Message, Update
+from telegram.constants import ChatType
 from telegram.ext import CallbackContext, ContextTypes
 
-from bot.common.options import OptionError, parse_mix_options
+from bot.common.captions import about_mix
+from bot.common.options import OptionError, option_error_text, parse_mix_options
+from bot.common.request_log import refused, stage
+from bot.common.results import MixState
 from bot.common.scheduler import LineFull, Ticket
 from bot.common.sources import MAX_CATS, MIN_CATS, Pick, SourceProblem, resolve_cats, split_cat_words
 from bot.telegram.albums import RecentAlbums
@@ -21,8 +31,9 @@ from bot.telegram.asks import Ask
 from bot.telegram.cats import catalog, name_test, named
 from bot.telegram.commands import parse_command
 from bot.telegram.handlers.faces import mix_or_ask
-from bot.telegram.media import MediaProblem, PhotoRef, check_size, download, has_media, photo_ref
-from bot.telegram.replies import mix_caption, say, upload_action
+from bot.telegram.handlers.results import result_markup
+from bot.telegram.media import MediaProblem, PhotoRef, download, has_media, photo_ref, usable
+from bot.telegram.replies import mix_caption, say, say_text, upload_action
 from bot.telegram.state import get_state, lang_of
 from bot.telegram.work import serve
 from vae_core.engine import MixOptions, Reply
@@ -36,6 +47,7 @@ class AlbumRequest:
     options: MixOptions
     lang: str
     ticket: Ticket | None  # the place in line, taken when the album's first message arrived
+    implicit: bool = False  # a private chat's album without a command: the default options
 
 
 async def remember_album(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -71,16 +83,21 @@ async def _mix_command(update: Update, context: ContextTypes.DEFAULT_TYPE, ticke
                             is_name=await name_test(context, message.chat_id))
     try:
         options = parse_mix_options(words.rest)
-    except OptionError:
-        await say(message, "usage_mix", lang)
+    except OptionError as err:  # "33 is more than 32 frames", "did you mean grid?", then the usage line
+        refused("telegram", message.chat.type, "mix", err.key)
+        await say_text(message, option_error_text(err, lang, "usage_mix"))
         return False
     st.asks.close(message.chat_id, user.id)  # a new /mix replaces an unanswered one
     if message.media_group_id:
         # Only the album's first message carries the caption; the others are still on their way.
         name = f"album:{message.chat_id}:{message.media_group_id}"
-        if not context.job_queue.get_jobs_by_name(name):
-            context.job_queue.run_once(_mix_album, st.settings.album_wait_s, name=name,
-                                       data=AlbumRequest(update, options, lang, ticket))
+        jobs = context.job_queue.get_jobs_by_name(name)
+        if not jobs or jobs[0].data.implicit:
+            data = AlbumRequest(update, options, lang, ticket)
+            if jobs:  # a private album's other photo came first: the caption's options win
+                jobs[0].data = data
+            else:
+                context.job_queue.run_once(_mix_album, st.settings.album_wait_s, name=name, data=data)
             return True
         return False
     await _mix_or_ask(context, update, options, lang, may_ask=True, ticket=ticket, picks=words.picks)
@@ -98,21 +115,61 @@ async def _mix_album(context: CallbackContext) -> None:
 
 
 async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """A photo (or something else) from a user we asked for photos; anyone else's is none of our business."""
+    """A photo (or something else) from a user we asked for photos, or any photo in a private chat;
+    in a group, other people's photos are none of our business."""
     message, user, st = update.effective_message, update.effective_user, get_state(context)
-    if user is None or (ask := st.asks.get(message.chat_id, user.id)) is None:
+    if user is None:
+        return
+    if (ask := st.asks.get(message.chat_id, user.id)) is None:
+        if message.chat.type == ChatType.PRIVATE:
+            await _unasked_private_media(update, context)
         return
     try:
-        ask.photos.append(photo_ref(message))
+        # Checked as it arrives: a refused file (too big, not a photo) leaves the ask open.
+        ask.photos.append(usable(photo_ref(message), st.download_limit))
     except MediaProblem as problem:
+        refused("telegram", message.chat.type, "mix", problem.key)
         await say(message, problem.key, ask.lang, **problem.params)
         return
     if len(ask.photos) < 2:
         if not message.media_group_id:  # in an album the second photo is already on its way
-            await say(message, "ask_one_more", ask.lang)
+            await say(message, _for_chat("ask_one_more", message), ask.lang)
         return
     st.asks.close(message.chat_id, user.id, ask)
     await mix_now(context, ask.request, user.id, ask.photos[:2], ask.options, ask.lang)
+
+
+async def _unasked_private_media(update: Update, context: CallbackContext) -> None:
+    """A private chat, no command: an album is mixed once it has arrived; a lone photo waits for a second."""
+    message, st, lang = update.effective_message, get_state(context), lang_of(update)
+    if message.media_group_id:
+        name = f"album:{message.chat_id}:{message.media_group_id}"
+        if not context.job_queue.get_jobs_by_name(name):
+            context.job_queue.run_once(_mix_album, st.settings.album_wait_s, name=name,
+                                       data=AlbumRequest(update, MixOptions(), lang, None, implicit=True))
+        return
+    try:
+        ref = usable(photo_ref(message), st.download_limit)
+    except MediaProblem as problem:
+        refused("telegram", message.chat.type, "mix", problem.key)
+        await say(message, problem.key, lang, **problem.params)
+        return
+    _open_ask(context, update, MixOptions(), lang, [ref])
+    await say(message, "ask_second", lang)
+
+
+def _for_chat(key: str, message: Message) -> str:
+    """Prompts in groups ask for a *reply* to the bot's message: privacy mode delivers those."""
+    return key if message.chat.type == ChatType.PRIVATE else f"{key}_group"
+
+
+def _open_ask(context: CallbackContext, update: Update, options: MixOptions, lang: str,
+              refs: list[PhotoRef]) -> None:
+    message, user, st = update.effective_message, update.effective_user, get_state(context)
+    ask = Ask(update, options, lang, refs)
+    ask.expiry = context.job_queue.run_once(_ask_expired, st.settings.ask_timeout_s, data=ask,
+                                            name=f"ask:{message.chat_id}:{user.id}")
+    st.asks.open(message.chat_id, user.id, ask)
 
 
 async def _ask_expired(context: CallbackContext) -> None:
@@ -127,25 +184,30 @@ async def _mix_or_ask(context: CallbackContext, update: Update, options: MixOpti
                       may_ask: bool, ticket: Ticket | None = None, picks: Sequence[Pick] = ()) -> None:
     message, st = update.effective_message, get_state(context)
     try:
-        refs = [photo_ref(m) for m in sources(message, st.albums)]
+        refs = [usable(photo_ref(m), st.download_limit) for m in sources(message, st.albums)]
     except MediaProblem as problem:
+        refused("telegram", message.chat.type, "mix", problem.key)
         await say(message, problem.key, lang, **problem.params)
         return
+    # Privacy mode: of an album captioned /mix@bot, a group's bot sees only the captioned photo.
+    album_seen_in_part = (len(refs) == 1 and message.media_group_id is not None
+                          and message.chat.type != ChatType.PRIVATE)
     if picks and not MIN_CATS <= len(refs) + len(picks) <= MAX_CATS:  # gallery/named cats: no asking
         await say(message, "need_mix_cats", lang, count=len(refs) + len(picks))
     elif MIN_CATS <= len(refs) + len(picks) <= MAX_CATS:  # 3-4 make one loop A->B->C(->D)->A
         await mix_now(context, message, update.effective_user.id, refs, options, lang, ticket, picks)
-    elif len(refs) > 2 or not may_ask:
+    elif len(refs) > 2 or not (may_ask or album_seen_in_part):
+        refused("telegram", message.chat.type, "mix", f"need_two_got_{len(refs)}")
         await say(message, "need_mix_cats" if len(refs) > MAX_CATS else "need_two", lang, count=len(refs))
     else:
-        ask = Ask(update, options, lang, refs)
-        ask.expiry = context.job_queue.run_once(_ask_expired, st.settings.ask_timeout_s, data=ask,
-                                                name=f"ask:{message.chat_id}:{update.effective_user.id}")
-        st.asks.open(message.chat_id, update.effective_user.id, ask)
-        if refs:
-            await say(message, "ask_one_more", lang)
+        _open_ask(context, update, options, lang, refs)
+        if album_seen_in_part:
+            await say(message, "album_privacy", lang)
+        elif refs:
+            await say(message, _for_chat("ask_one_more", message), lang)
         else:
-            await say(message, "ask_photos", lang, minutes=max(1, round(st.settings.ask_timeout_s / 60)))
+            await say(message, _for_chat("ask_photos", message), lang,
+                      minutes=max(1, round(st.settings.ask_timeout_s / 60)))
 
 
 def sources(message: Message, albums: RecentAlbums) -> list[Message]:
@@ -169,22 +231,27 @@ async def mix_now(context: CallbackContext, request: Message, user_id: int, refs
 
     async def produce():
         for ref in refs:  # refuse an oversized file before downloading either of them
-            check_size(ref.file_size, limit)
-        images = await asyncio.gather(*(download(context.bot, ref, limit, timeout) for ref in refs))
+            usable(ref, limit)
+        with stage("download"):
+            images = await asyncio.gather(*(download(context.bot, ref, limit, timeout) for ref in refs))
         def caption(reply: Reply) -> str:
-            return mix_caption(reply, lang)
+            return mix_caption(reply, lang, [ref.animated for ref in refs]) + "\n" + about_mix(options, lang)
 
-        if picks:  # gallery or adopted cats among the sources: no face question for those
-            try:
-                cats = await resolve_cats(st.engine, list(images), picks, catalog(context).gallery, lang,
-                                          named(context, request.chat_id))
-            except SourceProblem as problem:
-                raise MediaProblem(problem.key, **problem.params) from None  # answered like a bad file
-            reply = await st.engine.mix(cats, options)
-        else:
-            # No confident cat face: the user is asked where it is, and the tap continues this request.
-            reply = await mix_or_ask(context, request, user_id, lang, list(images), options, caption)
+        # No confident cat face: the user is asked where it is, and the tap continues this request.
+        with stage("engine"):
+            if picks:  # gallery or adopted cats among the sources: no face question for those
+                try:
+                    cats = await resolve_cats(st.engine, list(images), picks, catalog(context).gallery, lang,
+                                              named(context, request.chat_id))
+                except SourceProblem as problem:
+                    raise MediaProblem(problem.key, **problem.params) from None  # answered like a bad file
+                reply = await st.engine.mix(cats, options)
+            else:
+                reply = await mix_or_ask(context, request, user_id, lang, list(images), options, caption)
         catalog(context).recent.remember(request.chat_id, reply.cats)  # for /map right after
+        st.results.put(key, MixState(tuple(reply.cats), options))  # the buttons' cats: no re-upload
         return reply, caption(reply)
 
-    await serve(context, request, user_id, lang, upload_action(options.format == "gif"), produce, ticket=ticket)
+    key = st.results.reserve()
+    await serve(context, request, user_id, lang, upload_action(options.format == "gif"), produce,
+                result_markup(key, MixState((), options), lang), ticket=ticket)

@@ -5,12 +5,15 @@ from __future__ import annotations
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackContext, ContextTypes
 
-from bot.common.options import OptionError, parse_random_args
+from bot.common.captions import random_caption
+from bot.common.options import OptionError, option_error_text, parse_random_args
+from bot.common.request_log import refused, stage
 from bot.common.texts import lang_for, t
 from bot.telegram.commands import parse_command
-from bot.telegram.replies import say, upload_action
+from bot.telegram.replies import say_text, upload_action
 from bot.telegram.state import get_state, lang_of
 from bot.telegram.work import serve
+from vae_core.seeds import seed_or_new
 
 ROLL_PATTERN = r"^random:(\d+)$"
 
@@ -20,8 +23,9 @@ async def on_random(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     command = parse_command(message, context.bot.username)
     try:
         request = parse_random_args(command.args if command else [])
-    except OptionError:
-        await say(message, "usage_random", lang)
+    except OptionError as err:  # "33 is more than 32 frames", "did you mean grid?", then the usage line
+        refused("telegram", message.chat.type, "random", err.key)
+        await say_text(message, option_error_text(err, lang, "usage_random"))
         return
     await draw(context, message, update.effective_user.id, lang, request.count, request.seed)
 
@@ -41,9 +45,12 @@ async def on_roll(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def draw(context: CallbackContext, request: Message, user_id: int, lang: str, count: int,
                seed: int | None, tap: CallbackQuery | None = None) -> None:
     engine = get_state(context).engine
+    seed = seed_or_new(seed)  # chosen now, so the caption can show it and the same cats can be drawn again
 
     async def produce():
-        return await engine.random(count, seed), t("random_done", lang, count=count)
+        with stage("engine"):
+            reply = await engine.random(count, seed)
+        return reply, random_caption(count, seed, lang, f"/random {count} {seed}")
 
     roll = InlineKeyboardMarkup([[InlineKeyboardButton(t("random_roll", lang), callback_data=f"random:{count}")]])
     await serve(context, request, user_id, lang, upload_action(False), produce, roll, tap=tap)

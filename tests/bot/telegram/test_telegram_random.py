@@ -16,7 +16,10 @@ async def test_random_grid_and_roll_again(tg_api, tg_start):
     command = tg_api.message(CAT_FAN, CHAT, text="/random 4")
     (grid,) = await tg_api.wait_replies(1)
     assert grid.method == "sendPhoto" and grid.reply_to == command["message_id"]
-    assert grid.text == t("random_done", "en", count=4)
+    first, second = grid.text.splitlines()  # what it is, and the seed that draws it again (issue 12)
+    assert first == t("random_done", "en", count=4)
+    seed = int(second.split()[1].rstrip(":"))
+    assert second == t("random_seed", "en", seed=seed, again=f"/random 4 {seed}")
     assert png_size(grid.upload("photo")) == (2 * 128 + 4, 2 * 128 + 4)  # 2 x 2 cells
     (button,) = grid.params["reply_markup"]["inline_keyboard"][0]
     assert button == {"text": t("random_roll", "en"), "callback_data": "random:4"}
@@ -25,6 +28,7 @@ async def test_random_grid_and_roll_again(tg_api, tg_start):
     tg_api.press_button(CAT_FAN, grid.result, "random:4")
     again = (await tg_api.wait_replies(2))[1]
     assert again.method == "sendPhoto" and again.reply_to == grid.result["message_id"]
+    assert int(again.text.splitlines()[1].split()[1].rstrip(":")) != seed  # a roll is a fresh draw
     assert tg_api.sent("answerCallbackQuery")
 
 
@@ -36,9 +40,23 @@ async def test_a_seed_gives_the_same_cats(tg_api, tg_start):
     assert a.upload("photo") == b.upload("photo")
 
 
+async def test_the_shown_seed_draws_the_same_cats_again(tg_api, tg_start):
+    await tg_start()
+    tg_api.message(CAT_FAN, CHAT, text="/random 3")
+    (first,) = await tg_api.wait_replies(1)
+    again = first.text.splitlines()[1].split(": ", 1)[1].removesuffix(" draws these cats again.")
+    tg_api.message(CAT_FAN, CHAT, text=again)
+    second = (await tg_api.wait_replies(2))[1]
+    assert second.upload("photo") == first.upload("photo") and second.text == first.text
+
+
 async def test_random_usage(tg_api, tg_start):
     await tg_start()
     for text in ("/random 17", "/random cats", "/random 1 2 3"):
         tg_api.message(CAT_FAN, CHAT, text=text)
     replies = await tg_api.wait_replies(3)
-    assert [r.text for r in replies] == [t("usage_random", "en")] * 3
+    assert [r.text for r in replies] == [  # what is wrong, then the usage line (issue 12)
+        "17 is more than 16 cats.\n" + t("usage_random", "en"),
+        "“cats” isn't a number.\n" + t("usage_random", "en"),
+        "“3” is one word too many.\n" + t("usage_random", "en"),
+    ]

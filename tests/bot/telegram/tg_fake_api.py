@@ -63,8 +63,12 @@ class StoredFile:
 
 
 class FakeBotApi:
-    def __init__(self, token: str = TOKEN, username: str = BOT_USERNAME):
+    def __init__(self, token: str = TOKEN, username: str = BOT_USERNAME, privacy: bool = False):
         self.token, self.username = token, username
+        # Group privacy mode (Telegram's default for bots): in groups only commands and replies to
+        # the bot's own messages are delivered; the rest is kept in `withheld` for tests to see.
+        self.privacy = privacy
+        self.withheld: list[dict] = []
         self.calls: list[Call] = []
         self.downloads: list[str] = []
         self._holds: dict[str, asyncio.Event] = {}  # file path -> released when set (slow downloads)
@@ -162,11 +166,11 @@ class FakeBotApi:
         self._updates.sort(key=lambda u: u["update_id"])
         self._arrived.set()
 
-
     def message(self, user: dict, chat: dict, *, text: str | None = None, caption: str | None = None,
                 photo: bytes | None = None, photo_size: int | None = None, document: bytes | None = None,
                 mime_type: str | None = None, file_name: str | None = None, document_size: int | None = None,
                 sticker: bool = False, media_group_id: str | None = None, reply_to: dict | None = None,
+                animation: bytes | None = None, animation_size: int | None = None, thumbnail: bytes | None = None,
                 send: bool = True) -> dict:
         """A user's message as Telegram would deliver it (entities included); pushed as an update
         unless `send=False` (e.g. for messages that only exist as reply targets)."""
@@ -191,6 +195,17 @@ class FakeBotApi:
             if file_name:
                 doc["file_name"] = file_name
             msg["document"] = doc
+        if animation is not None:  # a GIF as Telegram delivers it: an MP4, also shown as a document
+            f = self.register_file(animation, animation_size, suffix="mp4")
+            anim = {"file_id": f.file_id, "file_unique_id": f.unique_id, "width": 320, "height": 320,
+                    "duration": 2, "mime_type": "video/mp4", "file_name": "cat.gif.mp4",
+                    "file_size": f.declared_size}
+            if thumbnail is not None:
+                th = self.register_file(thumbnail, suffix="jpg")
+                anim["thumbnail"] = {"file_id": th.file_id, "file_unique_id": th.unique_id, "width": 320,
+                                     "height": 320, "file_size": th.declared_size}
+            msg["animation"] = anim
+            msg["document"] = {k: v for k, v in anim.items() if k not in ("width", "height", "duration")}
         if sticker:
             f = self.register_file(b"RIFF\x00\x00\x00\x00WEBPVP8 ", suffix="webp")
             msg["sticker"] = {"file_id": f.file_id, "file_unique_id": f.unique_id, "width": 512, "height": 512,
@@ -199,9 +214,19 @@ class FakeBotApi:
             msg["media_group_id"] = media_group_id
         if reply_to is not None:
             msg["reply_to_message"] = reply_to
-        if send:
+        if send and self.privacy and chat["type"] in ("group", "supergroup") and not self._seen_in_privacy(msg):
+            self.withheld.append(msg)
+        elif send:
             self._update_of_message[msg["message_id"]] = self.push_update({"message": msg})["update_id"]
         return msg
+
+    @staticmethod
+    def _seen_in_privacy(msg: dict) -> bool:
+        """Commands (simplified: any command) and replies to the bot's own messages."""
+        if "entities" in msg or "caption_entities" in msg:
+            return True
+        replied = msg.get("reply_to_message") or {}
+        return (replied.get("from") or {}).get("id") == BOT_ID
 
     def press_button(self, user: dict, message: dict, data: str) -> dict:
         return self.push_update({"callback_query": {"id": str(next(self._ids)), "from": user, "message": message,

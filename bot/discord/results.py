@@ -1,0 +1,81 @@
+"""The buttons under a Discord mix: swap, boomerang, grid/GIF, more frames, with a random cat.
+
+Same memory and rules as Telegram's (bot/common/results.py): the cats are reused, nothing is
+downloaded again, and the new result gets buttons of its own. A `DynamicItem` so that a button
+pressed after a restart still reaches us (and says it has expired, privately: Discord's
+ephemeral answer is the toast's counterpart).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+from functools import partial
+
+import discord
+
+from bot.common.captions import about_mix
+from bot.common.request_log import stage
+from bot.common.results import ACTION_PATTERN, KEY_PATTERN, MixState, buttons, next_state, random_cat
+from bot.common.texts import t
+
+from .ack import defer
+from .errors import answer_error, tell_privately
+from .line import job
+from .replies import send_result
+from .services import lang_of, services
+
+log = logging.getLogger(__name__)
+
+
+def result_view(key: str, state: MixState, lang: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for action, label in buttons(state):
+        view.add_item(ResultButton(key, action, t(label, lang)))
+    return view
+
+
+def button_caption(state: MixState, lang: str) -> str:
+    lines = [t("mix_done", lang), about_mix(state.options, lang)]
+    if state.random_seed is not None:
+        note = t("with_random_cat", lang, seed=state.random_seed)
+        lines.append(note[:1].upper() + note[1:])
+    return "\n".join(lines)
+
+
+async def remix(interaction: discord.Interaction, state: MixState) -> None:
+    """Make and send the mix `state` describes, with its own buttons."""
+    svc, lang = services(interaction), lang_of(interaction)
+    async with job(interaction, retry=lambda again: remix(again, state)):
+        await defer(interaction)
+        key = svc.results.reserve()
+        with stage("engine"):
+            reply = await svc.engine.mix(list(state.cats), state.options)
+        svc.results.put(key, replace(state, cats=tuple(reply.cats) or state.cats))
+        await send_result(interaction, reply, button_caption(state, lang), view=result_view(key, state, lang))
+
+
+class ResultButton(discord.ui.DynamicItem[discord.ui.Button],
+                   template=rf"kitten-mixer:mx:(?P<key>{KEY_PATTERN}):(?P<action>{ACTION_PATTERN})"):
+    def __init__(self, key: str, action: str, label: str):
+        self.key, self.action = key, action
+        super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary,
+                                           custom_id=f"kitten-mixer:mx:{key}:{action}"))
+
+    @classmethod
+    async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
+                             match: re.Match[str]) -> ResultButton:
+        return cls(match["key"], match["action"], item.label or "")
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        svc, lang = services(interaction), lang_of(interaction)
+        state = svc.results.get(self.key)
+        if state is None:
+            log.info("result button %s in %s refused: expired", self.action, interaction.guild_id or "DM")
+            await tell_privately(interaction, t("button_expired", lang))
+            return
+        try:  # buttons don't go through the command tree, so its error handler is called by hand
+            await remix(interaction, next_state(state, self.action, partial(random_cat, svc.engine)))
+        except Exception as e:
+            await answer_error(interaction, e)
