@@ -129,3 +129,13 @@ async def test_an_anonymous_admin_writing_as_the_group_may_forget_all(tg_api, tg
     tg_api.push_update({"message": msg})
     assert (await tg_api.wait_replies(2))[-1].text == t("forget_all_done", "en", count=1)
     assert tg_api.sent("getChatMember") == []  # no need to ask
+
+
+async def test_a_photo_without_a_cat_face_is_not_adopted(tg_api, tg_start, tg_settings):
+    from tg_images import gradient_png
+
+    await tg_start()
+    tg_api.message(ANA, GROUP, photo=gradient_png(), caption="/adopt Luna")
+    (reply,) = await tg_api.wait_replies(1)
+    assert reply.text == t("err_no_face", "en")
+    assert rows(tg_settings.database_path) == []
