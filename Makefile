@@ -28,6 +28,7 @@ test: setup
 
 bench: setup
 	$(BIN)/python -m benchmarks.bench_engine
+	$(BIN)/python -m benchmarks.bench_animation
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .ruff_cache
