@@ -18,9 +18,10 @@ COMMAND_MODULES = (training, people, gallery, evaluation, finder, picture)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kitten-mixer", description="Mix cats with a VAE.")
-    parser.add_argument("-v", "--verbose", action="store_true")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="kitten-mixer", description="Mix cats with a VAE. "
+                                     "`kitten-mixer COMMAND --help` gives each option's meaning, range and default.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", help="what to do")
     for module in COMMAND_MODULES:
         module.register(sub)
     return parser

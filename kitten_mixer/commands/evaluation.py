@@ -4,28 +4,34 @@ from __future__ import annotations
 
 import argparse
 
+from kitten_mixer.argtypes import DefaultsHelpFormatter, bounded_int
+
+_FMT = {"formatter_class": DefaultsHelpFormatter}
+
 
 def _add_eval(sub) -> None:
-    p = sub.add_parser("evaluate", help="PSNR, SSIM, KL, active units, C2ST and smoothness on the test split")
-    p.add_argument("checkpoints", nargs="+")
-    p.add_argument("--data", required=True)
+    p = sub.add_parser("evaluate", help="PSNR, SSIM, KL, active units, C2ST and smoothness on the test split", **_FMT)
+    p.add_argument("checkpoints", nargs="+", help="checkpoint files (.safetensors) to measure")
+    p.add_argument("--data", required=True, help="the dataset they were trained on (its test split is used)")
     p.add_argument("--out", default="eval.json", help="JSON file for the results")
     p.add_argument("--quick", action="store_true", help="reconstruction metrics only")
 
-    p = sub.add_parser("compare", help="reconstruction and interpolation figures for several checkpoints")
-    p.add_argument("checkpoints", nargs="+")
-    p.add_argument("--data", required=True)
-    p.add_argument("--out", default="fig")
+    p = sub.add_parser("compare", help="reconstruction and interpolation figures for several checkpoints", **_FMT)
+    p.add_argument("checkpoints", nargs="+", help="checkpoint files (.safetensors) side by side")
+    p.add_argument("--data", required=True, help="the dataset the test images come from")
+    p.add_argument("--out", default="fig", help="folder for the PNG figures")
 
-    p = sub.add_parser("export", help="copy a checkpoint for shipping (float16 halves its size)")
-    p.add_argument("checkpoint")
-    p.add_argument("out")
-    p.add_argument("--half", action="store_true")
+    p = sub.add_parser("export", help="copy a checkpoint for shipping (float16 halves its size)", **_FMT)
+    p.add_argument("checkpoint", help="the checkpoint to copy")
+    p.add_argument("out", help="where to write the copy")
+    p.add_argument("--half", action="store_true", help="store the weights as float16")
 
-    p = sub.add_parser("fit-prior", help="fit the Gaussian-mixture latent prior and store it in the checkpoint")
-    p.add_argument("checkpoint")
-    p.add_argument("--data", required=True)
-    p.add_argument("--components", type=int, default=8)
+    p = sub.add_parser("fit-prior", help="fit the Gaussian-mixture latent prior and store it in the checkpoint",
+                       **_FMT)
+    p.add_argument("checkpoint", help="the checkpoint to add the prior to (rewritten in place)")
+    p.add_argument("--data", required=True, help="the training cats whose latents the mixture is fitted to")
+    p.add_argument("--components", type=bounded_int(1, 64, "components"), default=8,
+                   help="mixture components, 1-64")
 
 
 def _run_evaluate(a: argparse.Namespace) -> int:

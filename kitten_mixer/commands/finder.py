@@ -17,7 +17,7 @@ def _add_finder(sub) -> None:
                        description="For each photo: the head found and the crop square, in pixels of the upright "
                                    "full-size photo (after EXIF rotation). Without a confident head the bot asks "
                                    "the user where it is; here the middle of the photo is used, as `mix` does.")
-    p.add_argument("photos", nargs="+", metavar="PHOTO")
+    p.add_argument("photos", nargs="+", metavar="PHOTO", help="cat photos (JPEG, PNG, WebP, GIF or BMP)")
     p.add_argument("--json", action="store_true", help="one JSON line per photo: file, found, box, crop, score, ms")
     p.add_argument("-o", "--out", metavar="DIR", default=None, help=f"write the {CROP_PNG_SIDE} px crops as PNG here")
     p.add_argument("--weights", default=None, help="finder weights (default: weights/finder.safetensors)")

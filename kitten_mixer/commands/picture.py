@@ -14,7 +14,7 @@ def register(sub) -> None:
     p.add_argument("--pairs", type=int, default=40, help="photo pairs per set (default 40)")
     p.add_argument("--scenes", default=None, help="scenes manifest.json: head crops cut at the labelled boxes")
     p.add_argument("--scene-count", type=int, default=60, help="scene photos to use (default 60)")
-    p.add_argument("--weights", default=None)
+    p.add_argument("--weights", default=None, help="a Kitten Mixer checkpoint (default: the shipped model)")
     p.add_argument("--out", default="mix-eval.json", help="JSON file for the results")
     p.add_argument("--figure", default=None, help="PNG: middle frames of five pairs, per variant")
     p.add_argument("--before-after", default=None, help="PNG: one pair's 12 frames before issue 11 and now")

@@ -126,3 +126,11 @@ def test_help_gives_every_options_meaning_range_and_default(command):
         assert "default: from the -o extension" in text
     else:
         assert "1-16 (default: 16)" in text and "0-9223372036854775807" in text
+
+
+def test_every_option_of_every_command_says_what_it_is():
+    parser = build_parser()
+    assert all(a.help for a in parser._actions)
+    sub = next(a for a in parser._actions if a.dest == "command")
+    missing = {name: [a.dest for a in p._actions if not a.help] for name, p in sub.choices.items()}
+    assert not {name: dests for name, dests in missing.items() if dests}
