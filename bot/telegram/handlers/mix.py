@@ -93,11 +93,12 @@ async def _mix_command(update: Update, context: ContextTypes.DEFAULT_TYPE, ticke
         name = f"album:{message.chat_id}:{message.media_group_id}"
         jobs = context.job_queue.get_jobs_by_name(name)
         if not jobs or jobs[0].data.implicit:
-            data = AlbumRequest(update, options, lang, ticket)
-            if jobs:  # a private album's other photo came first: the caption's options win
-                jobs[0].data = data
-            else:
-                context.job_queue.run_once(_mix_album, st.settings.album_wait_s, name=name, data=data)
+            if jobs:  # a private album's other photo came first: the caption's options win...
+                earlier = jobs[0].data.ticket  # ...and that photo's place in line, the earlier one
+                jobs[0].data = AlbumRequest(update, options, lang, earlier or ticket)
+                return earlier is None  # our own place is given up when the earlier one is kept
+            context.job_queue.run_once(_mix_album, st.settings.album_wait_s, name=name,
+                                       data=AlbumRequest(update, options, lang, ticket))
             return True
         return False
     await _mix_or_ask(context, update, options, lang, may_ask=True, ticket=ticket, picks=words.picks)
@@ -145,8 +146,12 @@ async def _unasked_private_media(update: Update, context: CallbackContext) -> No
     if message.media_group_id:
         name = f"album:{message.chat_id}:{message.media_group_id}"
         if not context.job_queue.get_jobs_by_name(name):
+            try:  # its place in line from its first photo, like a /mix album's (see on_mix)
+                ticket: Ticket | None = st.scheduler.enter(update.effective_user.id, message.chat_id, ready=False)
+            except LineFull:
+                ticket = None
             context.job_queue.run_once(_mix_album, st.settings.album_wait_s, name=name,
-                                       data=AlbumRequest(update, MixOptions(), lang, None, implicit=True))
+                                       data=AlbumRequest(update, MixOptions(), lang, ticket, implicit=True))
         return
     try:
         ref = usable(photo_ref(message), st.download_limit)

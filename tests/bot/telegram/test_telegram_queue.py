@@ -204,3 +204,32 @@ def test_a_burst_of_albums_in_one_group_is_remembered_until_their_turn():
         for k in range(2):
             albums.add(Message(100 + 2 * n + k, when, chat, media_group_id=f"burst{n}"))
     assert all(len(albums.get(chat.id, f"burst{n}")) == 2 for n in range(20))
+
+
+async def test_a_private_album_without_a_command_keeps_its_place_ahead_of_a_later_random(tg_api, tg_start,
+                                                                                         face_jpegs):
+    await tg_start(album_wait_s=DEFAULTS.album_wait_s, **AS_SHIPPED)
+    dan, chat = user(61, "Dan"), private_chat(61)
+    first = tg_api.message(dan, chat, photo=face_jpegs[0], media_group_id="plain")
+    tg_api.message(dan, chat, photo=face_jpegs[1], media_group_id="plain")
+    await asyncio.sleep(0.3)
+    rnd = tg_api.message(dan, chat, text="/random 1")
+    await tg_api.wait_for(lambda: len(results(tg_api)) >= 2, timeout=30)
+    assert [(c.method, c.reply_to) for c in results(tg_api)] == [("sendAnimation", first["message_id"]),
+                                                                 ("sendPhoto", rnd["message_id"])]
+
+
+async def test_a_private_album_whose_caption_comes_second_is_mixed_once_in_its_place(tg_api, tg_start, face_jpegs):
+    app = await tg_start(album_wait_s=DEFAULTS.album_wait_s, **AS_SHIPPED)
+    eve, chat = user(62, "Eve"), private_chat(62)
+    tg_api.message(eve, chat, photo=face_jpegs[0], media_group_id="late")
+    cmd = tg_api.message(eve, chat, photo=face_jpegs[1], caption="/mix 5 grid", media_group_id="late")
+    await asyncio.sleep(0.3)
+    rnd = tg_api.message(eve, chat, text="/random 1")
+    await tg_api.wait_for(lambda: len(results(tg_api)) >= 2, timeout=30)
+    await asyncio.sleep(0.3)
+    served = results(tg_api)
+    assert len(served) == 2 and served[1].reply_to == rnd["message_id"]
+    assert served[0].method == "sendPhoto" and served[0].reply_to in (cmd["message_id"], cmd["message_id"] - 1)
+    line = app.bot_data[STATE_KEY].scheduler
+    assert line.waiting() == 0 and line.running == 0  # no place left behind
