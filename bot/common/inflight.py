@@ -14,21 +14,20 @@ import contextlib
 import contextvars
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 log = logging.getLogger(__name__)
 
-Notify = Callable[[], Awaitable[object]]
-
-
 @dataclass(eq=False)
 class Work:
     task: asyncio.Task
-    notify: Notify | None = None  # "your request continues after the restart"
+    entries: frozenset[int] = frozenset()  # the journal entries it answers
+    group: tuple[int, str] | None = None  # or the (chat, group) whose entries it answers
     downloads: int = 0
     download_since: float | None = None
     cancelled_by_stop: bool = field(default=False, repr=False)
+    undelivered: bool = False  # the answer could not be sent (the platform stayed down): try again later
 
 
 _CURRENT: contextvars.ContextVar[Work | None] = contextvars.ContextVar("kitten_work", default=None)
@@ -44,17 +43,27 @@ class InFlight:
         return len(self._work)
 
     @contextlib.contextmanager
-    def running(self, notify: Notify | None = None) -> Iterator[Work]:
+    def running(self, entries: frozenset[int] = frozenset(), group: tuple[int, str] | None = None) -> Iterator[Work]:
         """Register the current task as one request's work for the duration of the block."""
         task = asyncio.current_task()
         assert task is not None
-        work = self._work[task] = Work(task, notify)
+        work = self._work[task] = Work(task, entries, group)
         token = _CURRENT.set(work)
         try:
             yield work
         finally:
             _CURRENT.reset(token)
             self._work.pop(task, None)
+
+    def busy(self) -> tuple[set[int], set[tuple[int, str]]]:
+        """The journal entries and groups being worked on right now (not to be replayed)."""
+        entries: set[int] = set()
+        groups: set[tuple[int, str]] = set()
+        for work in self._work.values():
+            entries |= work.entries
+            if work.group is not None:
+                groups.add(work.group)
+        return entries, groups
 
     async def drain(self, grace_s: float, hung_after_s: float, poll_s: float = 0.05) -> int:
         """Wait for the work in progress, up to `grace_s`. A download still running `hung_after_s`

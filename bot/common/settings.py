@@ -74,6 +74,8 @@ class Settings:
     database_path: Path = Path("data/kitten-mixer.db")
     request_max_age_s: float = 600.0  # an unanswered request older than this gets an apology after a restart
     stop_grace_s: float = 6.0  # on SIGTERM: how long work in progress may finish (Docker kills at 10 s)
+    send_retry_s: float = 30.0  # 5xx/network errors on a send: retried with backoff for about this long
+    journal_retry_s: float = 60.0  # a request still unanswered (platform down) is tried again after this
     # telegram
     telegram_bot_token: Secret = Secret("")
     telegram_base_url: str = ""  # a local/self-hosted Bot API server, e.g. http://127.0.0.1:8081/bot

@@ -15,6 +15,7 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
 from bot.common.adoption import AdoptedCats
+from bot.common.backoff import RetryPolicy
 from bot.common.settings import ConfigError, Settings
 from bot.common.storage import Storage
 from bot.common.texts import TEXTS, t
@@ -41,7 +42,8 @@ def build_application(settings: Settings, engine: Engine) -> Application:
     builder = (ApplicationBuilder().token(token)
                .concurrent_updates(True)  # one slow mix must not hold up everyone else's updates
                # Telegram's flood limits (~30 msg/s, 20/min per group): 429s waited out, 5xx retried
-               .rate_limiter(PatientRateLimiter(group_max_rate=settings.telegram_group_rate))
+               .rate_limiter(PatientRateLimiter(policy=RetryPolicy(total_s=settings.send_retry_s),
+                                                group_max_rate=settings.telegram_group_rate))
                # every request is journaled before work starts, and finished once answered (journal.py)
                .application_class(JournalingApplication)
                .job_queue(JournalingJobQueue())
@@ -55,7 +57,8 @@ def build_application(settings: Settings, engine: Engine) -> Application:
     state = app.bot_data[STATE_KEY] = BotState.create(settings, engine)
     state.storage = Storage.create(settings.database_path)
     state.adopted = AdoptedCats(state.storage.cats, engine.model.config.latent_dim)
-    state.requests = RequestJournal(app, state.storage.journal, settings.request_max_age_s, settings.stop_grace_s)
+    state.requests = RequestJournal(app, state.storage.journal, settings.request_max_age_s, settings.stop_grace_s,
+                                    settings.journal_retry_s)
     register(app)
     app.add_error_handler(on_error)
     return app
@@ -71,6 +74,8 @@ async def _post_init(app: Application) -> None:
         state.requests.install_signal_handlers()
     # Once the application runs (the line, the job queue): replay what the last run left unanswered.
     app.job_queue.run_once(lambda _: state.requests.resume(), 0, name="resume-journal")
+    retry = state.settings.journal_retry_s
+    app.job_queue.run_repeating(lambda _: state.requests.sweep(), interval=retry, first=retry, name="journal-sweep")
     await _publish_commands(app)
 
 

@@ -14,6 +14,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.common.backoff import reason
+from bot.common.inflight import current_work
 from bot.telegram.replies import say
 from bot.telegram.sending import is_transient
 from bot.telegram.state import lang_of
@@ -27,6 +28,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # A polling blip (Telegram's 5xx, a dropped connection, a timeout): the updater tries
         # again by itself. One line is enough; a traceback would bury the real bugs.
         log.warning("polling: %s; retrying", reason(context.error))
+        return
+    work = current_work()
+    if work is not None and is_transient(context.error):
+        # Telegram stayed down through the send's retries. The request is still in the journal:
+        # it is tried again later (journal.py), so no apology, which would not get through either.
+        work.undelivered = True
+        log.warning("%s: %s after retries; the request will be tried again",
+                    f"update {update.update_id}" if isinstance(update, Update) else "job", reason(context.error))
         return
     if not isinstance(update, Update):
         # Delayed jobs (an album being collected, an ask timing out) carry the update they serve.

@@ -59,9 +59,10 @@ def is_request(update: object) -> bool:
 
 
 class RequestJournal:
-    def __init__(self, app: Application, store: JournalStore, max_age_s: float, grace_s: float):
+    def __init__(self, app: Application, store: JournalStore, max_age_s: float, grace_s: float,
+                 retry_after_s: float = 60.0):
         self.app, self.store = app, store
-        self.max_age_s, self.grace_s = max_age_s, grace_s
+        self.max_age_s, self.grace_s, self.retry_after_s = max_age_s, grace_s, retry_after_s
         self.inflight = InFlight()
         self.handle_signals = False  # `run` sets it: tests drive the lifecycle themselves
         self._leftovers: list = []  # the previous run's open requests (load_unfinished)
@@ -87,7 +88,7 @@ class RequestJournal:
         if self.inflight.stopping:
             return  # written down: the restart answers it
         lang = lang_of(update)
-        with self.inflight.running(lambda: self.tell(m, "resume_later", lang)) as work:
+        with self.inflight.running(entries=frozenset({entry_id})) as work:
             try:
                 await inner(update)
             except asyncio.CancelledError:
@@ -95,6 +96,10 @@ class RequestJournal:
                     raise
                 await self.tell(m, "resume_later", lang)
                 return
+        if work.undelivered:
+            log.warning("update %s: not answered (Telegram kept failing); kept in the journal, tried again in "
+                        "%.0f s", update.update_id, self.retry_after_s)
+            return
         try:
             if m.media_group_id and self._album_pending(m):
                 # The album's mix is still to come: keep its photos (the caption may have come last).
@@ -105,13 +110,16 @@ class RequestJournal:
             log.error("update %s: could not mark it done (%s)", update.update_id, reason(e))
 
     def _album_pending(self, m: Message) -> bool:
+        return self._group_pending(m.chat_id, m.media_group_id)
+
+    def _group_pending(self, chat_id: int, group: str) -> bool:
         jq = self.app.job_queue
-        return jq is not None and bool(jq.get_jobs_by_name(f"{ALBUM_JOB}{m.chat_id}:{m.media_group_id}"))
+        return jq is not None and bool(jq.get_jobs_by_name(f"{ALBUM_JOB}{chat_id}:{group}"))
 
     async def run_album(self, chat_id: int, group: str, message: Message | None, lang: str,
                         run: Callable[[], Awaitable[None]]) -> None:
         """An album's delayed mix: finishing it finishes all of the album's photos."""
-        with self.inflight.running() as work:
+        with self.inflight.running(group=(chat_id, group)) as work:
             try:
                 await run()
             except asyncio.CancelledError:
@@ -120,6 +128,10 @@ class RequestJournal:
                 if message is not None:
                     await self.tell(message, "resume_later", lang)
                 return
+        if work.undelivered:
+            log.warning("album %s: not answered (Telegram kept failing); kept in the journal, tried again in %.0f s",
+                        group, self.retry_after_s)
+            return
         await self.store.finish_group(PLATFORM, chat_id, group)
 
     async def tell(self, message: Message, key: str, lang: str) -> None:
@@ -139,9 +151,25 @@ class RequestJournal:
     async def resume(self) -> None:
         """Replay the requests a previous run accepted but never answered, oldest first."""
         entries, self._leftovers = self._leftovers, []
-        if not entries:
+        if entries:
+            log.info("resuming %d unfinished request(s) from the journal", len(entries))
+            await self._replay(entries)
+
+    async def sweep(self) -> None:
+        """Every so often: try again the requests this run could not answer (Telegram stayed down
+        past the send retries), or any other request left open that nothing is working on."""
+        if self.inflight.stopping:
             return
-        log.info("resuming %d unfinished request(s) from the journal", len(entries))
+        busy, groups = self.inflight.busy()  # first: what finishes meanwhile was busy, so is skipped
+        now = time.time()
+        todo = [e for e in await self.store.unfinished(PLATFORM)
+                if e.id not in busy and now - e.accepted_at >= self.retry_after_s
+                and not (e.grp and ((e.chat_id, e.grp) in groups or self._group_pending(e.chat_id, e.grp)))]
+        if todo:
+            log.info("trying %d unanswered request(s) again", len(todo))
+            await self._replay(todo)
+
+    async def _replay(self, entries: list) -> None:
         now = time.time()
         for entry in entries:
             update = Update.de_json(entry.payload["update"], self.app.bot)
@@ -232,7 +260,7 @@ class JournalingJobQueue(JobQueue):
             await context.refresh_data()
             try:
                 await job.callback(context)
-            except Exception as exc:
-                await app.create_task(app.process_error(None, exc, job=job), name=f"Job:{job.id}:error")
+            except Exception as exc:  # in this task, so the error handler sees the journaled work
+                await app.process_error(None, exc, job=job)
 
         await journal.run_album(int(chat), group, message, lang, run)

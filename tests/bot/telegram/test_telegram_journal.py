@@ -137,3 +137,20 @@ async def test_a_journal_that_cannot_write_still_lets_the_bot_answer(tg_api, tg_
     assert reply.method == "sendMessage"
     [error] = [r for r in caplog.records if r.name == "bot.telegram.journal" and r.levelname == "ERROR"]
     assert "could not journal it (OperationalError: disk I/O error); serving it anyway" in error.getMessage()
+
+
+async def test_an_answer_telegram_would_not_take_is_kept_and_sent_by_the_sweep(tg_api, tg_start, tg_settings,
+                                                                                face_jpegs, caplog):
+    await tg_start(send_retry_s=1.0, journal_retry_s=1.5)
+    for _ in range(6):  # more than one round of send retries can take
+        tg_api.fail_next("sendAnimation", "Internal Server Error", code=500)
+    album(tg_api, face_jpegs, caption="/mix 3")
+    await tg_api.wait_for(lambda: any("will be tried again" in r.getMessage() for r in caplog.records), timeout=10)
+    assert tg_api.replies() == []  # no apology: it could not get through either, and the request is kept
+    assert [s for _, s in states(tg_settings.database_path)] == ["open", "open"]
+    (result,) = await tg_api.wait_replies(1, timeout=20)
+    assert result.method == "sendAnimation" and gif_frames(result.upload("animation")) == 3
+    await asyncio.sleep(0.3)
+    assert len(tg_api.replies()) == 1
+    assert [s for _, s in states(tg_settings.database_path)] == ["done", "done"]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
