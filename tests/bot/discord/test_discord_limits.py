@@ -137,3 +137,15 @@ async def test_token_never_reaches_the_logs(fake, start_bot, face_jpegs, caplog)
     assert bot.services.settings.discord_bot_token.reveal() not in caplog.text
     # Interaction tokens are credentials for 15 minutes: only discord.py's own DEBUG lines show URLs.
     assert not [r for r in caplog.records if r.levelno >= logging.INFO and f"token-{iid}" in r.getMessage()]
+
+
+async def test_random_then_mix_a_second_later_are_both_served(fake, start_bot, face_jpegs):
+    defaults = Settings()
+    await start_bot(rate_burst=defaults.rate_burst, rate_refill_s=defaults.rate_refill_s)
+    first = await fake.inject(fake.slash("random", {"count": 1}))
+    await asyncio.sleep(1.0)
+    cats = {"cat1": fake.attachment_payload("a.jpg", face_jpegs[0], "image/jpeg"),
+            "cat2": fake.attachment_payload("b.jpg", face_jpegs[1], "image/jpeg")}
+    second = await fake.inject(fake.slash("mix", {"frames": 2}, attachments=cats))
+    await fake.wait_for(lambda: has_result(fake, first) and has_result(fake, second))
+    assert not [c for c in fake.callbacks if c.ephemeral]  # nothing refused
