@@ -91,7 +91,7 @@ def build_bot(settings: Settings, engine: Engine) -> KittenBot | ShardedKittenBo
     cls = ShardedKittenBot if settings.discord_sharded else KittenBot
     bot = cls(Services(settings, engine))
     bot.services.requests = RequestJournal(bot, bot.services.storage.journal, settings.request_max_age_s,
-                                           settings.stop_grace_s)
+                                           settings.stop_grace_s, settings.journal_retry_s)
     return bot
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 import logging
 
+import aiohttp
 import discord
 from discord import app_commands
 
+from bot.common.inflight import current_work
 from bot.common.texts import error_text, t
 from vae_core.errors import KittenError
 
@@ -65,8 +67,21 @@ def _reason(error: BaseException) -> str:
     return type(error).__name__
 
 
+def _platform_down(error: BaseException) -> bool:
+    """Discord's 5xx (after discord.py's own retries) or the network: not the request's fault."""
+    return isinstance(error, (discord.DiscordServerError, aiohttp.ClientConnectionError))
+
+
 async def answer_error(interaction: discord.Interaction, error: BaseException) -> None:
     if isinstance(getattr(error, "original", error), Answered):
+        return
+    work = current_work()
+    if work is not None and _platform_down(getattr(error, "original", error)):
+        # The answer could not be sent; the request is still in the journal and is tried again
+        # later (journal.py). An apology now would not get through either.
+        work.undelivered = True
+        log.warning("%s: Discord unreachable (%s); the request will be tried again", _describe(interaction),
+                    type(getattr(error, "original", error)).__name__)
         return
     text, expected = explain(error, lang_of(interaction))
     if expected:

@@ -44,9 +44,10 @@ PRUNE_AFTER_S = 86_400.0
 
 
 class RequestJournal:
-    def __init__(self, client: discord.Client, store: JournalStore, max_age_s: float, grace_s: float):
+    def __init__(self, client: discord.Client, store: JournalStore, max_age_s: float, grace_s: float,
+                 retry_after_s: float = 60.0):
         self.client, self.store = client, store
-        self.max_age_s, self.grace_s = max_age_s, grace_s
+        self.max_age_s, self.grace_s, self.retry_after_s = max_age_s, grace_s, retry_after_s
         self.inflight = InFlight()
         self.handle_signals = False  # `run` sets it
         self._raw: dict[int, dict] = {}  # interaction id -> its gateway payload, until journaled
@@ -87,7 +88,7 @@ class RequestJournal:
             if entry_id is None:
                 log.info("interaction %s was journaled before; not answering it twice", interaction.id)
                 return
-        with self.inflight.running() as work:
+        with self.inflight.running(entries=frozenset({entry_id})) as work:
             try:
                 await call()
             except asyncio.CancelledError:
@@ -95,6 +96,8 @@ class RequestJournal:
                     raise
                 await self._tell_followup(interaction, "resume_later")
                 return
+        if work.undelivered:  # Discord stayed down: kept open, the sweep tries again while the token lasts
+            return
         try:
             await self.store.finish([entry_id])
         except Exception as e:  # answered already; at worst a restart repeats it
@@ -131,6 +134,25 @@ class RequestJournal:
             return
         if entries:
             log.info("resuming %d unfinished request(s) from the journal", len(entries))
+            await self._replay(entries)
+        while not self.client.is_closed():  # then, every so often, what this run could not answer
+            await asyncio.sleep(self.retry_after_s)
+            await self.sweep()
+
+    async def sweep(self) -> None:
+        """Try again the requests left open that nothing is working on (Discord was down when the
+        answer was due), while their tokens last."""
+        if self.inflight.stopping:
+            return
+        busy, _ = self.inflight.busy()  # first: what finishes meanwhile was busy, so is skipped
+        now = time.time()
+        todo = [e for e in await self.store.unfinished(PLATFORM)
+                if e.id not in busy and now - e.accepted_at >= self.retry_after_s]
+        if todo:
+            log.info("trying %d unanswered request(s) again", len(todo))
+            await self._replay(todo)
+
+    async def _replay(self, entries: list) -> None:
         now = time.time()
         tree = self.client.tree  # type: ignore[attr-defined]
         for entry in entries:

@@ -114,6 +114,7 @@ class FakeDiscord:
         self.file_failures: dict[str, list[int]] = {}  # hosted name -> statuses its next downloads answer
         self.followup_failures: list[int] = []  # statuses the next follow-ups answer (any interaction)
         self.failed_followups: list[str] = []  # tokens of the follow-ups that got one
+        self.followup_drops = 0  # the next this many follow-ups lose their connection
         self._ids = itertools.count(1)
         self._seq = 0
         self._ws: web.WebSocketResponse | None = None
@@ -240,6 +241,11 @@ class FakeDiscord:
     async def _followup(self, request: web.Request) -> web.Response:
         assert request.query.get("wait") in ("1", "true")
         payload, files = await self._body(request)
+        if self.followup_drops > 0:  # injected fault: the connection drops before any answer
+            self.followup_drops -= 1
+            self.failed_followups.append(request.match_info["token"])
+            request.transport.close()
+            return web.Response(status=500)
         if self.followup_failures:  # injected faults: the next follow-ups answer e.g. 500
             self.failed_followups.append(request.match_info["token"])
             return _json({"message": "fake discord: injected failure", "code": 0}, self.followup_failures.pop(0))

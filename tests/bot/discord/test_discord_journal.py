@@ -95,3 +95,17 @@ async def test_a_stop_cancels_a_hung_download_tells_the_user_and_keeps_the_reque
     answer = await fake.first_callback(late)
     assert (answer.type, answer.ephemeral, answer.content) == (4, True, t("restarting_try_again", "en"))
     assert len(rows(tmp_path / "kitten.db")) == 1
+
+
+async def test_a_follow_up_lost_to_the_network_is_sent_by_the_sweep(fake, start_bot, tmp_path, caplog):
+    await start_bot(journal_retry_s=1.5)
+    fake.followup_drops = 1
+    iid = await fake.inject(fake.slash("random", {"count": 2}))
+    await fake.wait_for(lambda: fake.failed_followups)
+    await fake.wait_for(lambda: any("will be tried again" in r.getMessage() for r in caplog.records))
+    assert [s for _, s, _ in rows(tmp_path / "kitten.db")] == ["open"]
+    result = await fake.first_followup(iid, timeout=15)
+    assert result.files and result.files[0].filename.endswith(".png")
+    await asyncio.sleep(0.3)
+    assert len(fake.followups_for(iid)) == 1 and len(fake.callbacks_for(iid)) == 1
+    assert [s for _, s, _ in rows(tmp_path / "kitten.db")] == ["done"]
