@@ -42,6 +42,7 @@ class VerifierTrainOptions:
     seed: int = 0
     threads: int = 1
     checkpoint_every: int = 200
+    init_from: str = ""  # a finder file whose verifier weights to start from (a warm restart)
 
 
 def _box(cx: float, cy: float, side: float) -> tuple[float, float, float, float]:
@@ -70,7 +71,8 @@ def make_batch(src: Sources, finder: NetFinder, opts: VerifierTrainOptions, vc: 
         img, heads = make_example(src, opts.canvas_side)
         pil = Image.fromarray(img)
         side = opts.canvas_side
-        dets = [d for d in finder.candidates(pil)[:6]]
+        # the peaks of both looks find() takes: the 256 px pass and the zoomed one
+        dets = finder.candidates(pil)[:6] + finder.candidates(pil, finder.config.zoom_side)[:4]
         for h in heads:
             for _ in range(2):
                 s = h.side * math.exp(rng.normal(0, 0.18))
@@ -101,6 +103,8 @@ def train_verifier(opts: VerifierTrainOptions, sources: Sources | None = None, p
     finder.verifier = None
     vc = VerifierConfig()
     net = VerifierNet(vc)
+    if opts.init_from:
+        net.load_state_dict(NetFinder.load(opts.init_from).verifier.state_dict())
     opt = torch.optim.AdamW(net.parameters(), lr=opts.lr, weight_decay=1e-4)
     state_path = out / "state.pt"
     step, elapsed = 0, 0.0
