@@ -8,7 +8,6 @@ ephemeral answer is the toast's counterpart).
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import replace
 from functools import partial
@@ -16,7 +15,7 @@ from functools import partial
 import discord
 
 from bot.common.captions import about_mix
-from bot.common.request_log import stage
+from bot.common.request_log import refused, stage
 from bot.common.results import ACTION_PATTERN, KEY_PATTERN, MixState, buttons, next_state, random_cat
 from bot.common.texts import t
 
@@ -25,8 +24,6 @@ from .errors import answer_error, tell_privately
 from .line import job
 from .replies import send_result
 from .services import lang_of, services
-
-log = logging.getLogger(__name__)
 
 
 def result_view(key: str, state: MixState, lang: str) -> discord.ui.View:
@@ -72,7 +69,7 @@ class ResultButton(discord.ui.DynamicItem[discord.ui.Button],
         svc, lang = services(interaction), lang_of(interaction)
         state = svc.results.get(self.key)
         if state is None:
-            log.info("result button %s in %s refused: expired", self.action, interaction.guild_id or "DM")
+            refused("discord", "guild" if interaction.guild_id else "dm", f"button_{self.action}", "button_expired")
             await tell_privately(interaction, t("button_expired", lang))
             return
         try:  # buttons don't go through the command tree, so its error handler is called by hand

@@ -7,7 +7,6 @@ and carries buttons of its own. An expired button answers with a toast, never a 
 
 from __future__ import annotations
 
-import logging
 from dataclasses import replace
 from functools import partial
 
@@ -15,15 +14,13 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
 from bot.common.captions import about_mix
-from bot.common.request_log import stage
+from bot.common.request_log import refused, stage
 from bot.common.results import ACTION_PATTERN, KEY_PATTERN, MixState, buttons, next_state, random_cat
 from bot.common.texts import lang_for, t
 from bot.telegram.replies import upload_action
 from bot.telegram.state import get_state
 from bot.telegram.work import serve
 from vae_core.engine import Reply
-
-log = logging.getLogger(__name__)
 
 RESULT_PATTERN = rf"^mx:({KEY_PATTERN}):({ACTION_PATTERN})$"
 
@@ -47,8 +44,8 @@ async def on_result_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     key, action = context.match.group(1), context.match.group(2)
     state = st.results.get(key)
     if state is None or not isinstance(query.message, Message):
-        log.info("chat %s: result button %s refused: expired", query.message.chat_id if query.message else "?",
-                 action)
+        chat_kind = query.message.chat.type if query.message is not None else "unknown"
+        refused("telegram", chat_kind, f"button_{action}", "button_expired")
         await query.answer(t("button_expired", lang))  # a toast for the tapper, not a message for the chat
         return
     new = next_state(state, action, partial(random_cat, st.engine))
