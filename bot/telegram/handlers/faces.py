@@ -19,7 +19,9 @@ from telegram.ext import CallbackContext, ContextTypes
 
 from bot.common.face_asks import FaceAsk, FaceAsks, TapResult, with_hints
 from bot.common.face_question import QUESTION_FILENAME, FaceQuestion, make_question
+from bot.common.results import MixState
 from bot.common.texts import lang_for, t
+from bot.telegram.handlers.results import result_markup
 from bot.telegram.replies import upload_action
 from bot.telegram.state import get_state
 from bot.telegram.work import Answered, serve
@@ -116,9 +118,13 @@ async def continue_request(context: CallbackContext, ask: FaceAsk) -> None:
                             ask.hints)
             raise Answered from None
         reply = await engine.mix(cats, options)
+        results.put(key, MixState(tuple(reply.cats), options))  # the result's buttons reuse these cats
         return reply, caption(reply)
 
-    await serve(context, request, ask.owner, ask.lang, upload_action(options.format == "gif"), produce)
+    results = get_state(context).results
+    key = results.reserve()
+    await serve(context, request, ask.owner, ask.lang, upload_action(options.format == "gif"), produce,
+                result_markup(key, MixState((), options), ask.lang))
 
 
 async def _toast(query: CallbackQuery, text: str) -> None:

@@ -8,7 +8,7 @@ import io
 import numpy as np
 from PIL import Image
 from tg_fake_api import private_chat, user
-from tg_images import gif_frames
+from tg_images import gif_frames, gradient_png
 
 from bot.common.texts import t
 from bot.telegram.state import STATE_KEY
@@ -111,3 +111,18 @@ async def test_the_button_memory_is_bounded(tg_api, tg_start, face_jpegs):
     assert toast[0].params["text"] == t("button_expired", "en")
     tg_api.press_button(ANA, results[2].result, _buttons(results[2])["swap"])  # the newest still works
     assert (await tg_api.wait_replies(4))[3].method == "sendAnimation"
+
+
+async def test_a_mix_finished_after_a_face_tap_has_buttons_too(tg_api, tg_start, face_jpegs):
+    await tg_start()
+    tg_api.message(ANA, CHAT, photo=face_jpegs[0], caption="/mix 3", media_group_id="tap-then-buttons")
+    tg_api.message(ANA, CHAT, photo=gradient_png(seed=3), media_group_id="tap-then-buttons")
+    (question,) = await tg_api.wait_replies(1)
+    five = next(b["callback_data"] for row in question.params["reply_markup"]["inline_keyboard"] for b in row
+                if b["text"] == "5")
+    tg_api.press_button(ANA, question.result, five)
+    result = (await tg_api.wait_replies(2))[1]
+    assert result.method == "sendAnimation"
+    tg_api.press_button(ANA, result.result, _buttons(result)["boom"])
+    boom = (await tg_api.wait_replies(3))[2]
+    assert gif_frames(boom.upload("animation")) == 4  # 3 forward, 1 back
