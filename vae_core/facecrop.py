@@ -138,12 +138,17 @@ def cut(img: Image.Image, square: Box, sizes: Sequence[int], angle: float = 0.0)
     if not rotate and inside:
         return [np.asarray(img.resize((s, s), Image.Resampling.LANCZOS, box=square, reducing_gap=3.0),
                            dtype=np.uint8) for s in sizes]
-    return [_warp(img, square, s, angle if rotate else 0.0) for s in sizes]
+    return _warp(img, square, sizes, angle if rotate else 0.0)
 
 
-def _warp(img: Image.Image, square: Box, size: int, angle: float) -> np.ndarray:
+def _warp(img: Image.Image, square: Box, sizes: Sequence[int], angle: float) -> list[np.ndarray]:
+    """Rotate-and-cut once, into an intermediate about as fine as the photo (at most 1.25x the largest
+    output), then Lanczos down to each size: a bilinear warp straight to a small output would
+    skip pixels and alias, and one warp serves every size."""
     x0, y0, x1, y1 = square
     side = x1 - x0
+    size = max(sizes)
+    step = min(max(size, round(side)), round(1.25 * size))  # the intermediate's side
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     th = math.radians(angle)
     cos, sin = math.cos(th), math.sin(th)
@@ -152,20 +157,23 @@ def _warp(img: Image.Image, square: Box, size: int, angle: float) -> np.ndarray:
     rx1, ry1 = min(img.width, math.ceil(cx + reach)), min(img.height, math.ceil(cy + reach))
     if rx1 - rx0 < 2 or ry1 - ry0 < 2:  # the square lies off the photo entirely: nothing to show
         rx0, ry0, rx1, ry1 = 0, 0, img.width, img.height
-    # Shrink the region first (Pillow filters properly) so the warp never skips pixels.
-    f = max(1.0, side / size / 1.5)
-    rw, rh = max(2, round((rx1 - rx0) / f)), max(2, round((ry1 - ry0) / f))
-    region = np.asarray(img.resize((rw, rh), Image.Resampling.LANCZOS, box=(rx0, ry0, rx1, ry1),
-                                   reducing_gap=3.0 if f > 1 else None), dtype=np.uint8)
+    # Shrink the region first to about the intermediate's scale.
+    f = side / step if side > 1.05 * step else 1.0
+    rw, rh = (max(2, round((rx1 - rx0) / f)), max(2, round((ry1 - ry0) / f))) if f > 1 else (rx1 - rx0, ry1 - ry0)
+    region = np.asarray(img.crop((rx0, ry0, rx1, ry1)), dtype=np.uint8)
+    if f > 1:  # area averaging: every photo pixel counts, no aliasing
+        region = cv2.resize(region, (rw, rh), interpolation=cv2.INTER_AREA)
     sx, sy = (rx1 - rx0) / rw, (ry1 - ry0) / rh  # region pixel -> photo pixel
-    k = side / size
-    # Output pixel centre (u + .5, v + .5) -> photo point c + k R (u + .5 - size/2, ...); R turns the
-    # output's axes clockwise by `angle`, so the head's leaning "up" becomes the output's up.
+    k = side / step
+    # Intermediate pixel centre (u + .5, v + .5) -> photo point c + k R (u + .5 - step/2, ...); R turns
+    # the output's axes clockwise by `angle`, so the head's leaning "up" becomes the output's up.
     a, b, c, d = k * cos, -k * sin, k * sin, k * cos
-    off = 0.5 - size / 2
-    px, py = cx + a * off + b * off, cy + c * off + d * off  # photo point of output pixel (0, 0)
+    off = 0.5 - step / 2
+    px, py = cx + a * off + b * off, cy + c * off + d * off  # photo point of intermediate pixel (0, 0)
     m = np.array([[a / sx, b / sx, (px - rx0) / sx - 0.5],
                   [c / sy, d / sy, (py - ry0) / sy - 0.5]], dtype=np.float64)
-    out = cv2.warpAffine(region, m, (size, size), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+    out = cv2.warpAffine(region, m, (step, step), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                          borderMode=cv2.BORDER_REPLICATE)
-    return np.ascontiguousarray(out, dtype=np.uint8)
+    full = Image.fromarray(out)
+    return [np.ascontiguousarray(out if n == step else np.asarray(full.resize((n, n), Image.Resampling.LANCZOS)),
+                                 dtype=np.uint8) for n in sizes]
