@@ -33,6 +33,10 @@ class FinderConfig:
     # 12% of the width is a few cells of the 256 px heatmap, and its box is then a guess.
     zoom_side: int = 416
     zoom_below: float = 0.12
+    # A third look with a border added, when still nothing is sure or the upload is a thumbnail: a face
+    # cropped tight (the training faces' own framing) is bigger than any head the net was trained on.
+    pad: float = 0.3  # border on each side, as a fraction of the longest side
+    thumbnail: int = 200  # uploads this small always get the padded look too
     widths: tuple[int, ...] = (16, 32, 64, 128, 192)  # strides 2, 4, 8, 16, 32
     neck: int = 64  # channels of the stride-8 feature map the head reads
     threshold: float = 0.35  # final score needed to call it a cat head (chosen on held-out scenes)
@@ -249,4 +253,14 @@ class NetFinder:
         if c.zoom_side > c.input_side and (not sure or sure[0].side < c.zoom_below * max(img.size)):
             zoomed = self._verified(img, self.candidates(img, c.zoom_side))
             dets = _suppress(sorted(dets + zoomed, key=lambda d: -d.score))
+        if c.pad > 0 and (max(img.size) <= c.thumbnail or not any(d.score >= self.threshold for d in dets)):
+            dets = _suppress(sorted(dets + self._padded(img), key=lambda d: -d.score))
         return dets
+
+    def _padded(self, img: Image.Image) -> list[Detection]:
+        b = round(self.config.pad * max(img.size))
+        mean = tuple(int(v) for v in np.asarray(img.resize((1, 1), Image.Resampling.BOX)).reshape(3))
+        framed = Image.new("RGB", (img.width + 2 * b, img.height + 2 * b), mean)
+        framed.paste(img, (b, b))
+        return [Detection((d.box[0] - b, d.box[1] - b, d.box[2] - b, d.box[3] - b), d.score, d.angle)
+                for d in self._verified(framed, self.candidates(framed))]
