@@ -37,7 +37,7 @@ async def test_a_download_that_keeps_failing_is_answered_within_its_timeout(fake
                         or [c for c in fake.callbacks_for(iid) if c.type == 4])
     said = [f.content for f in fake.followups_for(iid)] + [c.content for c in fake.callbacks_for(iid)]
     assert t("download_failed", "en") in said
-    assert time.monotonic() - start < 2.0 + 1.5
+    assert time.monotonic() - start < 2.0 + 3.0  # the timeout, plus slack for a busy 2-core machine
     assert any("felix.jpg failed: ServerError: HTTP 500" in r.getMessage() for r in caplog.records)
 
 

@@ -95,7 +95,7 @@ async def test_a_stop_during_the_album_wait_mixes_at_once(tg_api, tg_start, tg_s
     await tg_api.wait_for(lambda: len(states(tg_settings.database_path)) == 2)
     start = time.monotonic()
     await app.bot_data[STATE_KEY].requests.stop("test")
-    assert time.monotonic() - start < 6.0
+    assert time.monotonic() - start < 8.0  # not the 30 s album wait
     (result,) = tg_api.replies()  # out before the stop returned
     assert result.method == "sendAnimation" and gif_frames(result.upload("animation")) == 3
     assert [s for _, s in states(tg_settings.database_path)] == ["done", "done"]
@@ -109,7 +109,7 @@ async def test_a_hung_download_at_stop_is_cancelled_told_and_finished_after_the_
     await tg_api.wait_for(lambda: len(tg_api.downloads) >= 2)  # both started; one hangs
     start = time.monotonic()
     await app.bot_data[STATE_KEY].requests.stop("test")
-    assert time.monotonic() - start < 4.0  # not the 30 s download timeout
+    assert time.monotonic() - start < 8.0  # the grace, not the 30 s download timeout
     (told,) = tg_api.replies()
     assert told.text == t("resume_later", "en") and told.reply_to == msgs[0]["message_id"]
     assert [s for _, s in states(tg_settings.database_path)] == ["open", "open"]

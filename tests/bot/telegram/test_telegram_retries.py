@@ -59,7 +59,7 @@ async def test_a_stalled_download_is_answered_within_its_timeout_and_logged(tg_a
     tg_api.message(ANA, CHAT, photo=face_jpegs[1], media_group_id="s")
     (reply,) = await tg_api.wait_replies(1, timeout=10)
     assert reply.text == t("download_failed", "en")
-    assert time.monotonic() - start < 2.0 + 1.5
+    assert time.monotonic() - start < 2.0 + 3.0  # the timeout, plus slack for a busy 2-core machine
     assert any(r.name == "bot.telegram.sending" and "timed out" in r.getMessage() for r in caplog.records)
 
 
@@ -83,4 +83,4 @@ async def test_getfile_failing_for_good_is_answered_within_the_download_timeout(
     tg_api.message(ANA, CHAT, photo=face_jpegs[1], media_group_id="f")
     (reply,) = await tg_api.wait_replies(1, timeout=10)
     assert reply.text == t("download_failed", "en")
-    assert time.monotonic() - start < 2.0 + 1.5  # album wait included
+    assert time.monotonic() - start < 2.0 + 3.0  # album wait and slack for a busy machine included
