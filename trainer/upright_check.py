@@ -2,7 +2,8 @@
 
 For every held-out scene whose head the finder finds tilted by at least `facecrop.MIN_ANGLE`, the 64 px
 crop is cut both ways, axis-aligned and upright, and each is reconstructed by the shipped VAE; the
-mean reconstruction PSNR of the two is compared. Run: `python -m trainer.upright_check`.
+mean reconstruction PSNR of the two is compared (both through the same warp, so that only the rotation
+differs, not the resampling). Run: `python -m trainer.upright_check`.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def upright_check(scenes_dir: str, split: str = "test", weights: str | None = No
             continue
         scores = []
         for rotate in (False, True):
-            crop = facecrop.cut(img, where.square, [64], where.angle if rotate else 0.0)[0]
+            # the same resampling path both ways, so only the rotation differs
+            crop = facecrop._warp(img, where.square, [64], where.angle if rotate else 0.0)[0]
             x = torch.from_numpy(crop).permute(2, 0, 1)[None].float() / 255
             scores.append(_psnr(x, model.decode(model.encode(x)[0])))
         rows.append((abs(where.angle), *scores))
