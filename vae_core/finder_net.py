@@ -9,6 +9,7 @@ and the cost does not grow with the number of scales tried.
 
 from __future__ import annotations
 
+import copy
 import math
 import threading
 from dataclasses import asdict, dataclass
@@ -142,6 +143,25 @@ def apply_verifier(dets: list[Detection], out: torch.Tensor) -> list[Detection]:
     return sorted(checked, key=lambda d: -d.score)
 
 
+def fold_batchnorm(module: nn.Module) -> nn.Module:
+    """For inference: fold each conv_bn's BatchNorm into its convolution (one op fewer per layer;
+    on one CPU thread the finder spends much of its time in those small per-layer passes)."""
+    for name, child in module.named_children():
+        if (isinstance(child, nn.Sequential) and len(child) == 3 and isinstance(child[0], nn.Conv2d)
+                and isinstance(child[1], nn.BatchNorm2d)):
+            conv, bn = child[0], child[1]
+            scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+            fused = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding,
+                              bias=True)
+            with torch.no_grad():
+                fused.weight.copy_(conv.weight * scale[:, None, None, None])
+                fused.bias.copy_(bn.bias - bn.running_mean * scale)
+            setattr(module, name, nn.Sequential(fused, nn.ReLU(inplace=True)))
+        else:
+            fold_batchnorm(child)
+    return module
+
+
 def to_input(img: Image.Image, side: int) -> tuple[torch.Tensor, float]:
     """RGB image -> normalised 1x3xHxW tensor (longest side `side`, padded to a multiple of 32) and the scale."""
     w, h = img.size
@@ -191,6 +211,7 @@ class NetFinder:
     def __init__(self, net: FinderNet, verifier: VerifierNet | None = None):
         self.net = net.eval()
         self.verifier = verifier.eval() if verifier is not None else None
+        self._fast: tuple[object, nn.Module, nn.Module | None] | None = None  # BatchNorm-folded copies
         self.config = net.config
         self.threshold = net.config.threshold
         self._lock = threading.Lock()
@@ -230,12 +251,22 @@ class NetFinder:
         state = {k: (v.half() if half and v.is_floating_point() else v).contiguous() for k, v in state.items()}
         save_file(state, str(path), metadata=meta)
 
+    def _folded(self) -> tuple[nn.Module, nn.Module | None]:
+        """BatchNorm-folded copies of the nets for inference, remade if either net was replaced."""
+        key = (id(self.net), id(self.verifier))
+        with self._lock:
+            if self._fast is None or self._fast[0] != key:
+                net = fold_batchnorm(copy.deepcopy(self.net)).eval()
+                ver = fold_batchnorm(copy.deepcopy(self.verifier)).eval() if self.verifier is not None else None
+                self._fast = (key, net, ver)
+            return self._fast[1], self._fast[2]
+
     @torch.inference_mode()
     def candidates(self, img: Image.Image, side: int | None = None) -> list[Detection]:
         """The heatmap's peaks alone, before the verifier's second look (too-small heads dropped)."""
         x, scale = to_input(img, side or self.config.input_side)
         least = max(self.config.min_side_px, self.config.min_side_frac * max(img.size))
-        return [d for d in decode(self.net(x), scale) if d.side >= least]
+        return [d for d in decode(self._folded()[0](x), scale) if d.side >= least]
 
     def _verified(self, img: Image.Image, dets: list[Detection]) -> list[Detection]:
         if self.verifier is None:
@@ -243,7 +274,7 @@ class NetFinder:
         todo = [d for d in dets[: self.config.verify_top] if d.score >= self.config.verify_min]
         if not todo:
             return []
-        return apply_verifier(todo, self.verifier(crops_for(img, todo, self.verifier.config)))
+        return apply_verifier(todo, self._folded()[1](crops_for(img, todo, self.verifier.config)))
 
     @torch.inference_mode()
     def find(self, img: Image.Image) -> list[Detection]:
