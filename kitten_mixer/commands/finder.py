@@ -1,4 +1,5 @@
-"""The cat-head finder: `crop` (see what the bot sees), `evaluate-finder`, `train-finder`."""
+"""The cat-head finder: `crop` (see what the bot sees), `evaluate-finder`, `train-finder`,
+`train-finder-verifier`."""
 
 from __future__ import annotations
 
@@ -35,17 +36,19 @@ def _add_finder(sub) -> None:
     p.add_argument("--threads", type=int, default=1, help="torch threads (default 1: the bot's per-request budget)")
     p.add_argument("--limit", type=int, default=0, help=argparse.SUPPRESS)
 
+    from trainer.train_finder import FinderTrainOptions
+    from trainer.train_verifier import VerifierTrainOptions
+
     p = sub.add_parser("train-finder", help="train the cat-head finder (scenes, cats64.zip, afhq192.zip)")
-    _add_train_options(p)
+    _add_train_options(p, FinderTrainOptions)
+    p = sub.add_parser("train-finder-verifier", help="train the finder's second stage on the heatmap net's "
+                       "candidates; writes one finder file with both nets")
+    _add_train_options(p, VerifierTrainOptions)
 
 
-def _add_train_options(p: argparse.ArgumentParser) -> None:
+def _add_train_options(p: argparse.ArgumentParser, options: type) -> None:
     """One flag per field of the trainer's options, so the CLI never falls behind the trainer."""
-    try:
-        from trainer.train_finder import FinderTrainOptions
-    except ImportError:  # a checkout without the finder trainer: the other commands still work
-        return
-    for f in dataclasses.fields(FinderTrainOptions):
+    for f in dataclasses.fields(options):
         flag = f"--{f.name.replace('_', '-')}"
         default = f.default
         if isinstance(default, bool):
@@ -148,8 +151,18 @@ def _run_train_finder(a: argparse.Namespace) -> int:
     return 0
 
 
+def _run_train_verifier(a: argparse.Namespace) -> int:
+    from trainer.train_verifier import VerifierTrainOptions, train_verifier
+
+    names = {f.name for f in dataclasses.fields(VerifierTrainOptions)}
+    path = train_verifier(VerifierTrainOptions(**{k: v for k, v in vars(a).items() if k in names}))
+    print(f"finder with its verifier written to {path}")
+    return 0
+
+
 def register(sub) -> None:
     _add_finder(sub)
     sub.choices["crop"].set_defaults(func=_run_crop)
     sub.choices["evaluate-finder"].set_defaults(func=_run_evaluate_finder)
     sub.choices["train-finder"].set_defaults(func=_run_train_finder)
+    sub.choices["train-finder-verifier"].set_defaults(func=_run_train_verifier)
