@@ -24,7 +24,7 @@ HEAD_PER_EYE_GAP = 3.5  # head side / distance between the eyes (radius ~0.35, e
 class GeneratedFaceFinder:
     threshold = 0.5
 
-    def find(self, img: Image.Image) -> list[Detection]:
+    def find(self, img: Image.Image, floor: float | None = None) -> list[Detection]:
         arr = np.asarray(img.convert("RGB"), dtype=np.int16)
         mask = (np.abs(arr - EYE).max(axis=2) < 40).astype(np.uint8)
         n, _, stats, centroids = cv2.connectedComponentsWithStats(mask)

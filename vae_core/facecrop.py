@@ -117,8 +117,8 @@ def _locate_in_cell(img: Image.Image, finder: Finder, hint: FaceHint) -> Located
     square centred on the cell."""
     assert hint.cell is not None
     x0, y0, x1, y1 = search_box(img.size, hint.cell)
-    dets = finder.find(img.crop((x0, y0, x1, y1))) if x1 - x0 >= 16 and y1 - y0 >= 16 else []
     bar = finder.threshold * HINT_RELAX
+    dets = finder.find(img.crop((x0, y0, x1, y1)), floor=bar) if x1 - x0 >= 16 and y1 - y0 >= 16 else []
     for d in dets:  # best first
         if d.score < bar:
             break

@@ -50,7 +50,10 @@ class Detection:
 class Finder(Protocol):
     threshold: float
 
-    def find(self, img: Image.Image) -> list[Detection]: ...
+    def find(self, img: Image.Image, floor: float | None = None) -> list[Detection]:
+        """Heads in `img`, best first. Detections scoring under `floor` (default: `threshold`) may be
+        left out, which lets a finder skip work on candidates that cannot matter."""
+        ...
 
 
 class HaarFinder:
@@ -70,7 +73,7 @@ class HaarFinder:
             self._cascades.append(c)
         self._lock = threading.Lock()  # CascadeClassifier is not documented as thread-safe
 
-    def find(self, img: Image.Image) -> list[Detection]:
+    def find(self, img: Image.Image, floor: float | None = None) -> list[Detection]:
         w, h = img.size
         scale = self.DETECT_SIDE / max(w, h)
         grey = img.convert("L").resize((max(1, round(w * scale)), max(1, round(h * scale))),

@@ -268,30 +268,34 @@ class NetFinder:
         least = max(self.config.min_side_px, self.config.min_side_frac * max(img.size))
         return [d for d in decode(self._folded()[0](x), scale) if d.side >= least]
 
-    def _verified(self, img: Image.Image, dets: list[Detection]) -> list[Detection]:
+    def _verified(self, img: Image.Image, dets: list[Detection], floor: float) -> list[Detection]:
         if self.verifier is None:
             return dets
-        todo = [d for d in dets[: self.config.verify_top] if d.score >= self.config.verify_min]
+        # the final score sqrt(peak * p) never exceeds sqrt(peak): a peak under floor**2 cannot reach the
+        # floor, so it is not worth the verifier's time (most photos then verify one candidate, not four)
+        least = max(self.config.verify_min, floor * floor)
+        todo = [d for d in dets[: self.config.verify_top] if d.score >= least]
         if not todo:
             return []
         return apply_verifier(todo, self._folded()[1](crops_for(img, todo, self.verifier.config)))
 
     @torch.inference_mode()
-    def find(self, img: Image.Image) -> list[Detection]:
+    def find(self, img: Image.Image, floor: float | None = None) -> list[Detection]:
         c = self.config
-        dets = self._verified(img, self.candidates(img))
+        floor = self.threshold if floor is None else floor
+        dets = self._verified(img, self.candidates(img), floor)
         sure = [d for d in dets if d.score >= self.threshold]
         if c.zoom_side > c.input_side and (not sure or sure[0].side < c.zoom_below * max(img.size)):
-            zoomed = self._verified(img, self.candidates(img, c.zoom_side))
+            zoomed = self._verified(img, self.candidates(img, c.zoom_side), floor)
             dets = _suppress(sorted(dets + zoomed, key=lambda d: -d.score))
         if c.pad > 0 and (max(img.size) <= c.thumbnail or not any(d.score >= self.threshold for d in dets)):
-            dets = _suppress(sorted(dets + self._padded(img), key=lambda d: -d.score))
+            dets = _suppress(sorted(dets + self._padded(img, floor), key=lambda d: -d.score))
         return dets
 
-    def _padded(self, img: Image.Image) -> list[Detection]:
+    def _padded(self, img: Image.Image, floor: float) -> list[Detection]:
         b = round(self.config.pad * max(img.size))
         mean = tuple(int(v) for v in np.asarray(img.resize((1, 1), Image.Resampling.BOX)).reshape(3))
         framed = Image.new("RGB", (img.width + 2 * b, img.height + 2 * b), mean)
         framed.paste(img, (b, b))
         return [Detection((d.box[0] - b, d.box[1] - b, d.box[2] - b, d.box[3] - b), d.score, d.angle)
-                for d in self._verified(framed, self.candidates(framed))]
+                for d in self._verified(framed, self.candidates(framed), floor)]
