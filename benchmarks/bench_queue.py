@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import io
 import statistics
 import sys
 import tempfile
@@ -32,7 +31,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 from tqdm import tqdm
 
 from bot.common.scheduler import Ticket
@@ -43,6 +41,7 @@ from bot.telegram.state import STATE_KEY
 from vae_core.checkpoint import load_checkpoint
 from vae_core.engine import DEFAULT_WEIGHTS, Engine, MixOptions
 from vae_core.errors import FaceNotFound
+from vae_core.samples import sample_photos
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "bot" / "telegram"))
@@ -75,26 +74,23 @@ class StampedCalls(list):
 
 def photo_files(n: int, engine: Engine) -> list[bytes]:
     """Real cat photos where the finder sees a face (others get a "where's the face?" question,
-    a different flow), or generated pictures when the shared photos are missing."""
-    found = []
-    for f in sorted(PHOTOS.glob("*.jpg")) if PHOTOS.is_dir() else []:
-        data = f.read_bytes()
+    a different flow), or, when the shared photos are missing, cats drawn by the model itself
+    (the finder sees those too; blank or noisy pictures would all get the question)."""
+    def usable(data: bytes) -> bool:
         try:
             engine.mix_sync([data, data], MixOptions(frames=2, format="grid"))
         except FaceNotFound:
-            continue
-        found.append(data)
-    if len(found) >= 2:
-        return [found[i % len(found)] for i in range(n)]
-    rng = np.random.default_rng(0)
-    out = []
-    for _ in range(n):  # no shared photos here: smooth colour fields (the same cost to mix)
-        arr = (rng.random((8, 8, 3)) * 255).astype(np.uint8)
-        img = Image.fromarray(arr).resize((512, 512), Image.BICUBIC)
-        buf = io.BytesIO()
-        img.save(buf, format="JPEG", quality=90)
-        out.append(buf.getvalue())
-    return out
+            return False
+        return True
+
+    found = [d for f in (sorted(PHOTOS.glob("*.jpg")) if PHOTOS.is_dir() else []) if usable(d := f.read_bytes())]
+    seed = 0
+    while len(found) < 4 and seed < 50:
+        found += [d for d in sample_photos(engine, seed) if usable(d)]
+        seed += 1
+    if len(found) < 2:
+        raise RuntimeError("the finder found no face in the sample photos nor in the model's own cats")
+    return [found[i % len(found)] for i in range(n)]
 
 
 def pct(xs: list[float], q: float) -> float:
