@@ -48,6 +48,9 @@ class FinderConfig:
     # the model card).
     min_side_px: float = 24.0
     min_side_frac: float = 0.03  # of the photo's longest side
+    # Heads mostly off the photo's edge are not reported either: they crop badly, and on held-out scenes
+    # such peaks were mostly paws, bottles and furniture cut by the frame.
+    max_outside: float = 0.25  # of the box's area
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,13 @@ def _suppress(dets: list[Detection], overlap: float = 0.5) -> list[Detection]:
     return kept
 
 
+def _outside(det: Detection, size: tuple[int, int]) -> float:
+    """The share of the box's area that lies off the image."""
+    x0, y0, x1, y1 = det.box
+    inside = max(0.0, min(x1, size[0]) - max(x0, 0.0)) * max(0.0, min(y1, size[1]) - max(y0, 0.0))
+    return 1.0 - inside / max(1e-9, (x1 - x0) * (y1 - y0))
+
+
 class NetFinder:
     """The shipped finder: FinderNet weights + config from one safetensors file."""
 
@@ -266,7 +276,8 @@ class NetFinder:
         """The heatmap's peaks alone, before the verifier's second look (too-small heads dropped)."""
         x, scale = to_input(img, side or self.config.input_side)
         least = max(self.config.min_side_px, self.config.min_side_frac * max(img.size))
-        return [d for d in decode(self._folded()[0](x), scale) if d.side >= least]
+        return [d for d in decode(self._folded()[0](x), scale)
+                if d.side >= least and _outside(d, img.size) <= self.config.max_outside]
 
     def _verified(self, img: Image.Image, dets: list[Detection], floor: float) -> list[Detection]:
         if self.verifier is None:
