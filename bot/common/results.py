@@ -16,6 +16,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from bot.common.captions import about_mix
+from bot.common.texts import t
 from vae_core.engine import MAX_FRAMES, Cat, Engine, MixOptions
 from vae_core.prior import sample_latents
 from vae_core.seeds import new_seed
@@ -122,9 +124,18 @@ class ResultCache:
 
     def _evict(self) -> None:
         now = self._clock()
-        for key in [k for k, (t, _) in self._items.items() if now - t > self.ttl_s]:
+        for key in [k for k, (stamp, _) in self._items.items() if now - stamp > self.ttl_s]:
             self._drop(key)
         while self._bytes > self.max_bytes and len(self._items) > 1:
             self._drop(next(iter(self._items)))
         if self._bytes > self.max_bytes:  # one result alone over the bound: not worth keeping
             self._drop(next(iter(self._items)))
+
+
+def button_caption(state: MixState, lang: str) -> str:
+    """The caption of a mix made from a result button: the same on both platforms."""
+    lines = [t("mix_done", lang), about_mix(state.options, lang)]
+    if state.random_seed is not None:
+        note = t("with_random_cat", lang, seed=state.random_seed)
+        lines.append(note[:1].upper() + note[1:])
+    return "\n".join(lines)

@@ -14,9 +14,16 @@ from functools import partial
 
 import discord
 
-from bot.common.captions import about_mix
 from bot.common.request_log import refused, stage
-from bot.common.results import ACTION_PATTERN, KEY_PATTERN, MixState, buttons, next_state, random_cat
+from bot.common.results import (
+    ACTION_PATTERN,
+    KEY_PATTERN,
+    MixState,
+    button_caption,
+    buttons,
+    next_state,
+    random_cat,
+)
 from bot.common.texts import t
 
 from .ack import defer
@@ -31,14 +38,6 @@ def result_view(key: str, state: MixState, lang: str) -> discord.ui.View:
     for action, label in buttons(state):
         view.add_item(ResultButton(key, action, t(label, lang)))
     return view
-
-
-def button_caption(state: MixState, lang: str) -> str:
-    lines = [t("mix_done", lang), about_mix(state.options, lang)]
-    if state.random_seed is not None:
-        note = t("with_random_cat", lang, seed=state.random_seed)
-        lines.append(note[:1].upper() + note[1:])
-    return "\n".join(lines)
 
 
 async def remix(interaction: discord.Interaction, state: MixState) -> None:

@@ -13,9 +13,16 @@ from functools import partial
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
-from bot.common.captions import about_mix
 from bot.common.request_log import refused, stage
-from bot.common.results import ACTION_PATTERN, KEY_PATTERN, MixState, buttons, next_state, random_cat
+from bot.common.results import (
+    ACTION_PATTERN,
+    KEY_PATTERN,
+    MixState,
+    button_caption,
+    buttons,
+    next_state,
+    random_cat,
+)
 from bot.common.texts import lang_for, t
 from bot.telegram.replies import upload_action
 from bot.telegram.state import get_state
@@ -28,14 +35,6 @@ RESULT_PATTERN = rf"^mx:({KEY_PATTERN}):({ACTION_PATTERN})$"
 def result_markup(key: str, state: MixState, lang: str) -> InlineKeyboardMarkup:
     row = [InlineKeyboardButton(t(label, lang), callback_data=f"mx:{key}:{action}") for action, label in buttons(state)]
     return InlineKeyboardMarkup([row[:3], row[3:]])  # two short rows read better on a phone than five
-
-
-def button_caption(state: MixState, lang: str) -> str:
-    lines = [t("mix_done", lang), about_mix(state.options, lang)]
-    if state.random_seed is not None:
-        note = t("with_random_cat", lang, seed=state.random_seed)
-        lines.append(note[:1].upper() + note[1:])
-    return "\n".join(lines)
 
 
 async def on_result_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
