@@ -4,8 +4,8 @@
 Intake uses the best one when its score clears `threshold`; below it the bots ask the user to tap
 the face rather than silently mixing the middle of the photo.
 
-STATUS: the learned network (finder_net.py, weights/finder.safetensors) is being trained; until the
-weights land, `load_finder()` falls back to `HaarFinder`, which has the same interface.
+The shipped finder is the learned one (finder_net.py, weights/finder.safetensors); a checkout without
+that file falls back to `HaarFinder`, which has the same interface and is kept for side-by-side benchmarks.
 """
 
 from __future__ import annotations
