@@ -33,13 +33,14 @@ from vae_core import compose, render
 from vae_core.engine import Cat, Engine, EngineSettings, MixOptions
 from vae_core.facecrop import cut
 from vae_core.finder import Detection, crop_square
-from vae_core.intake import HI_SIDE
 
 VARIANTS: dict[str, compose.ComposeConfig | None] = {
     "naive": None,
     "transfer": compose.ComposeConfig(sigma=0.0, hi_curve="linear", align=False),
     "shipped": compose.DEFAULT,
 }
+OUT_SIDE = MixOptions().size  # the pictures are cut at the output size, as /mix cuts them
+
 COLUMNS = [("psnr_end", "end PSNR dB", "{:.2f}"), ("psnr_end_min", "worst end", "{:.2f}"),
            ("detail_mid", "mid detail", "{:.3f}"), ("ghost_mid", "ghosting", "{:.3f}"),
            ("max_step", "max/mean step", "{:.2f}"),
@@ -74,10 +75,11 @@ def split_files(files: Sequence[Path], split: str) -> list[Path]:
 
 
 def photo_cats(engine: Engine, files: Sequence[Path], progress: bool = True) -> list[Cat]:
-    """Photos through the real intake (decode, find the face, crop, encode), as a user's uploads."""
+    """Photos through the real intake (decode, find the face, crop, encode), as a user's uploads; the
+    picture is cut at the mix's output size, as /mix cuts it."""
     cats = []
     for f in tqdm(files, desc="photos", disable=not progress, leave=False):
-        c = engine.cats_sync([f.read_bytes()])[0]
+        c = engine.cats_sync([f.read_bytes()], hi_side=OUT_SIDE)[0]
         c.label = f.name
         cats.append(c)
     return cats
@@ -94,7 +96,7 @@ def scene_cats(engine: Engine, manifest: Path, limit: int, min_head: float = 0.2
     for it in tqdm(items, desc="scenes", disable=not progress, leave=False):
         img = Image.open(manifest.parent / "photos" / it["file"]).convert("RGB")
         square = crop_square(Detection(tuple(it["head_box"]), 1.0))
-        crop, hi = cut(img, square, (engine.image_size, HI_SIDE))
+        crop, hi = cut(img, square, (engine.image_size, OUT_SIDE))
         z = engine.encode([crop])[0]
         cats.append(Cat(z, hi, None, it["file"]))
     return cats

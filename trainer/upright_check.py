@@ -17,7 +17,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from trainer.finder_data import load_scenes
-from vae_core import facecrop
+from vae_core import facecrop, resample
 from vae_core.checkpoint import load_checkpoint
 from vae_core.engine import DEFAULT_WEIGHTS
 from vae_core.finder import load_finder
@@ -41,7 +41,8 @@ def upright_check(scenes_dir: str, split: str = "test", weights: str | None = No
         scores = []
         for rotate in (False, True):
             # the same resampling path both ways, so only the rotation differs
-            crop = facecrop._warp(img, where.square, [64], where.angle if rotate else 0.0)[0]
+            crop = resample.resize(facecrop._warp(img, where.square, 64, where.angle if rotate else 0.0), (64, 64),
+                                   exact=True)
             x = torch.from_numpy(crop).permute(2, 0, 1)[None].float() / 255
             scores.append(_psnr(x, model.decode(model.encode(x)[0])))
         rows.append((abs(where.angle), *scores))

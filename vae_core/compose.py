@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from vae_core import resample
+
 
 @dataclass(frozen=True)
 class ComposeConfig:
@@ -64,11 +66,13 @@ def legs_for(n_cats: int, frames: int) -> list[Leg]:
 
 
 def fit_photo(photo: np.ndarray, size: int) -> np.ndarray:
-    """The user's crop at the output side (area filter down, Lanczos up)."""
+    """The user's crop at the output side (area filter down, Lanczos up; a mix cuts it at its own
+    size, so this only runs for Cats kept from an earlier request)."""
     if photo.shape[0] == size:
         return photo
-    interp = cv2.INTER_AREA if photo.shape[0] > size else cv2.INTER_LANCZOS4
-    return cv2.resize(photo, (size, size), interpolation=interp)
+    if photo.shape[0] > size:
+        return resample.resize(photo, (size, size), exact=True)
+    return cv2.resize(photo, (size, size), interpolation=cv2.INTER_LANCZOS4)
 
 
 def _fade(x: float) -> float:

@@ -95,6 +95,10 @@ def test_several_cats_are_counted_once_each():
     b = Detection((300, 0, 400, 100), 0.8)
     weak = Detection((600, 0, 700, 100), 0.2)
     assert count_cats([a, a_again, b, weak], threshold=0.5) == 2
+    ear = Detection((70, 70, 110, 110), 0.7)  # a small box centred inside a surer head: part of it
+    touching = Detection((90, 60, 150, 120), 0.7)  # a second head beside the first, overlapping it a little
+    assert count_cats([a, ear, b], threshold=0.5) == 2
+    assert count_cats([a, touching], threshold=0.5) == 2
 
 
 def test_prepare_reports_the_head_score_and_hint():

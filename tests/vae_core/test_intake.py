@@ -180,11 +180,12 @@ def test_small_training_style_crops_keep_working():
 
 
 def test_hi_is_the_same_square_as_the_crop_cut_from_the_full_size_photo(cat_photos):
+    from vae_core import resample
     from vae_core.intake import HI_SIDE
 
     p = prepare(cat_photos[0])
     assert p.hi.shape == (HI_SIDE, HI_SIDE, 3) and p.hi.dtype == np.uint8
-    small = np.asarray(Image.fromarray(p.hi).resize((64, 64), Image.Resampling.LANCZOS), dtype=int)
+    small = resample.resize(p.hi, (64, 64), exact=True).astype(int)  # the same (area) filter the crop was cut with
     assert np.abs(small - p.crop.astype(int)).mean() < 3  # same square, same framing
     # and it is real detail, not the 64 px crop scaled up: far more high-frequency energy
     up = np.asarray(Image.fromarray(p.crop).resize((HI_SIDE, HI_SIDE), Image.Resampling.LANCZOS), dtype=float)

@@ -98,14 +98,14 @@ async def test_an_expired_button_answers_with_a_toast_only(tg_api, tg_start, fac
 
 
 async def test_the_button_memory_is_bounded(tg_api, tg_start, face_jpegs):
-    app = await tg_start(result_cache_mb=1.2)  # room for about one mix (two 384 px crops)
+    app = await tg_start(result_cache_mb=0.5)  # room for about one mix (two 256 px crops)
     results = []
     for i in range(3):
         target = tg_api.message(ANA, CHAT, photo=face_jpegs[i % 2], send=False)
         tg_api.message(ANA, CHAT, photo=face_jpegs[(i + 1) % 2], caption="/mix 3", reply_to=target)
         results.append((await tg_api.wait_replies(i + 1))[i])
     cache = app.bot_data[STATE_KEY].results
-    assert len(cache) == 1 and cache.nbytes <= 1.2 * 1024 * 1024
+    assert len(cache) == 1 and cache.nbytes <= 0.5 * 1024 * 1024
     tg_api.press_button(ANA, results[0].result, _buttons(results[0])["swap"])  # the oldest was dropped
     toast = await tg_api.wait_for(lambda: tg_api.sent("answerCallbackQuery"))
     assert toast[0].params["text"] == t("button_expired", "en")
