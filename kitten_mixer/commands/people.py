@@ -33,6 +33,8 @@ def _add_people(sub) -> None:
                    help="slerp curves around the latent mean and keeps the in-between cats sharp; "
                         "linear is the straight line (blurrier middle frames)")
     p.add_argument("--boomerang", action="store_true", help="play the GIF forward, then back")
+    p.add_argument("--size", type=int, choices=[256, 384], default=defaults.size,
+                   help="picture side in pixels (grid cells are half)")
     p.add_argument("--weights", default=None, help=WEIGHTS_HELP)
 
     p = sub.add_parser("random", help="a grid of cats that never existed", formatter_class=fmt,
@@ -82,7 +84,8 @@ def _run_mix(a: argparse.Namespace) -> int:
     eng = _engine(a.weights)
     try:
         reply = asyncio.run(eng.mix(read_sources(a.cats, eng),
-                                    MixOptions(frames=a.frames, format=fmt, path=a.path, boomerang=a.boomerang)))
+                                    MixOptions(frames=a.frames, format=fmt, path=a.path, boomerang=a.boomerang,
+                                               size=a.size)))
     finally:
         eng.close()
     write(out, reply.data)

@@ -38,6 +38,15 @@ def test_mix_grid_format_writes_a_png(tiny_weights, two_photos, tmp_path):
     assert img.format == "PNG" and img.size == (4 * 128 + 3 * 4, 128)
 
 
+def test_mix_size_384_writes_larger_frames_and_other_sizes_are_refused(tiny_weights, two_photos, tmp_path):
+    out = tmp_path / "big.gif"
+    assert main(["mix", *two_photos, "-o", str(out), "--frames", "3", "--size", "384",
+                 "--weights", str(tiny_weights)]) == 0
+    assert iio.imread(out, index=None).shape[1:3] == (384, 384)
+    with pytest.raises(SystemExit):
+        main(["mix", *two_photos, "-o", str(out), "--size", "300", "--weights", str(tiny_weights)])
+
+
 def test_random_writes_a_png_grid_and_the_seed_repeats(tiny_weights, tmp_path):
     a, b = tmp_path / "a.png", tmp_path / "b.png"
     for p in (a, b):

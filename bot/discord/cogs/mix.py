@@ -105,16 +105,17 @@ class MixCog(commands.Cog):
     @app_commands.rename(format_="format")
     @app_commands.describe(cat1=text("dc_opt_cat1"), cat2=text("dc_opt_cat2"), frames=text("dc_opt_frames"),
                            format_=text("dc_opt_format"), path=text("dc_opt_path"),
-                           boomerang=text("dc_opt_boomerang"), cats=text("dc_opt_picks"), cat3=text("dc_opt_cat3"),
-                           cat4=text("dc_opt_cat4"))
+                           boomerang=text("dc_opt_boomerang"), size=text("dc_opt_size"), cats=text("dc_opt_picks"),
+                           cat3=text("dc_opt_cat3"), cat4=text("dc_opt_cat4"))
     async def mix(self, interaction: discord.Interaction, cat1: discord.Attachment | None = None,
                   cat2: discord.Attachment | None = None,
                   frames: app_commands.Range[int, MIN_FRAMES, MAX_FRAMES] = DEFAULTS.frames,
                   format_: Literal["gif", "grid"] = DEFAULTS.format,
                   path: Literal["linear", "slerp"] = DEFAULTS.path,
-                  boomerang: bool = DEFAULTS.boomerang, cats: str | None = None,
+                  boomerang: bool = DEFAULTS.boomerang, size: Literal[256, 384] = DEFAULTS.size,
+                  cats: str | None = None,
                   cat3: discord.Attachment | None = None, cat4: discord.Attachment | None = None) -> None:
-        options = MixOptions(frames=frames, format=format_, path=path, boomerang=boomerang)
+        options = MixOptions(frames=frames, format=format_, path=path, boomerang=boomerang, size=size)
         files = [a for a in (cat1, cat2, cat3, cat4) if a is not None]
         if cats or len(files) != 2:  # gallery numbers, adopted names, or 3-4 photos (one loop): issue 13
             await mix_cats(interaction, files, cats or "", options)

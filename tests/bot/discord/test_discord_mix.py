@@ -56,6 +56,21 @@ async def test_boomerang_gif_plays_back(fake, start_bot, face_jpegs):
     assert gif_frames(result.files[0].data) == 8  # 5 forward, 3 back (the ends aren't repeated)
 
 
+async def test_size_option_gives_a_larger_gif_and_grid(fake, start_bot, face_jpegs):
+    await start_bot()
+    cats = {k: fake.attachment_payload(f"{k}.jpg", d, "image/jpeg") for k, d in zip(("cat1", "cat2"), face_jpegs,
+                                                                                     strict=True)}
+    iid = await fake.inject(fake.slash("mix", {"frames": 4, "size": 384}, attachments=cats))
+    result = await fake.first_followup(iid)
+    assert Image.open(io.BytesIO(result.files[0].data)).size == (384, 384)
+    iid = await fake.inject(fake.slash("mix", {"frames": 4, "format": "grid", "size": 384}, attachments=cats))
+    result = await fake.first_followup(iid)
+    assert Image.open(io.BytesIO(result.files[0].data)).height == 192  # one row of half-size cells
+    iid = await fake.inject(fake.slash("mix", {"frames": 4}, attachments=cats))
+    result = await fake.first_followup(iid)
+    assert Image.open(io.BytesIO(result.files[0].data)).size == (256, 256)  # the default
+
+
 async def test_content_type_missing_is_sniffed(fake, start_bot, face_jpegs):
     await start_bot()
     cat1 = fake.attachment_payload("one", face_jpegs[0], None, width=None, height=None)

@@ -56,7 +56,7 @@ def test_slash_commands_follow_discords_rules(commands):
 
 def test_mix_options(commands):
     opts = {o["name"]: o for o in commands["mix"]["options"]}
-    assert list(opts) == ["cat1", "cat2", "frames", "format", "path", "boomerang", "cats", "cat3", "cat4"]
+    assert list(opts) == ["cat1", "cat2", "frames", "format", "path", "boomerang", "size", "cats", "cat3", "cat4"]
     assert opts["cat1"]["type"] == opts["cat2"]["type"] == opts["cat4"]["type"] == OPTION_TYPES["ATTACHMENT"]
     # optional since issue 13: gallery numbers or names (`cats`) can stand in for photos
     assert not any(o.get("required") for o in opts.values())
@@ -66,6 +66,9 @@ def test_mix_options(commands):
     assert {c["value"] for c in opts["format"]["choices"]} == {"gif", "grid"}
     assert {c["value"] for c in opts["path"]["choices"]} == {"linear", "slerp"}
     assert opts["boomerang"]["type"] == OPTION_TYPES["BOOLEAN"]
+    assert opts["size"]["type"] == OPTION_TYPES["INTEGER"]
+    assert [c["value"] for c in opts["size"]["choices"]] == [256, 384]
+    assert opts["size"]["description_localizations"]["es-ES"] == t("dc_opt_size", "es")
     assert commands["mix"]["description"] == t("cmd_mix")
     assert commands["mix"]["description_localizations"]["es-ES"] == t("cmd_mix", "es")
     assert opts["frames"]["description_localizations"]["es-419"] == t("dc_opt_frames", "es")
