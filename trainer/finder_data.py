@@ -131,6 +131,35 @@ def _affine_scene(src: Sources, out_side: int, head_frac: tuple[float, float]) -
     return canvas, heads
 
 
+def _cat_free(src: Sources, out_side: int) -> np.ndarray | None:
+    """A part of a scene photo beside all its heads (bodies, paws, people, furniture), scaled up as the
+    finder scales a small photo: the false finds that matter are on exactly these."""
+    rng = src.rng
+    sc = src.scenes[rng.integers(len(src.scenes))]
+    h, w = sc.image.shape[:2]
+    x0, y0 = min(b[0] for b in sc.heads), min(b[1] for b in sc.heads)
+    x1, y1 = max(b[2] for b in sc.heads), max(b[3] for b in sc.heads)
+    strips = [(0, 0, int(x0), h), (int(x1) + 1, 0, w, h), (0, 0, w, int(y0)), (0, int(y1) + 1, w, h)]
+    strips = [b for b in strips if b[2] - b[0] >= 48 and b[3] - b[1] >= 48]
+    if not strips:
+        return None
+    bx0, by0, bx1, by1 = strips[rng.integers(len(strips))]
+    # a random window of the strip, at least half of it each way
+    cw = int(rng.uniform(0.5, 1.0) * (bx1 - bx0))
+    ch = int(rng.uniform(0.5, 1.0) * (by1 - by0))
+    cx0 = bx0 + int(rng.integers(0, bx1 - bx0 - cw + 1))
+    cy0 = by0 + int(rng.integers(0, by1 - by0 - ch + 1))
+    part = sc.image[cy0:cy0 + ch, cx0:cx0 + cw]
+    s = out_side / max(cw, ch)
+    part = cv2.resize(part, (max(1, round(cw * s)), max(1, round(ch * s))), interpolation=cv2.INTER_LINEAR)
+    canvas = np.empty((out_side, out_side, 3), np.uint8)
+    canvas[:] = rng.integers(0, 256, 3)
+    oy = int(rng.integers(0, out_side - part.shape[0] + 1))
+    ox = int(rng.integers(0, out_side - part.shape[1] + 1))
+    canvas[oy:oy + part.shape[0], ox:ox + part.shape[1]] = part
+    return canvas
+
+
 def _face_patch(src: Sources, side_px: float) -> tuple[np.ndarray, float]:
     """A face crop (sharp AFHQ for large heads), at the size where its head is `side_px` wide."""
     rng = src.rng
@@ -197,9 +226,16 @@ def _photometric(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return x
 
 
-def make_example(src: Sources, side: int = CANVAS) -> tuple[np.ndarray, list[Head]]:
-    """One `side` x `side` training canvas and its heads (the verifier uses larger canvases than the net)."""
+def make_example(src: Sources, side: int = CANVAS, cat_free: float = 0.0) -> tuple[np.ndarray, list[Head]]:
+    """One `side` x `side` training canvas and its heads (the verifier uses larger canvases than the net).
+    A `cat_free` share of canvases are scene parts with no head at all."""
     rng = src.rng
+    if cat_free and rng.random() < cat_free:
+        canvas = _cat_free(src, side)
+        if canvas is not None:
+            if rng.random() < 0.5:
+                canvas = canvas[:, ::-1].copy()
+            return _photometric(canvas, rng), []
     kind = rng.random()
     if kind < 0.45:  # a real scene, at its own or a smaller head size
         canvas, heads = _affine_scene(src, side, (0.04, 0.6))

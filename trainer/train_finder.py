@@ -41,6 +41,9 @@ class FinderTrainOptions:
     checkpoint_every: int = 100
     eval_every: int = 500
     resume: bool = False
+    init_from: str = ""  # a finder file whose heatmap net to start from (a fine-tune at a lower lr)
+    warmup: int = 200
+    cat_free: float = 0.0  # share of canvases with no head: scene parts beside the heads
 
 
 def focal_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -65,10 +68,10 @@ def batch_loss(net: FinderNet, x: torch.Tensor, t: dict[str, torch.Tensor]) -> t
     return total, {"heat": heat.item(), "off": off.item(), "size": size.item(), "ang": ang.item()}
 
 
-def make_batch(src: Sources, n: int) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
+def make_batch(src: Sources, n: int, cat_free: float = 0.0) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     imgs, targets = [], []
     for _ in range(n):
-        img, heads = make_example(src)
+        img, heads = make_example(src, cat_free=cat_free)
         imgs.append(img)
         targets.append(encode_targets(heads, (CANVAS // STRIDE, CANVAS // STRIDE), STRIDE))
     x = torch.from_numpy(np.stack(imgs)).permute(0, 3, 1, 2).float().div_(255.0).sub_(MEAN).div_(STD)
@@ -119,6 +122,8 @@ def train_finder(opts: FinderTrainOptions, config: FinderConfig | None = None, s
     net = FinderNet(config or FinderConfig())
     opt = torch.optim.AdamW(net.parameters(), lr=opts.lr, weight_decay=1e-4)
     step, elapsed = 0, 0.0
+    if opts.init_from:
+        net.load_state_dict(NetFinder.load(opts.init_from).net.state_dict())
     if opts.resume and state_path.exists():
         st = torch.load(state_path, weights_only=False)
         net.load_state_dict(st["model"])
@@ -131,7 +136,7 @@ def train_finder(opts: FinderTrainOptions, config: FinderConfig | None = None, s
     (out / "options.json").write_text(json.dumps(asdict(opts), indent=1))
 
     def lr_at(s: int) -> float:
-        warm = 200
+        warm = opts.warmup
         if s < warm:
             return opts.lr * (s + 1) / warm
         return opts.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, (s - warm) / max(1, opts.steps - warm))))
@@ -147,7 +152,7 @@ def train_finder(opts: FinderTrainOptions, config: FinderConfig | None = None, s
         try:
             while step < opts.steps and not (opts.minutes and time.time() - start > opts.minutes * 60):
                 net.train()
-                x, t = make_batch(src, opts.batch_size)
+                x, t = make_batch(src, opts.batch_size, opts.cat_free)
                 for g in opt.param_groups:
                     g["lr"] = lr_at(step)
                 loss, parts = batch_loss(net, x, t)

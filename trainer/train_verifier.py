@@ -43,6 +43,8 @@ class VerifierTrainOptions:
     threads: int = 1
     checkpoint_every: int = 200
     init_from: str = ""  # a finder file whose verifier weights to start from (a warm restart)
+    cat_free: float = 0.0  # share of canvases with no head (scene parts beside the heads): all negatives
+    free_regions: int = 0  # per step: small cat-free squares of scene photos, seen as find() sees them
 
 
 def _box(cx: float, cy: float, side: float) -> tuple[float, float, float, float]:
@@ -68,7 +70,7 @@ def make_batch(src: Sources, finder: NetFinder, opts: VerifierTrainOptions, vc: 
     rng = src.rng
     crops, labels, regs = [], [], []
     for _ in range(opts.canvases):
-        img, heads = make_example(src, opts.canvas_side)
+        img, heads = make_example(src, opts.canvas_side, opts.cat_free)
         pil = Image.fromarray(img)
         side = opts.canvas_side
         # the peaks of both looks find() takes: the 256 px pass and the zoomed one
@@ -91,7 +93,33 @@ def make_batch(src: Sources, finder: NetFinder, opts: VerifierTrainOptions, vc: 
             crops.append(crops_for(pil, keep, vc))
             labels += [r[0] for r in lab]
             regs += [r[1] for r in lab]
+    for _ in range(opts.free_regions):
+        for look, dets in _free_region_looks(src, finder):
+            crops.append(crops_for(look, dets, vc))
+            labels += [0.0] * len(dets)
+            regs += [(0.0, 0.0, 0.0)] * len(dets)
     return torch.cat(crops), torch.tensor(labels), torch.tensor(regs, dtype=torch.float32)
+
+
+def _free_region_looks(src: Sources, finder: NetFinder) -> list[tuple[Image.Image, list[Detection]]]:
+    """A square of a training scene clear of its heads (fur, paws, toys, people: the false finds that
+    are left), and the heatmap's peaks on it in each look find() takes: as it is, zoomed, and framed
+    on a border as small photos are. Every peak is a negative."""
+    from trainer.evaluate_finder import free_regions
+
+    sc = src.scenes[src.rng.integers(len(src.scenes))]
+    img = Image.fromarray(sc.image)
+    boxes = free_regions(img.size, sc.heads, src.rng, 1)
+    if not boxes:
+        return []
+    region = img.crop(tuple(round(v) for v in boxes[0]))
+    if src.rng.random() < 0.5:
+        region = region.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    framed, _ = finder.framed(region)
+    looks = [(region, finder.candidates(region)[:4]), (region, finder.candidates(region, finder.config.zoom_side)[:3]),
+             (framed, finder.candidates(framed)[:4])]
+    return [(im, [d for d in dets if d.score >= finder.config.verify_min]) for im, dets in looks
+            if any(d.score >= finder.config.verify_min for d in dets)]
 
 
 def train_verifier(opts: VerifierTrainOptions, sources: Sources | None = None, progress: bool = True) -> Path:

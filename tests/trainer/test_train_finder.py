@@ -10,7 +10,7 @@ from PIL import Image
 
 from trainer.finder_data import CANVAS, Scene, Sources, encode_targets, make_example
 from trainer.train_finder import FinderTrainOptions, centre_hit, train_finder
-from trainer.train_verifier import VerifierTrainOptions, make_batch, train_verifier
+from trainer.train_verifier import VerifierTrainOptions, _free_region_looks, make_batch, train_verifier
 from vae_core.finder_net import STRIDE, FinderConfig, NetFinder, VerifierConfig, VerifierNet
 
 TINY = FinderConfig(widths=(8, 16, 16, 24, 24), neck=16, threshold=0.3)
@@ -46,6 +46,19 @@ def test_examples_and_targets_are_consistent():
             iy, ix = int(h.cy // STRIDE), int(h.cx // STRIDE)
             assert t["reg_mask"][iy, ix] == 1.0
             assert abs(np.exp(t["reg"][2, iy, ix]) * STRIDE - h.side) < 1e-3 * h.side or len(heads) > 1
+
+
+def test_cat_free_canvases_have_no_heads_and_show_only_what_lies_beside_them():
+    src = _sources(8, seed=2)
+    for sc in src.scenes:  # make every head pure white: a cat-free canvas must never show one
+        x0, y0, x1, y1 = (int(v) for v in sc.heads[0])
+        sc.image[y0:y1, x0:x1] = 255
+    for _ in range(20):
+        img, heads = make_example(src, cat_free=1.0)
+        assert heads == [] and img.shape == (CANVAS, CANVAS, 3)
+        assert (img.min(axis=2) >= 250).mean() < 0.02  # (colour noise may whiten a few pixels)
+    kinds = [len(make_example(src, cat_free=0.5)[1]) == 0 for _ in range(60)]
+    assert 0.25 < np.mean(kinds) < 0.75  # about the asked share; the rest have their heads
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +97,12 @@ def test_verifier_batches_are_learnable_and_the_verifier_ships_in_the_finders_fi
     finder = NetFinder.load(tiny_finder)
     x, y, reg = make_batch(src, finder, opts, VerifierConfig())
     assert 0 < y.mean() < 1 and len(x) == len(y) == len(reg)
+    # small cat-free squares add only negatives, seen in find()'s looks (plain, zoomed, framed)
+    looks = [lk for _ in range(10) for lk in _free_region_looks(src, finder)]
+    assert looks and all(dets and all(d.score >= finder.config.verify_min for d in dets) for _, dets in looks)
+    only_free = VerifierTrainOptions(**{**opts.__dict__, "canvases": 0, "free_regions": 8})
+    x2, y2, _ = make_batch(src, finder, only_free, VerifierConfig())
+    assert len(x2) == len(y2) > 0 and (y2 == 0).all()
     torch.manual_seed(0)
     net = VerifierNet(VerifierConfig())
     opt = torch.optim.Adam(net.parameters(), 3e-3)
