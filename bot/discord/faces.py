@@ -1,11 +1,12 @@
 """"Where's the face? Tap its square": the Discord side of asking when the finder isn't sure.
 
-A /mix whose photo has no confident cat face gets, instead of a mix of the photo's middle, that
-photo under a numbered 3x3 grid with buttons (bot/common/face_question decides the picture, words
-and buttons). The photos wait in memory (bot/common/face_asks); the owner's press continues the
-same request through the command's own code (`resume`), so limits, errors and the caption behave
-as for any /mix. A press after the wait, or by someone else, is answered privately and changes
-nothing. The buttons are `DynamicItem`s, so a press after a restart is told the question expired.
+A /mix (or /kittens, /blend, /map) whose photo has no confident cat face gets, instead of a mix of
+the photo's middle, that photo under a numbered 3x3 grid with buttons (bot/common/face_question
+decides the picture, words and buttons). The photos wait in memory (bot/common/face_asks); the
+owner's press continues the same request through the command's own code (`resume`), so limits,
+errors and the caption behave as for any /mix. A press after the wait, or by someone else, is
+answered privately and changes nothing. The buttons are `DynamicItem`s, so a press after a restart
+is told the question expired.
 """
 
 from __future__ import annotations
@@ -44,9 +45,10 @@ def face_asks(svc: Services) -> FaceAsks:
     return cast(FaceAsks, asks)
 
 
-async def mix_or_ask(interaction: discord.Interaction, images: list[bytes], options: MixOptions,
+async def mix_or_ask(interaction: discord.Interaction, images: list, options: MixOptions,
                      hints: Hints | None, resume: Resume) -> Reply | None:
-    """The mix (with the user's hints when given), or None after asking where a face is."""
+    """The mix (with the user's hints when given), or None after asking where a face is. `images`:
+    photo bytes, and ready Cats (gallery, adopted) that wait with them and are never asked about."""
     engine = services(interaction).engine
     try:
         if hints is None:
@@ -57,7 +59,7 @@ async def mix_or_ask(interaction: discord.Interaction, images: list[bytes], opti
         return None
 
 
-async def ask_where(interaction: discord.Interaction, images: list[bytes], missing: list[int],
+async def ask_where(interaction: discord.Interaction, images: list, missing: list[int],
                     hints: list[FaceHint | None] | None, resume: Resume) -> None:
     svc = services(interaction)
     lang = lang_of(interaction)

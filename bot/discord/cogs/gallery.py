@@ -18,15 +18,18 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.common.catalog import CatCatalog
+from bot.common.face_asks import with_hints
 from bot.common.sources import Pick, SourceProblem, resolve_cats, split_cat_words
 from bot.common.texts import t
 from vae_core import gallery_views
 from vae_core.engine import Cat, Reply
+from vae_core.errors import FaceNotFound
 from vae_core.litter import LITTER_SIZE, litter
 
 from ..ack import before_deferring, defer
 from ..attachments import check_attachment, fetch_images
 from ..errors import Notice, answer_error
+from ..faces import Hints, ask_where
 from ..i18n import text
 from ..line import job
 from ..replies import clean_name, send_result
@@ -121,23 +124,36 @@ Make = Callable[[list[bytes | Cat], str], Awaitable[tuple[Reply, str]]]
 
 
 async def run_over_cats(interaction: discord.Interaction, attachments: Sequence[discord.Attachment],
-                        picks: Sequence[Pick], make: Make, named=None) -> None:
-    """Validate the files (privately), wait for a turn, download, resolve, make, send."""
+                        picks: Sequence[Pick], make: Make, named=None, kept: list | None = None,
+                        hints: Hints | None = None) -> None:
+    """Validate the files (privately), wait for a turn, download, resolve, make, send.
+
+    A photo without a confident cat face gets the "tap its square" question; the press runs this
+    again with the sources it `kept` (photos and picked cats, nothing downloaded twice) and the hints."""
     svc = services(interaction)
     settings = svc.settings
     for attachment in attachments:
         check_attachment(attachment, settings.max_upload_bytes)
-    async with job(interaction, retry=lambda again: run_over_cats(again, attachments, picks, make, named)):
-        images = await before_deferring(interaction, fetch_images(
-            svc.session, attachments, max_bytes=settings.max_upload_bytes,
-            timeout_s=settings.download_timeout_s)) if attachments else []
+    async with job(interaction, retry=lambda again: run_over_cats(again, attachments, picks, make, named, kept,
+                                                                  hints)):
         lang = lang_of(interaction)
-        try:
-            cats = await resolve_cats(svc.engine, images, picks, catalog(interaction).gallery, lang, named)
-        except SourceProblem as problem:
-            raise Notice(problem.key, **problem.params) from None
+        sources = kept
+        if sources is None:
+            images = await before_deferring(interaction, fetch_images(
+                svc.session, attachments, max_bytes=settings.max_upload_bytes,
+                timeout_s=settings.download_timeout_s)) if attachments else []
+            try:
+                sources = await resolve_cats(svc.engine, images, picks, catalog(interaction).gallery, lang, named)
+            except SourceProblem as problem:
+                raise Notice(problem.key, **problem.params) from None
         await defer(interaction)
-        reply, caption = await make(cats, lang)
+        try:
+            cats = await with_hints(svc.engine, sources, hints) if hints is not None else sources
+            reply, caption = await make(cats, lang)
+        except FaceNotFound as missing:
+            await ask_where(interaction, sources, missing.photos, list(hints) if hints else None,
+                            lambda again, h: run_over_cats(again, attachments, picks, make, named, sources, h))
+            return
         await send_result(interaction, reply, caption)
 
 

@@ -10,7 +10,7 @@ wait, or by someone else in a group, gets a toast and changes nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -35,6 +35,9 @@ FACE_PATTERN = r"^face:([0-9a-f]{10}):([0-8w])$"
 _ASKS_KEY = "kitten_mixer_face_asks"
 
 Caption = Callable[[Reply], str]
+# What a tapped question finishes with when it is not a plain /mix (/kittens, /blend, /map): the sources
+# as Cats (each photo cut where the user said) -> the reply and its caption.
+Make = Callable[[list, str], Awaitable[tuple[Reply, str]]]
 
 
 def face_asks(context: CallbackContext) -> FaceAsks:
@@ -51,9 +54,10 @@ def keyboard(token: str, question: FaceQuestion) -> InlineKeyboardMarkup:
                                   for b in row] for row in question.rows])
 
 
-async def mix_or_ask(context: CallbackContext, request: Message, user_id: int, lang: str, images: list[bytes],
+async def mix_or_ask(context: CallbackContext, request: Message, user_id: int, lang: str, images: list,
                      options: MixOptions, caption: Caption) -> Reply:
-    """The mix, or (no confident face) the question, and `Answered` so the job ends quietly."""
+    """The mix, or (no confident face) the question, and `Answered` so the job ends quietly.
+    `images`: photo bytes, and ready Cats (gallery, adopted) that are never asked about."""
     try:
         return await get_state(context).engine.mix(images, options)
     except FaceNotFound as missing:
@@ -61,11 +65,22 @@ async def mix_or_ask(context: CallbackContext, request: Message, user_id: int, l
         raise Answered from None
 
 
-async def ask_where(context: CallbackContext, request: Message, user_id: int, lang: str, images: list[bytes],
-                    missing: list[int], options: MixOptions, caption: Caption,
-                    hints: list[FaceHint | None] | None = None) -> None:
+async def make_or_ask(context: CallbackContext, request: Message, user_id: int, lang: str, sources: list,
+                      make: Make) -> tuple[Reply, str]:
+    """`make(sources)` (a litter, a blend, a map), or the question when a photo has no confident face;
+    the tap then finishes the same `make` with the photos cut where the user said."""
+    try:
+        return await make(sources, lang)
+    except FaceNotFound as missing:
+        await ask_where(context, request, user_id, lang, sources, missing.photos, None, None, make=make)
+        raise Answered from None
+
+
+async def ask_where(context: CallbackContext, request: Message, user_id: int, lang: str, images: list,
+                    missing: list[int], options: MixOptions | None, caption: Caption | None,
+                    hints: list[FaceHint | None] | None = None, make: Make | None = None) -> None:
     ask = face_asks(context).open(user_id, request.chat_id, images, missing, lang, hints,
-                                  request=request, options=options, caption=caption)
+                                  request=request, options=options, caption=caption, make=make)
     log.info("chat %s: no confident cat face in photo(s) %s; asking where", request.chat_id, missing)
     await _send_question(context, ask)
 
@@ -107,6 +122,10 @@ async def continue_request(context: CallbackContext, ask: FaceAsk) -> None:
     """Run the waiting request with the hints, through the same job runner as a fresh mix."""
     engine = get_state(context).engine
     request: Message = ask.extra["request"]
+    make: Make | None = ask.extra["make"]
+    if make is not None:
+        await _finish_make(context, ask, make)
+        return
     options: MixOptions = ask.extra["options"]
     caption: Caption = ask.extra["caption"]
 
@@ -125,6 +144,21 @@ async def continue_request(context: CallbackContext, ask: FaceAsk) -> None:
     key = results.reserve()
     await serve(context, request, ask.owner, ask.lang, upload_action(options.format == "gif"), produce,
                 result_markup(key, MixState((), options), ask.lang))
+
+
+async def _finish_make(context: CallbackContext, ask: FaceAsk, make: Make) -> None:
+    request: Message = ask.extra["request"]
+
+    async def produce() -> tuple[Reply, str]:
+        try:
+            cats = await with_hints(get_state(context).engine, ask.images, ask.hints)
+        except FaceNotFound as missing:
+            await ask_where(context, request, ask.owner, ask.lang, ask.images, missing.photos, None, None,
+                            ask.hints, make=make)
+            raise Answered from None
+        return await make(cats, ask.lang)
+
+    await serve(context, request, ask.owner, ask.lang, upload_action(False), produce)
 
 
 async def _toast(query: CallbackQuery, text: str) -> None:

@@ -20,6 +20,7 @@ from bot.common.texts import lang_for, t
 from bot.telegram.cats import catalog, name_test, named
 from bot.telegram.commands import parse_command
 from bot.telegram.handlers.adopt import adopted_heading
+from bot.telegram.handlers.faces import make_or_ask
 from bot.telegram.handlers.mix import sources as photo_messages
 from bot.telegram.media import MediaProblem, PhotoRef, check_size, download, photo_ref
 from bot.telegram.replies import say, upload_action
@@ -206,7 +207,7 @@ async def _serve_cats(context: CallbackContext, message: Message, user_id: int, 
             cats = await resolve_cats(st.engine, list(images), picks, catalog(context).gallery, lang, names)
         except SourceProblem as problem:
             raise MediaProblem(problem.key, **problem.params) from None  # answered like a bad file
-        return await make(cats, lang)
+        return await make_or_ask(context, message, user_id, lang, cats, make)  # no face: "tap its square"
 
     await serve(context, message, user_id, lang, upload_action(False), produce)
 

@@ -242,17 +242,15 @@ async def mix_now(context: CallbackContext, request: Message, user_id: int, refs
         def caption(reply: Reply) -> str:
             return mix_caption(reply, lang, [ref.animated for ref in refs]) + "\n" + about_mix(options, lang)
 
-        # No confident cat face: the user is asked where it is, and the tap continues this request.
+        # No confident cat face: the user is asked where it is, and the tap continues this request
+        # (gallery and adopted cats among the sources wait with the photos; only photos are asked about).
         with stage("engine"):
-            if picks:  # gallery or adopted cats among the sources: no face question for those
-                try:
-                    cats = await resolve_cats(st.engine, list(images), picks, catalog(context).gallery, lang,
-                                              named(context, request.chat_id))
-                except SourceProblem as problem:
-                    raise MediaProblem(problem.key, **problem.params) from None  # answered like a bad file
-                reply = await st.engine.mix(cats, options)
-            else:
-                reply = await mix_or_ask(context, request, user_id, lang, list(images), options, caption)
+            try:
+                sources = await resolve_cats(st.engine, list(images), picks, catalog(context).gallery, lang,
+                                             named(context, request.chat_id))
+            except SourceProblem as problem:
+                raise MediaProblem(problem.key, **problem.params) from None  # answered like a bad file
+            reply = await mix_or_ask(context, request, user_id, lang, sources, options, caption)
         catalog(context).recent.remember(request.chat_id, reply.cats)  # for /map right after
         st.results.put(key, MixState(tuple(reply.cats), options))  # the buttons' cats: no re-upload
         return reply, caption(reply)

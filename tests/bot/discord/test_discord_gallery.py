@@ -120,3 +120,29 @@ async def test_mix_gallery_cats_three_photos_and_map_after(fake, start, face_jpe
     assert "cat1.jpg" in after.content  # the server's last mix, drawn on the map
     one = await fake.first_callback(await fake.inject(fake.slash("mix", {"cats": "3"})))
     assert one.ephemeral and one.content == t("need_mix_cats", "en", count=1)
+
+
+async def test_a_photo_without_a_face_is_asked_about_in_kittens_blend_and_gallery_mixes(fake, start, face_jpegs,
+                                                                                          gradient_png):
+    """Not only /mix of two photos: a litter, a blend and a mix with a gallery cat ask "tap its
+    square" too, and the press finishes the same request with the photos it kept."""
+    await start()
+    face = fake.attachment_payload("tom.jpg", face_jpegs[0], "image/jpeg")
+    wall = fake.attachment_payload("wall.png", gradient_png, "image/png")
+    cases = [("kittens", {"seed": 5}, {"cat1": face, "cat2": wall}, "second_photo", "5"),
+             ("blend", {"weights": "60 40"}, {"cat1": wall, "cat2": face}, "first_photo", t("face_whole", "en")),
+             ("mix", {"cats": "#7", "frames": 4}, {"cat1": wall}, "first_photo", "1")]
+    results = []
+    for name, options, files, which, label in cases:
+        iid = await fake.inject(fake.slash(name, options, attachments=files))
+        question = await fake.first_followup(iid)
+        assert question.content == t("face_where", "en", which=t(which, "en"), minutes=5)
+        assert len(fake.followups_for(iid)) == 1 and question.files[0].filename.endswith(".jpg")
+        cid = next(b["custom_id"] for row in question.message["components"] for b in row["components"]
+                   if b["label"] == label)
+        press = await fake.inject(fake.button(question.message, cid))
+        results.append(await fake.first_followup(press))
+    litter, blend, mix = results
+    assert "tom.jpg" in litter.content and "wall.png" in litter.content and "seed 5" in litter.content
+    assert blend.content == t("blend_caption", "en", parts="**wall.png** 60% + **tom.jpg** 40%")
+    assert Image.open(io.BytesIO(mix.files[0].data)).n_frames == 4 and "#7" in mix.content

@@ -170,3 +170,44 @@ async def test_gallery_built_for_another_model_is_a_kind_sentence(tg_api, tg_sta
     replies = await tg_api.wait_replies(2)
     assert [r.text for r in replies] == [t("no_gallery", "en")] * 2
     await asyncio.sleep(0.1)
+
+
+def _tap(tg_api, who, question, label: str) -> None:
+    data = next(b["callback_data"] for row in question.params["reply_markup"]["inline_keyboard"] for b in row
+                if b["text"] == label)
+    tg_api.press_button(who, question.result, data)
+
+
+async def test_a_photo_without_a_face_is_asked_about_in_kittens_blend_and_gallery_mixes(tg_api, start, face_jpegs):
+    """The "tap its square" question is not only for /mix of two photos: a litter, a blend and a mix
+    with a gallery cat wait for the tap too, and the tap finishes the same request."""
+    from tg_images import gradient_png
+
+    await start()
+    tg_api.message(ANA, CHAT, photo=face_jpegs[0], caption="/kittens 5", media_group_id="kq")
+    tg_api.message(ANA, CHAT, photo=gradient_png(seed=4), media_group_id="kq")
+    (question,) = await tg_api.wait_replies(1)
+    assert question.method == "sendPhoto"
+    assert question.text == t("face_where", "en", which=t("second_photo", "en"), minutes=5)
+    _tap(tg_api, ANA, question, "5")
+    litter = (await tg_api.wait_replies(2))[1]
+    assert litter.method == "sendPhoto" and "seed 5" in litter.text
+    assert "photo 1" in litter.text and "photo 2" in litter.text
+
+    tg_api.message(ANA, CHAT, photo=gradient_png(seed=5), caption="/blend 60 40", media_group_id="bq")
+    tg_api.message(ANA, CHAT, photo=face_jpegs[1], media_group_id="bq")
+    question = (await tg_api.wait_replies(3))[2]
+    assert question.text == t("face_where", "en", which=t("first_photo", "en"), minutes=5)
+    _tap(tg_api, ANA, question, t("face_whole", "en"))
+    blend = (await tg_api.wait_replies(4))[3]
+    assert blend.text == t("blend_caption", "en", parts="photo 1 60% + photo 2 40%")
+    assert png_size(blend.upload("photo")) == (256, 256)
+
+    tg_api.message(ANA, CHAT, photo=gradient_png(seed=6), caption="/mix #7 4")
+    question = (await tg_api.wait_replies(5))[4]
+    assert question.method == "sendPhoto" and question.params["reply_markup"]["inline_keyboard"]
+    _tap(tg_api, ANA, question, "1")
+    mix = (await tg_api.wait_replies(6))[5]
+    assert mix.method == "sendAnimation" and gif_frames(mix.upload("animation")) == 4
+    # the user placed the face: no "I used the middle" excuse
+    assert mix.text.splitlines() == [t("mix_done", "en"), "4 frames · slerp path · GIF"]
