@@ -153,7 +153,8 @@ def _cat_free(src: Sources, out_side: int) -> np.ndarray | None:
     s = out_side / max(cw, ch)
     part = cv2.resize(part, (max(1, round(cw * s)), max(1, round(ch * s))), interpolation=cv2.INTER_LINEAR)
     canvas = np.empty((out_side, out_side, 3), np.uint8)
-    canvas[:] = rng.integers(0, 256, 3)
+    # the border find()'s padded look puts round a small photo is its mean colour; else any colour
+    canvas[:] = part.reshape(-1, 3).mean(0) if rng.random() < 0.5 else rng.integers(0, 256, 3)
     oy = int(rng.integers(0, out_side - part.shape[0] + 1))
     ox = int(rng.integers(0, out_side - part.shape[1] + 1))
     canvas[oy:oy + part.shape[0], ox:ox + part.shape[1]] = part

@@ -247,7 +247,9 @@ class Engine:
     def mix_sync(self, sources: Sequence[bytes | Cat], options: MixOptions) -> Reply:
         t: dict[str, float] = {}
         t0 = time.perf_counter()
-        cats = self._resolve(sources, t, max(options.size, 256))
+        # the pictures are cut at the output size (no second resize), never under the default size:
+        # the Cats are kept for the result's buttons, which may ask for a GIF after a grid
+        cats = self._resolve(sources, t, max(options.size, MixOptions.size))
         grid = options.format == "grid"
         frames = self.frames_sync(cats, options, options.size // 2 if grid else options.size, t)
         t1 = time.perf_counter()

@@ -183,4 +183,4 @@ def _warp(img: Image.Image, square: Box, size: int, angle: float) -> np.ndarray:
                   [c / sy, d / sy, (py - ry0) / sy - 0.5]], dtype=np.float64)
     out = cv2.warpAffine(region, m, (step, step), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                          borderMode=cv2.BORDER_REPLICATE)
-    return resample.resize(out, (size, size))
+    return out

@@ -89,6 +89,12 @@ def test_a_whole_run_on_generated_scenes_scores_what_we_know(tmp_path):
     assert "afhq" not in r  # no photos/ folder next to these scenes
     table = format_table(r)
     assert "false finds on cat-free regions: 0/" in table and "10%-20%" in table
+    # several draws pool new random regions and canvases; the first draw is the single draw itself
+    r3 = evaluate_finder(GeneratedFaceFinder(), tmp_path / "scenes", split="all", progress=False, draws=3)
+    assert r3["false_finds"]["draws"] == 3 and r3["small_heads"]["n"] == 18
+    assert r["false_finds"]["regions"] < r3["false_finds"]["regions"] <= 3 * r["false_finds"]["regions"] + 6
+    assert r3["centre_recall"] == r["centre_recall"]  # the scenes themselves are not random
+    assert "(3 draws)" in format_table(r3)
 
 
 def test_the_cli_writes_json_and_uses_the_training_split(tmp_path, capsys):
