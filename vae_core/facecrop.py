@@ -36,6 +36,8 @@ MAX_SHIFT = 0.12
 HINT_RELAX = 0.5
 # Two confident boxes overlapping more than this are the same cat seen twice.
 SAME_CAT_IOU = 0.3
+# A confident box touching a surer head and under this fraction of its size is a part of that cat.
+PART_OF_HEAD = 0.25
 
 
 @dataclass(frozen=True)
@@ -64,16 +66,22 @@ def iou(a: Box, b: Box) -> float:
 
 def count_cats(dets: Sequence[Detection], threshold: float) -> int:
     """Distinct confident heads. A finder may report one head twice at neighbouring scales, or a part
-    of it (an ear, the chin) as a small head of its own: a box overlapping a surer one, or centred
-    inside it, is the same cat (another cat's head can touch this one's, not sit in it)."""
+    of it (an ear, the chin, a tuft at its edge) as a small head of its own, so a box is the same cat
+    as a surer one when it overlaps it much, is centred inside it, or touches it while under
+    PART_OF_HEAD of its size (another cat's head can touch this one's, but not sit in it, and a cat
+    at the same distance is not a tenth of this one's size)."""
     kept: list[Detection] = []
     for d in sorted(dets, key=lambda d: -d.score):
-        cx, cy = d.center
-        if d.score >= threshold and all(iou(d.box, k.box) <= SAME_CAT_IOU
-                                        and not (k.box[0] <= cx <= k.box[2] and k.box[1] <= cy <= k.box[3])
-                                        for k in kept):
+        if d.score >= threshold and not any(_same_cat(d, k) for k in kept):
             kept.append(d)
     return len(kept)
+
+
+def _same_cat(d: Detection, surer: Detection) -> bool:
+    (x0, y0, x1, y1), (cx, cy) = surer.box, d.center
+    touching = d.box[0] < x1 and d.box[2] > x0 and d.box[1] < y1 and d.box[3] > y0
+    return (iou(d.box, surer.box) > SAME_CAT_IOU or (x0 <= cx <= x1 and y0 <= cy <= y1)
+            or (touching and d.side < PART_OF_HEAD * surer.side))
 
 
 def shift_inside(square: Box, size: tuple[int, int], max_shift: float = MAX_SHIFT) -> Box:

@@ -99,6 +99,10 @@ def test_several_cats_are_counted_once_each():
     touching = Detection((90, 60, 150, 120), 0.7)  # a second head beside the first, overlapping it a little
     assert count_cats([a, ear, b], threshold=0.5) == 2
     assert count_cats([a, touching], threshold=0.5) == 2
+    tuft = Detection((95, 95, 115, 115), 0.7)  # a tiny box at the head's corner, centred just outside it
+    far_kitten = Detection((150, 150, 170, 170), 0.7)  # as small, but not touching: another cat far away
+    assert count_cats([a, tuft], threshold=0.5) == 1
+    assert count_cats([a, far_kitten], threshold=0.5) == 2
 
 
 def test_prepare_reports_the_head_score_and_hint():
