@@ -124,19 +124,17 @@ async def continue_request(context: CallbackContext, ask: FaceAsk) -> None:
     request: Message = ask.extra["request"]
     make: Make | None = ask.extra["make"]
     if make is not None:
-        await _finish_make(context, ask, make)
+
+        async def finish() -> tuple[Reply, str]:
+            return await make(await _hinted(context, ask), ask.lang)
+
+        await serve(context, request, ask.owner, ask.lang, upload_action(False), finish)
         return
     options: MixOptions = ask.extra["options"]
     caption: Caption = ask.extra["caption"]
 
     async def produce() -> tuple[Reply, str]:
-        try:
-            cats = await with_hints(engine, ask.images, ask.hints)
-        except FaceNotFound as missing:  # only if a photo changed its mind: ask about it as well
-            await ask_where(context, request, ask.owner, ask.lang, ask.images, missing.photos, options, caption,
-                            ask.hints)
-            raise Answered from None
-        reply = await engine.mix(cats, options)
+        reply = await engine.mix(await _hinted(context, ask), options)
         results.put(key, MixState(tuple(reply.cats), options))  # the result's buttons reuse these cats
         return reply, caption(reply)
 
@@ -146,19 +144,15 @@ async def continue_request(context: CallbackContext, ask: FaceAsk) -> None:
                 result_markup(key, MixState((), options), ask.lang))
 
 
-async def _finish_make(context: CallbackContext, ask: FaceAsk, make: Make) -> None:
-    request: Message = ask.extra["request"]
-
-    async def produce() -> tuple[Reply, str]:
-        try:
-            cats = await with_hints(get_state(context).engine, ask.images, ask.hints)
-        except FaceNotFound as missing:
-            await ask_where(context, request, ask.owner, ask.lang, ask.images, missing.photos, None, None,
-                            ask.hints, make=make)
-            raise Answered from None
-        return await make(cats, ask.lang)
-
-    await serve(context, request, ask.owner, ask.lang, upload_action(False), produce)
+async def _hinted(context: CallbackContext, ask: FaceAsk) -> list:
+    """The waiting request's sources as Cats, each photo cut where the user said. If a photo still has
+    no face (only if it changed its mind), it is asked about in turn and the job ends quietly."""
+    try:
+        return await with_hints(get_state(context).engine, ask.images, ask.hints)
+    except FaceNotFound as missing:
+        await ask_where(context, ask.extra["request"], ask.owner, ask.lang, ask.images, missing.photos,
+                        ask.extra["options"], ask.extra["caption"], ask.hints, make=ask.extra["make"])
+        raise Answered from None
 
 
 async def _toast(query: CallbackQuery, text: str) -> None:
