@@ -161,3 +161,129 @@ async def test_a_failing_migration_leaves_the_previous_version(tmp_path):
     assert conn.execute("PRAGMA user_version").fetchone()[0] == MIGRATIONS[-1].version
     assert conn.execute("SELECT name FROM sqlite_master WHERE name='t1'").fetchone() is None
     conn.close()
+
+
+# ---- issue 21: storage faults are not damage ------------------------------------------------------------------
+
+def _names(path) -> list[str]:
+    conn = sqlite3.connect(path)
+    try:
+        return [r[0] for r in conn.execute("SELECT name FROM adopted_cats ORDER BY name")]
+    finally:
+        conn.close()
+
+
+async def test_a_write_error_keeps_the_healthy_file_and_the_next_write_works(tmp_path, caplog):
+    from storage_faults import unwritable
+
+    path = tmp_path / "k.db"
+    storage = await open_storage(path)
+    try:
+        for name in ("One", "Two", "Three"):
+            assert await storage.cats.adopt("c", name.lower(), name, Z, 1, 50) is AdoptOutcome.ADOPTED
+        wal = tmp_path / "k.db-wal"
+        assert wal.is_file()
+        caplog.set_level(logging.INFO)
+        with unwritable(wal):
+            with pytest.raises(StorageError, match="can't be written"):
+                await storage.cats.adopt("c", "four", "Four", Z, 1, 50)
+            with pytest.raises(StorageError):
+                await storage.cats.forget("c", "one")
+            assert [c.name for c in await storage.cats.list("c")] == ["One", "Two", "Three"]  # reads still work
+        assert storage.db.moved_aside == [] and list(tmp_path.glob("*.corrupt-*")) == []
+        errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert len(errors) == 1 and "unavailable" in errors[0] and "moved" not in errors[0]
+        # Write access is back: no restart needed.
+        assert await storage.cats.adopt("c", "four", "Four", Z, 1, 50) is AdoptOutcome.ADOPTED
+        assert storage.db.unavailable is None
+    finally:
+        await storage.close()
+    assert _names(path) == ["Four", "One", "Three", "Two"]
+
+
+@pytest.mark.parametrize("kind", ["directory", "fifo", "parent_is_a_file"])
+async def test_anything_but_a_regular_file_at_the_path_is_never_renamed(tmp_path, kind, caplog):
+    import os
+
+    if kind == "directory":
+        path = tmp_path / "k.db"
+        path.mkdir()
+        (path / "keep.txt").write_text("mine")
+    elif kind == "fifo":
+        path = tmp_path / "k.db"
+        os.mkfifo(path)
+    else:
+        (tmp_path / "afile").write_text("not a folder")
+        path = tmp_path / "afile" / "k.db"
+    caplog.set_level(logging.ERROR)
+    db = Database(path)
+    with pytest.raises(StorageError, match="DATABASE_PATH|cannot create"):
+        await db.open()
+    with pytest.raises(StorageError):  # every later call says the same, without a new log line
+        await db.run(lambda c: c.execute("SELECT 1").fetchone())
+    await db.close()
+    assert db.moved_aside == [] and list(tmp_path.glob("*.corrupt-*")) == []
+    assert len([r for r in caplog.records if r.levelno >= logging.ERROR]) == 1
+    assert all(r.exc_info is None for r in caplog.records)
+    if kind == "directory":
+        assert (path / "keep.txt").read_text() == "mine"
+    if kind == "fifo":
+        import stat
+
+        assert stat.S_ISFIFO(os.stat(path).st_mode)
+
+
+async def test_another_programs_database_is_left_untouched(tmp_path):
+    path = tmp_path / "k.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE users (id INTEGER, email TEXT)")
+    conn.execute("INSERT INTO users VALUES (1, 'a@b.c')")
+    conn.commit()
+    conn.close()
+    before = path.read_bytes()
+    db = Database(path)
+    with pytest.raises(StorageError, match="another program's database"):
+        await db.open()
+    await db.close()
+    assert path.read_bytes() == before and not (tmp_path / "k.db-wal").exists() and db.moved_aside == []
+
+
+async def test_a_locked_database_is_unavailable_then_comes_back(tmp_path):
+    path = tmp_path / "k.db"
+    storage = await open_storage(path)
+    await storage.cats.adopt("c", "one", "One", Z, 1, 50)
+    await storage.close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    db = Database(path, busy_timeout_s=0.1)
+    from bot.common.storage.cats import SqliteCatStore
+
+    cats = SqliteCatStore(db)
+    try:
+        with pytest.raises(StorageError, match="locked"):
+            await db.open()
+        with pytest.raises(StorageError):
+            await cats.list("c")
+        holder.execute("COMMIT")
+        holder.close()
+        assert [c.name for c in await cats.list("c")] == ["One"]
+        assert db.unavailable is None and db.moved_aside == []
+    finally:
+        await db.close()
+
+
+async def test_a_file_deleted_while_running_is_written_again_with_everything_in_it(tmp_path, caplog):
+    path = tmp_path / "k.db"
+    storage = await open_storage(path)
+    try:
+        await storage.cats.adopt("c", "before", "Before", Z, 1, 50)
+        for suffix in ("", "-wal", "-shm"):
+            (tmp_path / f"k.db{suffix}").unlink(missing_ok=True)
+        caplog.set_level(logging.WARNING)
+        assert await storage.cats.adopt("c", "afterdel", "AfterDel", Z, 1, 50) is AdoptOutcome.ADOPTED
+        assert any("deleted" in r.getMessage() for r in caplog.records)
+        assert path.is_file()
+    finally:
+        await storage.close()
+    assert _names(path) == ["AfterDel", "Before"]  # what a restart will read
