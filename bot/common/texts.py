@@ -5,6 +5,7 @@ Bots call `t(key, lang, **params)`; engine errors map to text via `error_text`.
 
 from __future__ import annotations
 
+from bot.common.fitting import echo
 from vae_core.errors import KittenError
 
 TEXTS: dict[str, dict[str, str]] = {
@@ -383,9 +384,14 @@ def lang_for(code: str | None) -> str:
     return "es" if code and code.lower().startswith("es") else "en"
 
 
+# Parameters that quote what a user typed: cut short wherever a sentence quotes them (fitting.py).
+ECHOED = frozenset({"word", "value", "name", "suggestion", "number"})
+
+
 def t(key: str, lang: str = "en", **params: object) -> str:
     table = TEXTS.get(lang, TEXTS["en"])
-    return table.get(key, TEXTS["en"][key]).format(**params)
+    cut = {k: echo(v) if k in ECHOED else v for k, v in params.items()}
+    return table.get(key, TEXTS["en"][key]).format(**cut)
 
 
 def mb(n: int | float) -> str:

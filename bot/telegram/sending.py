@@ -21,6 +21,7 @@ from telegram.error import BadRequest, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter
 
 from bot.common.backoff import SENDING, RetryPolicy, reason, retrying
+from bot.common.fitting import TELEGRAM_CAPTION, TELEGRAM_TEXT, fit
 from bot.common.inflight import downloading
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,7 @@ class PatientRateLimiter(AIORateLimiter):
         self.policy = policy
 
     async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):  # type: ignore[override]
+        fit_request(data)  # every text and caption within Telegram's limits, whoever sent it
         parent = super().process_request
 
         async def once():
@@ -51,6 +53,15 @@ class PatientRateLimiter(AIORateLimiter):
         if endpoint in NOT_RETRIED:
             return await once()
         return await retrying(once, is_transient, endpoint, self.policy)
+
+
+def fit_request(data: dict[str, Any]) -> None:
+    """Cut an outgoing message's text (4,096) or caption (1,024) to Telegram's limits, in place:
+    a reply cut short is better than a 400 "message is too long" and a generic apology."""
+    for field, limit in (("text", TELEGRAM_TEXT), ("caption", TELEGRAM_CAPTION)):
+        value = data.get(field)
+        if isinstance(value, str):
+            data[field] = fit(value, limit)
 
 
 class DownloadFailed(Exception):

@@ -332,6 +332,11 @@ class FakeBotApi:
                 "file_path": f.path}
 
     def _sent_message(self, call: Call, **content: Any) -> dict:
+        # Telegram's limits, counted as it counts them (UTF-16 code units).
+        for name, limit in (("text", 4096), ("caption", 1024)):
+            value = call.params.get(name)
+            if isinstance(value, str) and len(value.encode("utf-16-le")) // 2 > limit:
+                raise _ApiError(400, f"Bad Request: message {'caption ' if name == 'caption' else ''}is too long")
         chat_id = call.chat_id
         chat = {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"}
         if chat_id < 0:

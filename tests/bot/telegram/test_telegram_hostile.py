@@ -1,0 +1,31 @@
+"""Hostile input (issue 21): what a careless or malicious user types gets a clear, short answer.
+
+The real Application against the fake Bot API, which refuses texts over Telegram's limits as
+Telegram does ("message is too long").
+"""
+
+from __future__ import annotations
+
+from tg_fake_api import private_chat, user
+
+from bot.common.fitting import ECHO_CHARS
+from bot.common.texts import t
+
+ANA = user(30, "Ana")
+CHAT = private_chat(30)
+
+
+async def test_a_4096_character_word_is_quoted_back_cut_short(tg_api, tg_start):
+    await tg_start()
+    for n, text in enumerate(["/mix " + "Q" * 4091, "/random " + "9" * 4088, "/random 4 " + "b" * 4086], start=1):
+        assert len(text) <= 4096
+        tg_api.message(ANA, CHAT, text=text)
+        reply = (await tg_api.wait_replies(n))[-1]
+        assert reply.text != t("internal_error", "en"), text[:12]
+        assert len(reply.text) < 400
+    replies = [r.text for r in tg_api.replies()]
+    assert "Q" * (ECHO_CHARS - 1) + "…" in replies[0]
+    assert t("usage_mix", "en") in replies[0]
+    assert "9" * (ECHO_CHARS - 1) + "…" in replies[1] and t("usage_random", "en") in replies[1]
+    assert "b" * (ECHO_CHARS - 1) + "…" in replies[2] and t("usage_random", "en") in replies[2]
+    assert [c for c in tg_api.calls if c.error] == []  # nothing refused by Telegram
