@@ -2,6 +2,11 @@
 
 Shared by both bots (the handlers only parse and reply). What is kept is the cat's latent,
 never the photo. Names follow `cat_names`; a chat may keep `MAX_NAMES_PER_CHAT` of them.
+
+When the database can't be used (storage/database.py says why, once, in the log), every
+operation here answers with a NameProblem the handlers already know how to say: "I couldn't
+save Luna right now" or "saving cats is unavailable right now", never a confirmation of what
+was not stored, and never "unknown option" for a name that may well exist.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import numpy as np
 import torch
 
 from bot.common.cat_names import MAX_NAMES_PER_CHAT, NameProblem, check_name, name_key
-from bot.common.storage import AdoptedCat, AdoptOutcome, CatStore
+from bot.common.storage import AdoptedCat, AdoptOutcome, CatStore, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -34,32 +39,62 @@ class AdoptedCats:
         z = z.astype(np.float32).reshape(-1)
         if z.shape != (self.latent_dim,):
             raise ValueError(f"latent of size {z.shape} for a model with {self.latent_dim} dimensions")
-        outcome = await self.store.adopt(scope, name_key(name), name, z, user_id, self.max_names)
+        try:
+            outcome = await self.store.adopt(scope, name_key(name), name, z, user_id, self.max_names)
+        except StorageError:
+            raise NameProblem("adopt_not_saved", name=name) from None
         if outcome is AdoptOutcome.TAKEN:
             raise NameProblem("name_taken", name=name)
         if outcome is AdoptOutcome.FULL:
             raise NameProblem("chat_full", limit=self.max_names)
-        log.info("%s adopted a cat (%d names)", scope.split(":")[0], len(await self.store.list(scope)))
+        log.info("%s: a cat was adopted", scope.split(":")[0])
         return name
 
     async def forget(self, scope: str, raw_name: str) -> str:
-        name = await self.store.forget(scope, name_key(raw_name))
+        try:
+            name = await self.store.forget(scope, name_key(raw_name))
+        except StorageError:
+            raise NameProblem("storage_unavailable") from None
         if name is None:
             raise NameProblem("unknown_cat", name=raw_name.strip()[:40])
         return name
 
     async def forget_all(self, scope: str) -> int:
-        return await self.store.forget_all(scope)
+        try:
+            return await self.store.forget_all(scope)
+        except StorageError:
+            raise NameProblem("storage_unavailable") from None
 
     async def names(self, scope: str) -> list[str]:
-        return [c.name for c in await self.list(scope)]
+        """The chat's names, for lists; [] while the database can't be read (a list is no answer
+        to rely on; commands that need the cats say "unavailable" instead)."""
+        try:
+            return [c.name for c in await self.list(scope)]
+        except NameProblem:
+            return []
 
     async def list(self, scope: str) -> list[AdoptedCat]:
-        return [c for c in await self.store.list(scope) if self._fits(c)]
+        try:
+            return [c for c in await self.store.list(scope) if self._fits(c)]
+        except StorageError:
+            raise NameProblem("storage_unavailable") from None
+
+    async def name_test(self, scope: str) -> Callable[[str], bool] | None:
+        """Which words of a command are this chat's cats (for `split_cat_words(is_name=...)`).
+        While the database can't be read, any word that could be a name counts, so that
+        `/mix Luna #2` answers "unavailable right now" rather than "I don't know the option Luna"."""
+        try:
+            keys = {name_key(c.name) for c in await self.list(scope)}
+        except NameProblem:
+            return could_be_name
+        return (lambda word: name_key(word) in keys) if keys else None
 
     async def find(self, scope: str, names: Sequence[str]) -> dict[str, AdoptedCat]:
         """The adopted cats among `names`, by the folded name; names not adopted are just absent."""
-        found = await self.store.get(scope, [name_key(n) for n in names])
+        try:
+            found = await self.store.get(scope, [name_key(n) for n in names])
+        except StorageError:
+            raise NameProblem("storage_unavailable") from None
         return {k: c for k, c in found.items() if self._fits(c)}
 
     async def latents(self, scope: str, names: Sequence[str]) -> list[torch.Tensor]:
@@ -80,6 +115,14 @@ class AdoptedCats:
         log.warning("skipping an adopted cat with a %d-d latent (the model has %d)", cat.latent.shape[0],
                     self.latent_dim)
         return False
+
+
+def could_be_name(word: str) -> bool:
+    try:
+        check_name(word)
+    except NameProblem:
+        return False
+    return True
 
 
 def adopted_list_text(names: Sequence[str], lang: str, limit: int = MAX_NAMES_PER_CHAT,

@@ -180,6 +180,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "chat_full": "This chat already has {limit} cats, as many as I can keep; /forget one first.",
         "unknown_cat": "I don't know a cat called “{name}” in this chat; /cats lists them.",
         "forget_usage": "Usage: /forget NAME, or /forget all (chat admins only).",
+        "adopt_not_saved": "Sorry, I couldn't save {name} right now, so {name} is not one of this chat's cats yet. "
+                           "Please try again in a little while.",
+        "storage_unavailable": "I can't reach this chat's saved cats right now; please try again in a little "
+                               "while. Mixing photos, /random and the gallery still work.",
         "forget_done": "I've forgotten {name}.",
         "forget_all_done": "I've forgotten all of this chat's cats ({count}).",
         "forget_all_admins": "Only the chat's admins can forget all of its cats.",
@@ -362,6 +366,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "chat_full": "Este chat ya tiene {limit} gatos, los que puedo guardar como mucho; olvida uno con /forget.",
         "unknown_cat": "No conozco ningún gato llamado «{name}» en este chat; /cats los muestra.",
         "forget_usage": "Uso: /forget NOMBRE, o /forget all (solo administradores del chat).",
+        "adopt_not_saved": "Lo siento, ahora mismo no he podido guardar a {name}, así que aún no es uno de los gatos "
+                           "de este chat. Inténtalo de nuevo dentro de un rato.",
+        "storage_unavailable": "Ahora mismo no puedo llegar a los gatos guardados de este chat; inténtalo de nuevo "
+                               "dentro de un rato. Mezclar fotos, /random y la galería siguen funcionando.",
         "forget_done": "He olvidado a {name}.",
         "forget_all_done": "He olvidado todos los gatos de este chat ({count}).",
         "forget_all_admins": "Solo los administradores del chat pueden olvidar todos sus gatos.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 import aiohttp
@@ -10,6 +11,7 @@ import discord
 from discord.ext import commands
 
 from bot.common.settings import Settings
+from bot.common.storage import StorageError
 from vae_core.checkpoint import CheckpointError
 from vae_core.engine import Engine
 
@@ -50,7 +52,10 @@ class _KittenBot:
 
     async def setup_hook(self) -> None:
         self.tree.error(on_tree_error)
-        await self.services.storage.open()  # a damaged file is set aside now, with a log line
+        # A damaged file is set aside now, with a log line; one that can't be used at all is
+        # logged once by the database, and the bot serves mixes, /random and the gallery without it.
+        with contextlib.suppress(StorageError):
+            await self.services.storage.open()
         requests = self.services.requests
         if requests is not None:  # the request journal: capture commands, replay the last run's
             requests.capture_payloads()

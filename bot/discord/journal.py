@@ -27,7 +27,7 @@ from discord import app_commands
 
 from bot.common.backoff import reason
 from bot.common.inflight import InFlight
-from bot.common.storage import JournalStore
+from bot.common.storage import JournalStore, StorageError
 from bot.common.storage.journal import CLOSED
 from bot.common.texts import t
 
@@ -82,7 +82,9 @@ class RequestJournal:
                 entry_id = await self.store.accept(PLATFORM, str(interaction.id), chat_of(interaction),
                                                    interaction.user.id, {"interaction": raw}, expires_at=expires)
             except Exception as e:  # a broken disk must not cost the user their answer: serve, unjournaled
-                log.error("interaction %s: could not journal it (%s); serving it anyway", interaction.id, reason(e))
+                # StorageError: the database logged why, once; a line per request would bury it.
+                log.log(logging.DEBUG if isinstance(e, StorageError) else logging.ERROR,
+                        "interaction %s: could not journal it (%s); serving it anyway", interaction.id, reason(e))
                 await call()
                 return
             if entry_id is None:
@@ -123,8 +125,11 @@ class RequestJournal:
     async def load_unfinished(self) -> None:
         """Read what the previous run left open, before this run can accept anything: a request
         this run accepts must never be taken for a leftover and run twice."""
-        self._leftovers = await self.store.unfinished(PLATFORM)
-        await self.store.prune(PRUNE_AFTER_S)
+        try:
+            self._leftovers = await self.store.unfinished(PLATFORM)
+            await self.store.prune(PRUNE_AFTER_S)
+        except StorageError:  # the bot serves without its journal; the database logged why
+            self._leftovers = []
 
     async def resume(self) -> None:
         """After the gateway is up: finish what the last run accepted, oldest first."""
@@ -146,7 +151,11 @@ class RequestJournal:
             return
         busy, _ = self.inflight.busy()  # first: what finishes meanwhile was busy, so is skipped
         now = time.time()
-        todo = [e for e in await self.store.unfinished(PLATFORM)
+        try:
+            unfinished = await self.store.unfinished(PLATFORM)
+        except StorageError:  # nothing to read now; the database logged why
+            return
+        todo = [e for e in unfinished
                 if e.id not in busy and now - e.accepted_at >= self.retry_after_s]
         if todo:
             log.info("trying %d unanswered request(s) again", len(todo))

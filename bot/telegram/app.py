@@ -6,6 +6,7 @@ Application against a local fake Bot API server with a tiny model; `run` is what
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 from urllib.parse import urlsplit
@@ -17,7 +18,7 @@ from telegram.ext import Application, ApplicationBuilder
 from bot.common.adoption import AdoptedCats
 from bot.common.backoff import RetryPolicy
 from bot.common.settings import ConfigError, Settings
-from bot.common.storage import Storage
+from bot.common.storage import Storage, StorageError
 from bot.common.texts import TEXTS, t
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import register
@@ -66,9 +67,11 @@ def build_application(settings: Settings, engine: Engine) -> Application:
 
 async def _post_init(app: Application) -> None:
     """Open the database before the first update (a damaged file is set aside now, with a log
-    line), arrange the clean stop and the journal's replay, then publish the command menu."""
+    line; one that can't be used at all leaves the bot serving without it), arrange the clean
+    stop and the journal's replay, then publish the command menu."""
     state = app.bot_data[STATE_KEY]
-    await state.storage.open()
+    with contextlib.suppress(StorageError):  # logged once by the database; mixes don't need it
+        await state.storage.open()
     await state.requests.load_unfinished()  # before polling starts: only the last run's requests
     if state.requests.handle_signals:
         state.requests.install_signal_handlers()

@@ -48,7 +48,4 @@ async def name_test(context: CallbackContext, chat_id: int) -> Callable[[str], b
     adopted = get_state(context).adopted
     if adopted is None:
         return None
-    from bot.common.cat_names import name_key
-
-    keys = {name_key(n) for n in await adopted.names(_scope(chat_id))}
-    return (lambda word: name_key(word) in keys) if keys else None
+    return await adopted.name_test(_scope(chat_id))

@@ -30,7 +30,7 @@ from telegram.ext import Application, JobQueue
 
 from bot.common.backoff import reason
 from bot.common.inflight import InFlight
-from bot.common.storage import JournalStore
+from bot.common.storage import JournalStore, StorageError
 from bot.common.storage.journal import CLOSED
 from bot.telegram.media import has_media
 from bot.telegram.replies import say
@@ -79,7 +79,9 @@ class RequestJournal:
                                                    m.from_user.id if m.from_user else 0, {"update": update.to_dict()},
                                                    grp=m.media_group_id)
             except Exception as e:  # a broken disk must not cost the user their answer: serve, unjournaled
-                log.error("update %s: could not journal it (%s); serving it anyway", update.update_id, reason(e))
+                # StorageError: the database logged why, once; a line per request would bury it.
+                log.log(logging.DEBUG if isinstance(e, StorageError) else logging.ERROR,
+                        "update %s: could not journal it (%s); serving it anyway", update.update_id, reason(e))
                 await inner(update)
                 return
             if entry_id is None:
@@ -145,8 +147,11 @@ class RequestJournal:
     async def load_unfinished(self) -> None:
         """Read what the previous run left open, before this run takes any update: a request this
         run accepts must never be taken for a leftover and run twice."""
-        self._leftovers = await self.store.unfinished(PLATFORM)
-        await self.store.prune(PRUNE_AFTER_S)
+        try:
+            self._leftovers = await self.store.unfinished(PLATFORM)
+            await self.store.prune(PRUNE_AFTER_S)
+        except StorageError:  # the bot serves without its journal; the database logged why
+            self._leftovers = []
 
     async def resume(self) -> None:
         """Replay the requests a previous run accepted but never answered, oldest first."""
@@ -162,7 +167,11 @@ class RequestJournal:
             return
         busy, groups = self.inflight.busy()  # first: what finishes meanwhile was busy, so is skipped
         now = time.time()
-        todo = [e for e in await self.store.unfinished(PLATFORM)
+        try:
+            unfinished = await self.store.unfinished(PLATFORM)
+        except StorageError:  # nothing to read now; the database logged why
+            return
+        todo = [e for e in unfinished
                 if e.id not in busy and now - e.accepted_at >= self.retry_after_s
                 and not (e.grp and ((e.chat_id, e.grp) in groups or self._group_pending(e.chat_id, e.grp)))]
         if todo:

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from bot.common.storage.faults import is_corrupt, is_fault
-from bot.common.storage.migrations import MIGRATIONS, Migration, SchemaTooNew, migrate
+from bot.common.storage.migrations import MIGRATIONS, Migration, SchemaTooNew, check_not_newer, migrate
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +190,7 @@ class Database:
             if check != "ok":
                 raise sqlite3.DatabaseError(f"database disk image is malformed ({check})")
             _refuse_foreign(conn, self.path)
+            check_not_newer(conn, self.migrations)
             conn.execute("PRAGMA journal_mode=WAL").fetchone()
             conn.execute("PRAGMA synchronous=NORMAL")  # with WAL: durable across a crash of the bot
             conn.execute("PRAGMA foreign_keys=ON")

@@ -65,13 +65,19 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def migrate(conn: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
-    """Bring `conn` (autocommit mode) up to the last migration; returns the version reached."""
+def check_not_newer(conn: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
+    """The file's schema version; SchemaTooNew (and nothing written) if a newer bot made it."""
     current = schema_version(conn)
     latest = migrations[-1].version if migrations else 0
     if current > latest:
         raise SchemaTooNew(f"the database has schema version {current}, but this bot only knows up to {latest}; "
                            "run a newer version of Kitten Mixer or point DATABASE_PATH at another file")
+    return current
+
+
+def migrate(conn: sqlite3.Connection, migrations: tuple[Migration, ...] = MIGRATIONS) -> int:
+    """Bring `conn` (autocommit mode) up to the last migration; returns the version reached."""
+    current = check_not_newer(conn, migrations)
     for m in migrations:
         if m.version <= current:
             continue

@@ -86,7 +86,10 @@ class AdoptCog(commands.Cog):
         if name.strip().lower() in FORGET_ALL:
             if not is_chat_admin(interaction):
                 raise Notice("forget_all_admins")
-            count = await adopted.forget_all(scope)
+            try:
+                count = await adopted.forget_all(scope)
+            except NameProblem as problem:  # the database can't be written right now
+                raise Notice(problem.key, **problem.params) from None
             log.info("%s: all %d adopted cats forgotten by an admin", scope, count)
             await announce(interaction, t("forget_all_done", lang, count=count))
             return

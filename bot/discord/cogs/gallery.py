@@ -64,11 +64,9 @@ async def _names(interaction: discord.Interaction):
     if adopted is None:
         return None, None
     from bot.common.adoption import name_source, scope_for
-    from bot.common.cat_names import name_key
 
     scope = scope_for("discord", chat_of(interaction))
-    keys = {name_key(n) for n in await adopted.names(scope)}
-    return ((lambda w: name_key(w) in keys) if keys else None), name_source(adopted, scope)
+    return await adopted.name_test(scope), name_source(adopted, scope)
 
 
 # ---- /cats and its page buttons -------------------------------------------------------------------

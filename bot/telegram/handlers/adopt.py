@@ -82,7 +82,11 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not await is_chat_admin(context, message, update.effective_user.id):
             await say(message, "forget_all_admins", lang)
             return
-        count = await st.adopted.forget_all(scope)
+        try:
+            count = await st.adopted.forget_all(scope)
+        except NameProblem as problem:  # the database can't be written right now
+            await say(message, problem.key, lang, **problem.params)
+            return
         log.info("chat %s: all %d adopted cats forgotten by an admin", message.chat_id, count)
         await say(message, "forget_all_done", lang, count=count)
         return

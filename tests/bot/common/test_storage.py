@@ -192,7 +192,7 @@ async def test_a_write_error_keeps_the_healthy_file_and_the_next_write_works(tmp
             assert [c.name for c in await storage.cats.list("c")] == ["One", "Two", "Three"]  # reads still work
         assert storage.db.moved_aside == [] and list(tmp_path.glob("*.corrupt-*")) == []
         errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-        assert len(errors) == 1 and "unavailable" in errors[0] and "moved" not in errors[0]
+        assert len(errors) == 1 and "unavailable" in errors[0] and "aside" not in errors[0]
         # Write access is back: no restart needed.
         assert await storage.cats.adopt("c", "four", "Four", Z, 1, 50) is AdoptOutcome.ADOPTED
         assert storage.db.unavailable is None
