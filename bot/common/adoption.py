@@ -32,15 +32,17 @@ class AdoptedCats:
     def __init__(self, store: CatStore, latent_dim: int, max_names: int = MAX_NAMES_PER_CHAT):
         self.store, self.latent_dim, self.max_names = store, latent_dim, max_names
 
-    async def adopt(self, scope: str, raw_name: str, latent: torch.Tensor | np.ndarray, user_id: int) -> str:
-        """Keep `latent` under the name; returns the name as stored. NameProblem if it can't be."""
+    async def adopt(self, scope: str, raw_name: str, latent: torch.Tensor | np.ndarray, user_id: int,
+                    request: str | None = None) -> str:
+        """Keep `latent` under the name; returns the name as stored. NameProblem if it can't be.
+        `request` (e.g. "telegram:<update id>") makes a replay of the same request say "adopted"."""
         name = check_name(raw_name)
         z = latent.detach().cpu().numpy() if isinstance(latent, torch.Tensor) else np.asarray(latent)
         z = z.astype(np.float32).reshape(-1)
         if z.shape != (self.latent_dim,):
             raise ValueError(f"latent of size {z.shape} for a model with {self.latent_dim} dimensions")
         try:
-            outcome = await self.store.adopt(scope, name_key(name), name, z, user_id, self.max_names)
+            outcome = await self.store.adopt(scope, name_key(name), name, z, user_id, self.max_names, request)
         except StorageError:
             raise NameProblem("adopt_not_saved", name=name) from None
         if outcome is AdoptOutcome.TAKEN:

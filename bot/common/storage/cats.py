@@ -4,6 +4,9 @@ Only latents are kept (a few hundred bytes each), never the photo they came from
 one chat on one platform (`telegram:<chat id>`, `discord:<guild id>`), so chats can't see each
 other's cats. The limit per chat is enforced in the same transaction as the insert, so two
 people adopting at once can't push a chat past it.
+
+Each cat remembers the request that adopted it, so a request replayed after a crash (written,
+never answered) finds its own cat under the name and is told "adopted", not "name taken".
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ class CatStore(Protocol):
     """What the bots need from a place that keeps adopted cats (SQLite today; anything later)."""
 
     async def adopt(self, scope: str, key: str, name: str, latent: np.ndarray, user_id: int,
-                    max_names: int) -> AdoptOutcome: ...
+                    max_names: int, request: str | None = None) -> AdoptOutcome: ...
 
     async def get(self, scope: str, keys: list[str]) -> dict[str, AdoptedCat]: ...
 
@@ -61,21 +64,27 @@ class SqliteCatStore:
         self.db = db
 
     async def adopt(self, scope: str, key: str, name: str, latent: np.ndarray, user_id: int,
-                    max_names: int) -> AdoptOutcome:
+                    max_names: int, request: str | None = None) -> AdoptOutcome:
+        """`request`: the platform's id for the asking request; the same request asking again (a
+        replay) gets ADOPTED for the cat it stored the first time."""
         z = np.ascontiguousarray(latent, dtype="<f4").reshape(-1)
 
         def write(conn: sqlite3.Connection) -> AdoptOutcome:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 (count,) = conn.execute("SELECT COUNT(*) FROM adopted_cats WHERE scope=?", (scope,)).fetchone()
-                if conn.execute("SELECT 1 FROM adopted_cats WHERE scope=? AND name_key=?", (scope, key)).fetchone():
-                    outcome = AdoptOutcome.TAKEN
+                held = conn.execute("SELECT request FROM adopted_cats WHERE scope=? AND name_key=?",
+                                    (scope, key)).fetchone()
+                if held is not None:
+                    mine = request is not None and held[0] == request
+                    outcome = AdoptOutcome.ADOPTED if mine else AdoptOutcome.TAKEN
                 elif count >= max_names:
                     outcome = AdoptOutcome.FULL
                 else:
                     conn.execute("INSERT INTO adopted_cats (scope, name_key, name, latent, dim, adopted_by, "
-                                 "adopted_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                                 (scope, key, name, z.tobytes(), int(z.shape[0]), int(user_id), time.time()))
+                                 "adopted_at, request) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                                 (scope, key, name, z.tobytes(), int(z.shape[0]), int(user_id), time.time(),
+                                  request))
                     outcome = AdoptOutcome.ADOPTED
             except BaseException:
                 conn.execute("ROLLBACK")

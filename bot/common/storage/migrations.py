@@ -52,6 +52,10 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX requests_open ON requests (platform, state, id);
         CREATE INDEX requests_group ON requests (platform, chat_id, grp);
     """),
+    Migration(3, "which request adopted each cat (a replayed /adopt recognises its own write)", """
+        -- 'telegram:<update id>' or 'discord:<interaction id>'; NULL for cats adopted before it was kept
+        ALTER TABLE adopted_cats ADD COLUMN request TEXT;
+    """),
 )
 
 LATEST = MIGRATIONS[-1].version

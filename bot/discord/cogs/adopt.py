@@ -71,7 +71,8 @@ class AdoptCog(commands.Cog):
             [data] = await fetch_images(svc.session, [photo], max_bytes=svc.settings.max_upload_bytes,
                                         timeout_s=svc.settings.download_timeout_s)
             [cat] = await svc.engine.cats([data])
-            return await svc.adopted.adopt(discord_scope(interaction), clean, cat.z, interaction.user.id)
+            return await svc.adopted.adopt(discord_scope(interaction), clean, cat.z, interaction.user.id,
+                                           request=f"discord:{interaction.id}")
 
         try:
             stored = await before_deferring(interaction, work())

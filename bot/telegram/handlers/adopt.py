@@ -56,7 +56,8 @@ async def on_adopt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
         data = await download(context.bot, ref, st.download_limit, st.settings.download_timeout_s)
         [cat] = await st.engine.cats([data])
-        name = await st.adopted.adopt(telegram_scope(message), name, cat.z, update.effective_user.id)
+        name = await st.adopted.adopt(telegram_scope(message), name, cat.z, update.effective_user.id,
+                                      request=f"telegram:{update.update_id}")
     except NameProblem as problem:
         await say(message, problem.key, lang, **problem.params)
         return

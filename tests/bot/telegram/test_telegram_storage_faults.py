@@ -115,3 +115,20 @@ async def test_a_database_that_cant_be_used_at_start_leaves_the_bot_serving(tg_a
         assert path.read_bytes() == before
     else:
         assert path.is_dir()
+
+
+async def test_a_replayed_adopt_recognises_its_own_cat(tg_api, tg_start, tg_settings, face_jpegs, caplog):
+    """Group members adopt; the cats are stored but Telegram takes none of the answers, so the
+    requests stay open in the journal and are replayed (as after a crash before the replies)."""
+    members = [user(50 + i, f"Member{i}") for i in range(4)]
+    await tg_start(send_retry_s=0.5, journal_retry_s=1.5)
+    for _ in range(8):  # more than one round of send retries can take, for all of them
+        tg_api.fail_next("sendMessage", "Internal Server Error", code=500)
+    for i, member in enumerate(members):
+        tg_api.message(member, GROUP, photo=face_jpegs[i % 2], caption=f"/adopt Pet{i:02d}")
+    await tg_api.wait_for(lambda: len(names(tg_settings.database_path)) == 4)
+    replies = await tg_api.wait_replies(4, timeout=20)
+    assert sorted(r.text for r in replies) == sorted(t("adopt_done", "en", name=f"Pet{i:02d}") for i in range(4))
+    # The other way round: another request asking for a taken name is still refused.
+    tg_api.message(members[0], GROUP, photo=face_jpegs[0], caption="/adopt Pet01")
+    assert (await tg_api.wait_replies(5))[-1].text == t("name_taken", "en", name="Pet01")
