@@ -16,6 +16,7 @@ back to the thumbnail only for an animation too big to download.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 
 from telegram import Bot, Message
@@ -24,6 +25,8 @@ from bot.common.texts import mb
 from bot.telegram.sending import DownloadFailed, fetch_file
 from vae_core.errors import IntakeError
 from vae_core.video import first_frame_png, looks_like_video
+
+log = logging.getLogger(__name__)
 
 TELEGRAM_DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the public Bot API serves files up to 20 MB
 _UNLABELLED = {"", "application/octet-stream", "binary/octet-stream"}
@@ -108,6 +111,11 @@ async def download(bot: Bot, ref: PhotoRef, limit: int, timeout_s: float) -> byt
             return await asyncio.to_thread(first_frame_png, data)  # ~10 ms of FFmpeg: off the event loop
         except IntakeError as e:
             raise MediaProblem("err_corrupt") from e
+        except Exception as e:  # noqa: BLE001  (any decoder failure is a damaged file to the user)
+            # PyAV raises more than its own errors on hostile files: UnicodeDecodeError for metadata
+            # that is not UTF-8, ValueError, MemoryError... All of them mean "this file is damaged".
+            log.info("animation not decodable (%s)", type(e).__name__)
+            raise MediaProblem("err_corrupt") from None
     if not looks_like_image(data):
         raise MediaProblem("not_photo")
     return data

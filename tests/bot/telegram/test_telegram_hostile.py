@@ -29,3 +29,13 @@ async def test_a_4096_character_word_is_quoted_back_cut_short(tg_api, tg_start):
     assert "9" * (ECHO_CHARS - 1) + "…" in replies[1] and t("usage_random", "en") in replies[1]
     assert "b" * (ECHO_CHARS - 1) + "…" in replies[2] and t("usage_random", "en") in replies[2]
     assert [c for c in tg_api.calls if c.error] == []  # nothing refused by Telegram
+
+
+async def test_an_animation_whose_metadata_is_not_utf8_gets_the_damaged_file_answer(tg_api, tg_start, face_jpegs):
+    from tg_videos import mp4_with_undecodable_metadata
+
+    await tg_start()
+    target = tg_api.message(ANA, CHAT, animation=mp4_with_undecodable_metadata(face_jpegs[0]), send=False)
+    tg_api.message(ANA, CHAT, photo=face_jpegs[1], caption="/mix", reply_to=target)
+    (reply,) = await tg_api.wait_replies(1)
+    assert reply.text == t("err_corrupt", "en")
