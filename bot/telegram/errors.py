@@ -15,6 +15,7 @@ from telegram.ext import ContextTypes
 
 from bot.common.backoff import reason
 from bot.common.inflight import current_work
+from bot.common.texts import t
 from bot.telegram.replies import say
 from bot.telegram.sending import is_transient
 from bot.telegram.state import lang_of
@@ -42,6 +43,13 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         update = getattr(job.data, "update", None) if job is not None else None
     where = f"update {update.update_id}" if isinstance(update, Update) else f"job {job.name if job else '?'}"
     log.error("%s failed: %s", where, type(context.error).__name__, exc_info=context.error)
+    if isinstance(update, Update) and update.callback_query is not None:
+        # A button press that failed: a toast for the one who pressed, never a message to the chat.
+        try:
+            await update.callback_query.answer(t("internal_error", lang_of(update)))
+        except TelegramError as e:
+            log.info("%s: could not answer the button press (%s)", where, type(e).__name__)
+        return
     message = update.effective_message if isinstance(update, Update) else None
     if message is None:
         return

@@ -14,6 +14,7 @@ from bot.telegram.handlers.private import on_private_text
 from bot.telegram.handlers.random import ROLL_PATTERN, on_random, on_roll
 from bot.telegram.handlers.results import RESULT_PATTERN, on_result_button
 from bot.telegram.handlers.retry import RETRY_PATTERN, on_retry
+from bot.telegram.handlers.unknown import on_unknown_button, unknown
 
 # New messages only: editing an old `/mix` caption should not mix again.
 _NEW = filters.UpdateType.MESSAGE
@@ -36,6 +37,9 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(_NEW & _MEDIA, on_media))  # photos answering a `/mix` ask, or in private
     app.add_handler(MessageHandler(_NEW & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
                                    on_private_text))  # "hello, mix my cats": a one-line hint
+    # First: presses that match no button of ours (empty data would otherwise reach on_roll).
+    app.add_handler(CallbackQueryHandler(on_unknown_button, pattern=unknown(
+        (ROLL_PATTERN, RESULT_PATTERN, PAGE_PATTERN, FACE_PATTERN, RETRY_PATTERN))))
     app.add_handler(CallbackQueryHandler(on_roll, pattern=ROLL_PATTERN))
     app.add_handler(CallbackQueryHandler(on_result_button, pattern=RESULT_PATTERN))  # swap, boomerang, ...
     app.add_handler(CallbackQueryHandler(on_page, pattern=PAGE_PATTERN))  # /cats ◀ ▶

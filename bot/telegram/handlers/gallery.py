@@ -22,6 +22,7 @@ from bot.telegram.commands import parse_command
 from bot.telegram.handlers.adopt import adopted_heading
 from bot.telegram.handlers.faces import make_or_ask
 from bot.telegram.handlers.mix import sources as photo_messages
+from bot.telegram.handlers.unknown import answer_unknown
 from bot.telegram.media import MediaProblem, PhotoRef, check_size, download, photo_ref
 from bot.telegram.replies import say, upload_action
 from bot.telegram.state import get_state, lang_of
@@ -73,7 +74,7 @@ async def on_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     gallery = catalog(context).gallery
     page = int(context.match.group(1))
     if not isinstance(query.message, Message) or gallery is None or not 1 <= page <= gallery.pages:
-        await query.answer()
+        await answer_unknown(update)  # a toast: no button of ours leads there (any more)
         return
     await show_page(context, query.message, query.from_user.id, lang_for(query.from_user.language_code), page,
                     tap=query)

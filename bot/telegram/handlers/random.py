@@ -10,12 +10,14 @@ from bot.common.options import OptionError, option_error_text, parse_random_args
 from bot.common.request_log import refused, stage
 from bot.common.texts import lang_for, t
 from bot.telegram.commands import parse_command
+from bot.telegram.handlers.unknown import answer_unknown
 from bot.telegram.replies import say_text, upload_action
 from bot.telegram.state import get_state, lang_of
 from bot.telegram.work import serve
+from vae_core.engine import MAX_RANDOM
 from vae_core.seeds import seed_or_new
 
-ROLL_PATTERN = r"^random:(\d+)$"
+ROLL_PATTERN = r"^random:([0-9]{1,2})$"
 
 
 async def on_random(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -37,6 +39,9 @@ async def on_roll(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await query.answer()  # stops the button's spinner
         return
     count = int(context.match.group(1))
+    if not 1 <= count <= MAX_RANDOM:  # no button of ours says that: a forged press gets a toast
+        await answer_unknown(update)
+        return
     # `serve` answers the press: silently when the roll is accepted, with a toast when refused.
     await draw(context, query.message, query.from_user.id, lang_for(query.from_user.language_code), count, None,
                tap=query)

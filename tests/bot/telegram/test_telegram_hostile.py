@@ -39,3 +39,29 @@ async def test_an_animation_whose_metadata_is_not_utf8_gets_the_damaged_file_ans
     tg_api.message(ANA, CHAT, photo=face_jpegs[1], caption="/mix", reply_to=target)
     (reply,) = await tg_api.wait_replies(1)
     assert reply.text == t("err_corrupt", "en")
+
+
+FORGED = ["", "mx", "mx:", "cats:-1", "cats:999", "random:abc", "random:0", "random:99999", "random:" + "9" * 60,
+          "face:0000000000:3", "retry:nothing", "mx:AAAAAAAA:swap", "x" * 5000]
+
+
+async def test_every_forged_button_press_is_answered_with_a_toast_and_nothing_public(tg_api, tg_start, caplog):
+    import time
+
+    from tg_fake_api import BOT_ID, group_chat
+
+    group = group_chat(-1077)
+    await tg_start()
+    bot_message = {"message_id": 77, "date": int(time.time()), "chat": group, "text": "a result",
+                   "from": {"id": BOT_ID, "is_bot": True, "first_name": "Kitten Mixer"}}
+    queries = [tg_api.press_button(ANA, bot_message, data)["callback_query"]["id"] for data in FORGED]
+    answered = await tg_api.wait_for(
+        lambda: len(tg_api.sent("answerCallbackQuery")) >= len(FORGED) and tg_api.sent("answerCallbackQuery"))
+    await tg_api.wait_for(lambda: True)
+    import asyncio
+
+    await asyncio.sleep(0.3)
+    assert sorted(c.params["callback_query_id"] for c in answered) == sorted(queries)  # each once
+    assert all(c.params.get("text") for c in answered)  # a short toast, not a silent stop
+    assert tg_api.replies() == []  # nothing said in the group
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
