@@ -10,8 +10,8 @@ the request is kept behind a "try again" button.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
-from contextlib import suppress
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
@@ -84,64 +84,94 @@ async def run_job(context: CallbackContext, job: Job, *, ticket: Ticket | None =
         st.retries.discard(retry_key)
     if tap is not None:
         await _answer(tap)
-    notice: Message | None = None
-    on_board = False  # groups: one "who's in line" board per chat (group_notice.py)
-
-    async def show_place(place: int) -> None:
-        nonlocal notice, on_board
-        if request.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP) and st.group_notices is not None:
-            on_board = True
-            await st.group_notices.join(context.bot, request, ticket, job.name, lang)
-            return
-        try:
-            notice = await say(request, "queue_place", lang, place=place)
-        except TelegramError as e:  # the notice is a courtesy; the job still runs
-            log.warning("chat %s: could not show the place in line (%s)", request.chat_id, type(e).__name__)
-
     delivered = False
     token = activate(record)
     try:
-        with record.stage("wait"):
-            await st.scheduler.wait_turn(ticket, show_place, st.settings.queue_notice_s)
-        if ticket.waited_s:
-            log.info("chat %s: waited %.1f s in line", request.chat_id, ticket.waited_s)
-        try:
-            # A visible place notice already says we're on it, and while others wait in this chat
-            # their results matter more: in a group every call counts against Telegram's ~20 a minute.
-            quiet = notice is None and not on_board and not st.scheduler.waiting(chat_id=request.chat_id)
-            async with chat_action(context.bot, request, job.action, enabled=quiet):
-                reply, caption = await job.produce()
-        except Answered:
-            record.done("answered", "asked_where_the_face_is")
-            return
-        except MediaProblem as problem:
-            record.done("refused", problem.key)
-            await say(request, problem.key, lang, **problem.params)
-            return
-        except KittenError as err:
-            record.done("failed" if err.code in ("busy", "timeout") else "refused", err.code)
-            await say_text(request, error_text(err, lang))
-            return
-        record.kind = kind_of(reply.filename)
-        record.engine(reply.timings)
-        if not fits(reply):
-            record.done("refused", "reply_too_big")
-            await say(request, "reply_too_big", lang)
-            return
-        with record.stage("send"):
-            await send_result(request, reply, caption, job.markup)
-        delivered = True
-        record.done("ok")
+        async with turn(context, request, ticket, lang, job.name) as place:
+            with record.stage("wait"):
+                await place.wait()
+            try:
+                # A visible place notice already says we're on it, and while others wait in this chat
+                # their results matter more: in a group every call counts against Telegram's ~20 a minute.
+                quiet = not place.shown and not st.scheduler.waiting(chat_id=request.chat_id)
+                async with chat_action(context.bot, request, job.action, enabled=quiet):
+                    reply, caption = await job.produce()
+            except Answered:
+                record.done("answered", "asked_where_the_face_is")
+                return
+            except MediaProblem as problem:
+                record.done("refused", problem.key)
+                await say(request, problem.key, lang, **problem.params)
+                return
+            except KittenError as err:
+                record.done("failed" if err.code in ("busy", "timeout") else "refused", err.code)
+                await say_text(request, error_text(err, lang))
+                return
+            record.kind = kind_of(reply.filename)
+            record.engine(reply.timings)
+            if not fits(reply):
+                record.done("refused", "reply_too_big")
+                await say(request, "reply_too_big", lang)
+                return
+            with record.stage("send"):
+                await send_result(request, reply, caption, job.markup)
+            delivered = place.charged = True
+            record.done("ok")
     except BaseException as e:
-        record.done("failed", type(e).__name__)
+        if not delivered:
+            record.done("failed", type(e).__name__)
         raise
     finally:
         deactivate(token)
-        st.scheduler.finish(ticket, charged=delivered)
-        if notice is not None:
+
+
+class Place:
+    """A request's place in the fair line, while it waits and runs (see `turn`)."""
+
+    def __init__(self, context: CallbackContext, request: Message, ticket: Ticket, lang: str, name: str):
+        self.context, self.request, self.ticket, self.lang, self.name = context, request, ticket, lang, name
+        self.notice: Message | None = None  # "You're #2 in line" (private chats)
+        self.on_board = False  # groups: one "who's in line" board per chat (group_notice.py)
+        self.charged = False  # set when the request got what it asked for: it counts against the rate
+
+    @property
+    def shown(self) -> bool:
+        return self.notice is not None or self.on_board
+
+    async def wait(self) -> None:
+        st = get_state(self.context)
+        await st.scheduler.wait_turn(self.ticket, self._show, st.settings.queue_notice_s)
+        if self.ticket.waited_s:
+            log.info("chat %s: waited %.1f s in line", self.request.chat_id, self.ticket.waited_s)
+
+    async def _show(self, place: int) -> None:
+        st, request = get_state(self.context), self.request
+        if request.chat.type in (ChatType.GROUP, ChatType.SUPERGROUP) and st.group_notices is not None:
+            self.on_board = True
+            await st.group_notices.join(self.context.bot, request, self.ticket, self.name, self.lang)
+            return
+        try:
+            self.notice = await say(request, "queue_place", self.lang, place=place)
+        except TelegramError as e:  # the notice is a courtesy; the job still runs
+            log.warning("chat %s: could not show the place in line (%s)", request.chat_id, type(e).__name__)
+
+
+@asynccontextmanager
+async def turn(context: CallbackContext, request: Message, ticket: Ticket, lang: str,
+               name: str = "") -> AsyncIterator[Place]:
+    """Hold `ticket`'s place for the block: `await place.wait()` for the turn (with the place
+    notice when it takes a while); on the way out the place is given back and the notice removed.
+    Used by every request that does engine work: mixes, /random, buttons, and /adopt."""
+    st = get_state(context)
+    place = Place(context, request, ticket, lang, name)
+    try:
+        yield place
+    finally:
+        st.scheduler.finish(ticket, charged=place.charged)
+        if place.notice is not None:
             with suppress(TelegramError):
-                await notice.delete()
-        if on_board and st.group_notices is not None:
+                await place.notice.delete()
+        if place.on_board and st.group_notices is not None:
             await st.group_notices.leave(context.bot, request.chat_id, ticket)
 
 

@@ -16,11 +16,13 @@ from telegram.ext import ContextTypes
 
 from bot.common.adoption import adopted_list_text, scope_for
 from bot.common.cat_names import NameProblem, check_name
+from bot.common.scheduler import LineFull
 from bot.common.texts import error_text
 from bot.telegram.commands import parse_command
 from bot.telegram.media import MediaProblem, download, photo_ref
 from bot.telegram.replies import say, say_text
 from bot.telegram.state import get_state, lang_of
+from bot.telegram.work import turn
 from vae_core.errors import KittenError
 
 log = logging.getLogger(__name__)
@@ -48,16 +50,28 @@ async def on_adopt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not words or source is None:
         await say(message, "adopt_usage", lang)
         return
+    user = update.effective_user
     try:
         # Several words can't be one name (no spaces): say so rather than adopt the first word.
         name = check_name(" ".join(words))
         ref = photo_ref(source)
-        with suppress(TelegramError):  # "typing..." is a courtesy
-            await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
-        data = await download(context.bot, ref, st.download_limit, st.settings.download_timeout_s)
-        [cat] = await st.engine.cats([data])
-        name = await st.adopted.adopt(telegram_scope(message), name, cat.z, update.effective_user.id,
-                                      request=f"telegram:{update.update_id}")
+        # Finding and encoding the face is engine work: it waits its turn in the fair line like a
+        # mix (with the place notice), so a flood of /adopt can't crowd out other chats' requests.
+        try:
+            ticket = st.scheduler.enter(user.id, message.chat_id)
+        except LineFull as full:
+            await say(message, full.key, lang, count=full.count)
+            return
+        async with turn(context, message, ticket, lang, user.first_name) as place:
+            await place.wait()
+            if not place.shown:
+                with suppress(TelegramError):  # "typing..." is a courtesy
+                    await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
+            data = await download(context.bot, ref, st.download_limit, st.settings.download_timeout_s)
+            [cat] = await st.engine.cats([data])
+            name = await st.adopted.adopt(telegram_scope(message), name, cat.z, user.id,
+                                          request=f"telegram:{update.update_id}")
+            place.charged = True
     except NameProblem as problem:
         await say(message, problem.key, lang, **problem.params)
         return

@@ -132,3 +132,23 @@ async def test_a_replayed_adopt_recognises_its_own_cat(tg_api, tg_start, tg_sett
     # The other way round: another request asking for a taken name is still refused.
     tg_api.message(members[0], GROUP, photo=face_jpegs[0], caption="/adopt Pet01")
     assert (await tg_api.wait_replies(5))[-1].text == t("name_taken", "en", name="Pet01")
+
+
+async def test_an_adopt_flood_waits_in_the_fair_line_instead_of_being_refused(tg_api, tg_start, tg_settings, tiny_model,
+                                                                              face_jpegs):
+    from generated_finder import GeneratedFaceFinder
+
+    from vae_core.engine import Engine, EngineSettings
+
+    # Little room: the engine says "busy" past 2 requests at once (the line runs at most 2).
+    small = Engine(tiny_model, EngineSettings(workers=1, max_pending=2), finder=GeneratedFaceFinder())
+    try:
+        await tg_start(engine_=small, queue_running=2)
+        members = [user(70 + i, f"Member{i}") for i in range(10)]
+        for i, member in enumerate(members):
+            tg_api.message(member, GROUP, photo=face_jpegs[i % 2], caption=f"/adopt Cat{i:02d}")
+        replies = await tg_api.wait_replies(10, timeout=30)
+        assert sorted(r.text for r in replies) == sorted(t("adopt_done", "en", name=f"Cat{i:02d}") for i in range(10))
+        assert len(names(tg_settings.database_path)) == 10
+    finally:
+        small.close()
