@@ -2,9 +2,10 @@
 
 Long polling confirms every update on the next poll, before the work is done, and Telegram never
 sends a confirmed update again. So each request (a message with a command or a photo) is written
-down as it arrives, as the update's own JSON: file ids and the caption's options, never the
-photos. It is marked done when its handlers have finished (the answer is out, or the user was
-told why not). An album's photos are one request: while the album's mix is pending (its
+down as it arrives, as the update's own JSON cut to what a replay needs (journal_payload.py): ids,
+file ids and the command with its options; never the photos, never people's names. It is
+marked done when its handlers have finished (the answer is out, or the user was told why not).
+An album's photos are one request: while the album's mix is pending (its
 `album:CHAT:GROUP` job, handlers/mix.py), they stay open and the job finishes them together.
 
 On start, the open requests are replayed through the same handlers, in arrival order, so they
@@ -32,6 +33,7 @@ from bot.common.backoff import reason
 from bot.common.inflight import InFlight
 from bot.common.storage import JournalStore, StorageError
 from bot.common.storage.journal import CLOSED
+from bot.telegram.journal_payload import minimal_update
 from bot.telegram.media import has_media
 from bot.telegram.replies import say
 from bot.telegram.state import STATE_KEY, lang_of
@@ -76,7 +78,8 @@ class RequestJournal:
         if entry_id is None:
             try:
                 entry_id = await self.store.accept(PLATFORM, str(update.update_id), m.chat_id,
-                                                   m.from_user.id if m.from_user else 0, {"update": update.to_dict()},
+                                                   m.from_user.id if m.from_user else 0,
+                                                   {"update": minimal_update(update.to_dict())},
                                                    grp=m.media_group_id)
             except Exception as e:  # a broken disk must not cost the user their answer: serve, unjournaled
                 # StorageError: the database logged why, once; a line per request would bury it.

@@ -154,3 +154,24 @@ async def test_an_answer_telegram_would_not_take_is_kept_and_sent_by_the_sweep(t
     assert len(tg_api.replies()) == 1
     assert [s for _, s in states(tg_settings.database_path)] == ["done", "done"]
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_the_journal_keeps_no_names_only_what_a_replay_needs(tg_api, tg_start, tg_settings, face_jpegs):
+    """Issue 21 (privacy): names, usernames and the chat's title never reach the journal."""
+    from tg_fake_api import group_chat
+
+    await tg_start()
+    group = {**group_chat(-1099), "title": "Secret Cat Club", "username": "secretcats"}
+    ana = {**user(99, "Anastasia"), "last_name": "Zebrowska", "username": "ana_z"}
+    photo = tg_api.message(ana, group, photo=face_jpegs[0], send=False)
+    tg_api.message(ana, group, photo=face_jpegs[1], caption="/mix 3", reply_to=photo)
+    (result,) = await tg_api.wait_replies(1)
+    assert result.method == "sendAnimation"
+    conn = sqlite3.connect(tg_settings.database_path)
+    try:
+        [(payload,)] = conn.execute("SELECT payload FROM requests").fetchall()
+    finally:
+        conn.close()
+    for secret in ("Anastasia", "Zebrowska", "ana_z", "Secret Cat Club", "secretcats"):
+        assert secret not in payload
+    assert "/mix 3" in payload and photo["photo"][0]["file_id"] in payload  # what a replay needs
