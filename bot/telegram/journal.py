@@ -133,11 +133,15 @@ class RequestJournal:
                 if message is not None:
                     await self.tell(message, "resume_later", lang)
                 return
-        if work.undelivered:
-            log.warning("album %s: not answered (Telegram kept failing); kept in the journal, tried again in %.0f s",
-                        group, self.retry_after_s)
-            return
-        await self.store.finish_group(PLATFORM, chat_id, group)
+            if work.undelivered:
+                log.warning("album %s: not answered (Telegram kept failing); kept in the journal, tried again in "
+                            "%.0f s", group, self.retry_after_s)
+                return
+            # Still counted as work in progress: a stop waits for the album to be marked done too.
+            try:
+                await self.store.finish_group(PLATFORM, chat_id, group)
+            except Exception as e:  # answered already; at worst a restart repeats it
+                log.error("album %s: could not mark it done (%s)", group, reason(e))
 
     async def tell(self, message: Message, key: str, lang: str) -> None:
         try:
