@@ -63,3 +63,29 @@ def write(path: Path, data: bytes) -> None:
         path.write_bytes(data)
     except OSError as e:  # the disk filled up, the folder vanished meanwhile...
         raise OutputError(f"can't write {path}: {e.strerror or e}") from None
+
+
+def cells_target(folder: str) -> Path:
+    """The folder for `--cells`: made if needed, refused if it is a file or not writable."""
+    path = Path(folder)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"--cells {folder}: that is a file; give a folder for one PNG per cat")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"can't create the folder {path}: {e.strerror or e}") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise OutputError(f"can't write into {path}: permission denied")
+    return path
+
+
+def write_cells(folder: Path, pictures, stem: str) -> list[Path]:
+    """Each picture (uint8 H x W x 3) as `stem-01.png`, `stem-02.png`... at its own size."""
+    from PIL import Image
+
+    paths = []
+    for i, pic in enumerate(pictures, 1):
+        target = folder / f"{stem}-{i:02d}.png"
+        Image.fromarray(pic).save(target)
+        paths.append(target)
+    return paths

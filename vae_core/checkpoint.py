@@ -74,3 +74,65 @@ def load_checkpoint(path: str | Path, map_location: str = "cpu") -> LoadedModel:
     prior = {k[6:]: v.float() for k, v in tensors.items() if k.startswith("prior.")}
     model.eval()
     return LoadedModel(model=model, info=info, prior=prior)
+
+
+
+REFINER_FORMAT = "kitten-mixer-refiner/1"
+LATENT_CRITIC_FORMAT = "kitten-mixer-latent-critic/1"
+
+
+def save_net(path: str | Path, net: torch.nn.Module, fmt: str, info: dict | None = None) -> Path:
+    """A small net's file (the drawing stage, the latent critic): float16 weights and its config
+    (`net.config.to_dict()`) as metadata, written atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.detach().cpu().half().contiguous() for k, v in net.state_dict().items()}
+    meta = {"format": fmt, "config": json.dumps(net.config.to_dict()), "info": json.dumps(info or {})}
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    save_file(tensors, str(tmp), metadata=meta)
+    tmp.replace(path)
+    return path
+
+
+def load_net(path: str | Path, fmt: str, build) -> tuple[torch.nn.Module, dict]:
+    """-> (net in eval mode, info); `build(config_dict)` makes the empty net. CheckpointError for
+    anything missing, unreadable or of another kind."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"weights not found: {path}")
+    try:
+        from safetensors import safe_open
+
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+        if meta.get("format") != fmt:
+            raise CheckpointError(f"{path} is not a {fmt} file (format {meta.get('format')!r})")
+        net = build(json.loads(meta["config"]))
+        net.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()})
+    except CheckpointError:
+        raise
+    except (SafetensorError, OSError, KeyError, ValueError, TypeError, RuntimeError) as e:
+        raise CheckpointError(f"{path} is not a readable {fmt} file ({e})") from e
+    return net.eval(), json.loads(meta.get("info", "{}"))
+
+
+def save_refiner(path: str | Path, refiner, info: dict | None = None) -> Path:
+    return save_net(path, refiner, REFINER_FORMAT, info)
+
+
+def load_refiner(path: str | Path):
+    """-> (Refiner in eval mode, info)."""
+    from vae_core.refiner import Refiner, RefinerConfig
+
+    return load_net(path, REFINER_FORMAT, lambda c: Refiner(RefinerConfig.from_dict(c)))
+
+
+def save_latent_critic(path: str | Path, critic, info: dict | None = None) -> Path:
+    return save_net(path, critic, LATENT_CRITIC_FORMAT, info)
+
+
+def load_latent_critic(path: str | Path):
+    """-> (LatentCritic in eval mode, info)."""
+    from vae_core.latent_critic import LatentCritic, LatentCriticConfig
+
+    return load_net(path, LATENT_CRITIC_FORMAT, lambda c: LatentCritic(LatentCriticConfig(**c)))

@@ -23,18 +23,23 @@ import numpy as np
 import torch
 
 from vae_core import compose, render
-from vae_core.checkpoint import LoadedModel, load_checkpoint
+from vae_core.checkpoint import LoadedModel, load_checkpoint, load_latent_critic, load_refiner
 from vae_core.errors import BadRequest, EngineBusy, EngineTimeout, FaceNotFound
 from vae_core.finder import Finder, load_finder
 from vae_core.hints import FaceHint
 from vae_core.intake import HI_SIDE, CropReport, IntakeLimits, Prepared, prepare
 from vae_core.latent import blend as blend_latents
 from vae_core.latent import interpolate
+from vae_core.latent_critic import LatentCritic, best_of
 from vae_core.prior import latent_center, sample_latents
+from vae_core.refiner import Refiner
 
 log = logging.getLogger(__name__)
 
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "kitten-mixer.safetensors"
+DEFAULT_REFINER = DEFAULT_WEIGHTS.with_name("refiner.safetensors")
+DEFAULT_LATENT_CRITIC = DEFAULT_WEIGHTS.with_name("latent-critic.safetensors")
+CANDIDATES_PER_CAT = 4  # latents drawn per shown cat; the latent critic keeps the best-formed
 MIN_FRAMES, MAX_FRAMES, MAX_RANDOM = 2, 32, 16
 MIN_SOURCES, MAX_SOURCES = 2, 4  # 3-4 cats make one loop A->B->C(->D)->A
 
@@ -98,6 +103,7 @@ class Reply:
     reports: list[CropReport] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     cats: list[Cat] = field(default_factory=list)  # the resolved sources, for callers to cache
+    pictures: list[np.ndarray] = field(default_factory=list)  # drawn cats one by one (random, litters)
 
     @property
     def faces_missing(self) -> list[int]:
@@ -108,7 +114,10 @@ class Reply:
 
 class Engine:
     def __init__(self, weights: str | Path | LoadedModel | None = None, settings: EngineSettings | None = None,
-                 finder: Finder | None = None):
+                 finder: Finder | None = None, refiner: str | Path | Refiner | bool = True,
+                 latent_critic: str | Path | LatentCritic | bool = True):
+        """`refiner` / `latent_critic`: True loads the shipped file when there is one (and the model is
+        the shipped one), a path or net uses that, False goes without (64 px decodes, no ranking)."""
         self.settings = s = settings or EngineSettings()
         self.finder = finder or load_finder()
         loaded = weights if isinstance(weights, LoadedModel) else load_checkpoint(weights or DEFAULT_WEIGHTS)
@@ -119,6 +128,14 @@ class Engine:
         self.info = loaded.info
         self.image_size = self.model.config.image_size
         self.compose_config = compose.DEFAULT
+        shipped = weights is None or (not isinstance(weights, LoadedModel) and Path(weights) == DEFAULT_WEIGHTS)
+        self.refiner = _optional(refiner, DEFAULT_REFINER if shipped else None, load_refiner)
+        if self.refiner is not None:
+            self.refiner = self.refiner.eval().to(memory_format=torch.channels_last)
+            g = torch.Generator().manual_seed(0)  # one fixed noise: the same latent always draws the same cat
+            n = self.image_size
+            self._noise = torch.randn(1, self.refiner.config.noise, n, n, generator=g)
+        self.latent_critic = _optional(latent_critic, DEFAULT_LATENT_CRITIC if shipped else None, load_latent_critic)
         self._pool = ThreadPoolExecutor(s.workers, thread_name_prefix="kitten-engine",
                                         initializer=_init_worker, initargs=(s.threads_per_worker,))
         self._pending = 0
@@ -244,6 +261,35 @@ class Engine:
         y = self.model.decode(z)  # one batched forward pass for all frames
         return y.mul_(255).round_().clamp_(0, 255).byte().permute(0, 2, 3, 1).contiguous().numpy()
 
+    @torch.inference_mode()
+    def draw(self, z: torch.Tensor) -> np.ndarray:
+        """Latents -> the pictures of cats the model draws alone (random, gallery, litters, blends):
+        the drawing stage's sharp faces (N x 192 x 192 x 3 uint8), or the 64 px decodes without one."""
+        y = self.model.decode(z)
+        if self.refiner is not None:
+            y = self.refiner(y.contiguous(memory_format=torch.channels_last), self._noise.expand(len(z), -1, -1, -1))
+        return y.mul_(255).round_().clamp_(0, 255).byte().permute(0, 2, 3, 1).contiguous().numpy()
+
+    @torch.inference_mode()
+    def sample(self, n: int, seed: int | None) -> torch.Tensor:
+        """n latents from the prior for cats nobody photographed. With the latent critic, each is the
+        best-formed of CANDIDATES_PER_CAT draws (melted or doubled faces are left out)."""
+        dim = self.model.config.latent_dim
+        if self.latent_critic is None:
+            return sample_latents(n, dim, self.prior, seed)
+        return self.keep_best(sample_latents(n * CANDIDATES_PER_CAT, dim, self.prior, seed), n)
+
+    @torch.inference_mode()
+    def keep_best(self, candidates: torch.Tensor, n: int) -> torch.Tensor:
+        """The best-formed latent of each consecutive group of len(candidates) // n, by the latent critic."""
+        if self.latent_critic is None:
+            raise ValueError("no latent critic is loaded")
+        return candidates[best_of(self.latent_critic(candidates), n, len(candidates) // n)]
+
+    def picture(self, cat: Cat) -> np.ndarray:
+        """A cat's own picture: the user's crop, or the model's drawing of its latent."""
+        return cat.photo if cat.photo is not None else self.draw(cat.z.unsqueeze(0))[0]
+
     def mix_sync(self, sources: Sequence[bytes | Cat], options: MixOptions) -> Reply:
         t: dict[str, float] = {}
         t0 = time.perf_counter()
@@ -279,8 +325,11 @@ class Engine:
         starting (and for two cats ending) on the user's own crops."""
         t1 = time.perf_counter()
         decodes = self.decode(self.path(cats, options))
+        # cats without a photo (gallery, adopted, random) end on the drawing stage's sharp picture and
+        # lend its detail to the middle frames, as a photo does
+        ends = [c.photo if c.photo is not None or self.refiner is None else self.picture(c) for c in cats]
         t2 = time.perf_counter()
-        frames = compose.compose(decodes, compose.legs_for(len(cats), options.frames), [c.photo for c in cats],
+        frames = compose.compose(decodes, compose.legs_for(len(cats), options.frames), ends,
                                  self.anchors(len(cats), options.frames), side, self.compose_config)
         if timings is not None:
             timings["decode_frames"] = t2 - t1
@@ -313,21 +362,31 @@ class Engine:
 
     def random_sync(self, n: int, seed: int | None) -> Reply:
         t0 = time.perf_counter()
-        z = sample_latents(n, self.model.config.latent_dim, self.prior, seed)
-        frames = self.decode(z)
-        data = render.grid_png(frames, columns=grid_columns(n, aspect=1.0, one_row_up_to=0))
+        z = self.sample(n, seed)
+        frames = self.draw(z)
+        columns = grid_columns(n, aspect=1.0, one_row_up_to=0)
+        data = render.grid_png(frames, cell=max(128, frames.shape[1]), columns=columns)
         return Reply(data, "image/png", "kitten-random.png", n, [], {"total": time.perf_counter() - t0},
-                     [self.cat_from_latent(zi) for zi in z])
+                     [self.cat_from_latent(zi) for zi in z], list(frames))
 
     def blend_sync(self, images: Sequence[bytes], weights: Sequence[float]) -> Reply:
         t0 = time.perf_counter()
         prepared = self.prepare_all(images)
         z = self.encode([p.crop for p in prepared])
-        frame = self.decode(blend_latents(z, torch.tensor(weights, dtype=z.dtype)))[0]
+        frame = self.draw(blend_latents(z, torch.tensor(weights, dtype=z.dtype)))[0]
         buf = io.BytesIO()
         render.upscale(frame, 256).save(buf, format="PNG")
         return Reply(buf.getvalue(), "image/png", "kitten-blend.png", 1, [p.report for p in prepared],
                      {"total": time.perf_counter() - t0})
+
+
+def _optional(given, default: Path | None, load):
+    """An optional net: given as True (the shipped file if there is one), False/None, a path, or the net."""
+    if given is True:
+        return load(default)[0] if default is not None and default.is_file() else None
+    if given is False or given is None:
+        return None
+    return load(given)[0] if isinstance(given, (str, Path)) else given
 
 
 def _init_worker(threads: int) -> None:

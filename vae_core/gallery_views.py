@@ -35,7 +35,7 @@ def gallery_cat(engine: Engine, gallery: Gallery, number: int, lang: str = "en")
 def page_sync(engine: Engine, gallery: Gallery, page: int, lang: str, title: str) -> Reply:
     t0 = time.perf_counter()
     numbers = list(gallery.page_numbers(page))
-    faces = gallery.thumbnails(engine.decode)[[n - 1 for n in numbers]]
+    faces = gallery.thumbnails(engine.draw)[[n - 1 for n in numbers]]
     data = gallery_sheet(faces, [f"{n} {gallery.name(n, lang)}" for n in numbers], title)
     return Reply(data, "image/png", f"kitten-gallery-{page}.png", len(numbers), [],
                  {"total": time.perf_counter() - t0})
@@ -50,7 +50,7 @@ async def gallery_page(engine: Engine, gallery: Gallery, page: int, lang: str = 
 
 def map_sync(engine: Engine, gallery: Gallery, sources: Sequence[bytes | Cat], title: str) -> Reply:
     t0 = time.perf_counter()
-    thumbs = gallery.thumbnails(engine.decode)
+    thumbs = gallery.thumbnails(engine.draw)
     path = ends = None
     labels: list[str] = []
     cats: list[Cat] = []
@@ -60,7 +60,7 @@ def map_sync(engine: Engine, gallery: Gallery, sources: Sequence[bytes | Cat], t
         if len(cats) > 2:
             zs = torch.cat([zs, cats[0].z.unsqueeze(0)])  # close the loop on the map
         path = gallery.place(zs).numpy()
-        ends = [c.photo if c.photo is not None else engine.decode(c.z.unsqueeze(0))[0] for c in cats]
+        ends = [engine.picture(c) for c in cats]
         labels = [c.label or "ABCD"[i] for i, c in enumerate(cats)]
     data = latent_map(thumbs, gallery.coords.numpy(), range(1, len(gallery) + 1), path=path, ends=ends or (),
                       end_labels=labels, title=title)
@@ -80,7 +80,7 @@ def blend_sync(engine: Engine, sources: Sequence[bytes | Cat], weights: Sequence
     t0 = time.perf_counter()
     cats = engine.resolve(sources)
     z = torch.stack([c.z for c in cats])
-    frame: np.ndarray = engine.decode(blend_latents(z, torch.tensor(weights, dtype=z.dtype)))[0]
+    frame: np.ndarray = engine.draw(blend_latents(z, torch.tensor(weights, dtype=z.dtype)))[0]
     buf = io.BytesIO()
     render.upscale(frame, 256).save(buf, format="PNG")
     return Reply(buf.getvalue(), "image/png", "kitten-blend.png", 1, [c.report for c in cats if c.report is not None],

@@ -55,13 +55,13 @@ def litter_sync(engine: Engine, sources: Sequence[bytes | Cat], seed: int, n: in
     timings: dict[str, float] = {}
     cats = engine.resolve(sources, timings)
     z, _ = litter_latents(cats[0].z, cats[1].z, n, seed, engine.prior, engine.center)
-    kittens = engine.decode(z)
-    parents = [c.photo if c.photo is not None else engine.decode(c.z.unsqueeze(0))[0] for c in cats]
+    kittens = engine.draw(z)
+    parents = [engine.picture(c) for c in cats]
     names = [(labels[i] if i < len(labels) and labels[i] else c.label) or "AB"[i] for i, c in enumerate(cats)]
     data = litter_grid(parents, kittens, names)
     timings["total"] = time.perf_counter() - t0
     return Reply(data, "image/png", "kitten-litter.png", n, [c.report for c in cats if c.report is not None],
-                 timings, cats)
+                 timings, cats, list(kittens))
 
 
 async def litter(engine: Engine, sources: Sequence[bytes | Cat], seed: int | None = None, n: int = LITTER_SIZE,

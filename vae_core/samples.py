@@ -1,7 +1,8 @@
-"""Two cats for the offline demo, without shipping anyone's photos.
+"""Two cats for the offline demo: two real photos shipped beside this module.
 
-The repo never holds training photos, so the demo uses the shared sample photos when this
-checkout sits next to them (development, CI) and otherwise two cats drawn by the model itself.
+A newcomer's first mix should look like what the bot does with people's photos, so the demo mixes
+two Pixabay photos (see demo_photos/README.md for their source and licence). Only if they are missing
+(a trimmed install) does it fall back to two cats drawn by the model, through the drawing stage.
 """
 
 from __future__ import annotations
@@ -11,22 +12,19 @@ from pathlib import Path
 
 from PIL import Image
 
-SHARED_PHOTOS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "photos"
-DEMO_PICKS = (3, 20)  # two photos whose mix reads well (tabby -> tuxedo)
+DEMO_PHOTOS = Path(__file__).resolve().parent / "demo_photos"
+DEMO_FILES = ("pixabay_cat_000119.jpg", "pixabay_cat_002682.jpg")  # tabby -> black-and-white kitten
 
 
-def sample_photos(engine=None, seed: int = 7) -> list[bytes]:
-    files = sorted(SHARED_PHOTOS.glob("*.jpg")) if SHARED_PHOTOS.is_dir() else []
-    if len(files) > max(DEMO_PICKS):
-        return [files[i].read_bytes() for i in DEMO_PICKS]
+def sample_photos(engine=None, seed: int = 7, folder: Path = DEMO_PHOTOS) -> list[bytes]:
+    files = [folder / name for name in DEMO_FILES]
+    if all(f.is_file() for f in files):
+        return [f.read_bytes() for f in files]
     if engine is None:
-        raise FileNotFoundError("no sample photos here; pass an engine to draw two cats instead")
-    from vae_core.prior import sample_latents
-
-    z = sample_latents(2, engine.model.config.latent_dim, engine.prior, seed)
+        raise FileNotFoundError(f"the demo photos are missing from {folder}; pass an engine to draw two cats")
     out = []
-    for frame in engine.decode(z):
+    for face in engine.draw(engine.sample(2, seed)):
         buf = io.BytesIO()
-        Image.fromarray(frame).resize((256, 256), Image.Resampling.LANCZOS).save(buf, format="PNG")
+        Image.fromarray(face).save(buf, format="PNG")
         out.append(buf.getvalue())
     return out

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from kitten_mixer.argtypes import DefaultsHelpFormatter, bounded_int
-from kitten_mixer.outputs import OutputError, check_writable, write
+from kitten_mixer.outputs import OutputError, cells_target, check_writable, write, write_cells
 
 CAT_HELP = "a cat photo, or '#12' for gallery cat 12 (see `kitten-mixer gallery`)"
 MODEL_HELP = "a Kitten Mixer checkpoint (default: the shipped model)"
@@ -86,6 +86,8 @@ def _add(sub) -> None:
     p.add_argument("--seed", type=bounded_int(0, 2**63 - 1, "seed"), default=None,
                    help="the same seed gives the same litter (default: a fresh one, printed)")
     p.add_argument("-n", type=bounded_int(1, MAX_LITTER, "kittens"), default=LITTER_SIZE, help="how many kittens")
+    p.add_argument("--cells", default=None, metavar="DIR",
+                   help="also write each kitten as its own PNG at full size into this folder (kitten-01.png, ...)")
     p.add_argument("--weights", default=None, help=MODEL_HELP)
     p.add_argument("--gallery", default=None, help=GALLERY_HELP)
 
@@ -179,6 +181,7 @@ def _run_kittens(a: argparse.Namespace) -> int:
     from vae_core.litter import litter
 
     out = _png(a.out, "a litter")
+    cells = cells_target(a.cells) if a.cells else None
     eng = _engine(a.weights)
     try:
         sources = read_sources([a.a, a.b], eng, a.gallery)
@@ -189,6 +192,9 @@ def _run_kittens(a: argparse.Namespace) -> int:
     write(out, reply.data)
     _notes(reply, [a.a, a.b])
     print(f"wrote {out} ({a.n} kittens of {a.a} and {a.b}, seed {seed})")
+    if cells is not None:
+        paths = write_cells(cells, reply.pictures, "kitten")
+        print(f"wrote {len(paths)} kittens of {reply.pictures[0].shape[1]} px into {cells}")
     return 0
 
 

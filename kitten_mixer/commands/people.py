@@ -6,7 +6,15 @@ import argparse
 import sys
 
 from kitten_mixer.argtypes import DefaultsHelpFormatter, bounded_int
-from kitten_mixer.outputs import OutputError, check_writable, mix_target, png_target, write
+from kitten_mixer.outputs import (
+    OutputError,
+    cells_target,
+    check_writable,
+    mix_target,
+    png_target,
+    write,
+    write_cells,
+)
 
 WEIGHTS_HELP = "a Kitten Mixer checkpoint (default: the shipped model)"
 
@@ -43,6 +51,8 @@ def _add_people(sub) -> None:
     p.add_argument("-o", "--out", default="cats.png", help="output PNG file")
     p.add_argument("--seed", type=_seed, default=None,
                    help=f"0-{MAX_SEED}; the same seed gives the same cats (default: a fresh one, printed)")
+    p.add_argument("--cells", default=None, metavar="DIR",
+                   help="also write each cat as its own PNG at full size into this folder (cat-01.png, ...)")
     p.add_argument("--weights", default=None, help=WEIGHTS_HELP)
 
     p = sub.add_parser("demo", help="the main job: run the bot if a token is configured, else an offline demo",
@@ -103,6 +113,7 @@ def _run_random(a: argparse.Namespace) -> int:
 
     out = png_target(a.out)
     check_writable(out)
+    cells = cells_target(a.cells) if a.cells else None
     seed = seed_or_new(a.seed)  # picked here so it can be printed and the same cats drawn again
     eng = _engine(a.weights)
     try:
@@ -111,6 +122,9 @@ def _run_random(a: argparse.Namespace) -> int:
         eng.close()
     write(out, reply.data)
     print(f"wrote {out} ({a.n} cats, seed {seed})")
+    if cells is not None:
+        paths = write_cells(cells, reply.pictures, "cat")
+        print(f"wrote {len(paths)} cats of {reply.pictures[0].shape[1]} px into {cells}")
     return 0
 
 

@@ -1,0 +1,93 @@
+"""The drawing stage: `train-refiner`, `train-latent-critic` and `evaluate-realism`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from kitten_mixer.argtypes import DefaultsHelpFormatter, bounded_int
+
+SHARED_AFHQ192 = Path(__file__).resolve().parents[3] / "shared" / "data" / "afhq192.zip"
+
+
+def _add(sub) -> None:
+    fmt = DefaultsHelpFormatter
+    p = sub.add_parser("train-refiner", formatter_class=fmt,
+                       help="train the drawing stage (64 px decode -> sharp 192 px face) on sharp cat faces")
+    p.add_argument("--data", default=str(SHARED_AFHQ192), help="a zip or folder of sharp square cat faces")
+    p.add_argument("--out", default="runs/refiner", help="run folder (refiner-state.pt, refiner-log.csv, "
+                                                         "refiner.safetensors, samples.png)")
+    p.add_argument("--weights", default=None, help="the VAE whose decodes it refines (default: the shipped one)")
+    p.add_argument("--steps", type=bounded_int(1, 10_000_000, "steps"), default=40_000, help="total steps")
+    p.add_argument("--batch-size", type=bounded_int(1, 1024, "batch size"), default=16)
+    p.add_argument("--threads", type=bounded_int(1, 256, "threads"), default=1, help="torch threads")
+    p.add_argument("--checkpoint-minutes", type=float, default=10.0, help="minutes between resumable states")
+    p.add_argument("--resume", action="store_true", help="continue from the run folder's state")
+    p.set_defaults(func=_run_train_refiner)
+
+    p = sub.add_parser("train-latent-critic", formatter_class=fmt,
+                       help="learn which latents draw malformed cats (from the finder's scores of drawn faces)")
+    p.add_argument("--weights", default=None, help="the VAE (default: the shipped one)")
+    p.add_argument("--out", default="runs/latent-critic/latent-critic.safetensors", help="the critic's file")
+    p.add_argument("--samples", type=bounded_int(100, 1_000_000, "samples"), default=6000,
+                   help="drawn cats scored by the finder (~40 ms each; scores are cached beside --out)")
+    p.set_defaults(func=_run_train_latent_critic)
+
+    p = sub.add_parser("evaluate-realism", formatter_class=fmt,
+                       help="can a small CNN tell drawn cats from real AFHQ faces? (today's path and the "
+                            "drawing stage, with the real-vs-real and blur controls)")
+    p.add_argument("--data", default=str(SHARED_AFHQ192), help="afhq192.zip (held-out faces are used)")
+    p.add_argument("--weights", default=None, help="the VAE (default: the shipped one)")
+    p.add_argument("--refiner", default=None, help="the drawing stage's file (default: the shipped one)")
+    p.add_argument("--latent-critic", default=None, help="the latent critic's file (default: the shipped one)")
+    p.add_argument("--out", default="docs/metrics/realism.json", help="JSON file for the results")
+    p.add_argument("--figures", default=None, metavar="DIR",
+                   help="also write the comparison sheets, the 64-cat sheet and the nearest-real-face check here")
+    p.set_defaults(func=_run_evaluate_realism)
+
+
+def _run_train_refiner(a: argparse.Namespace) -> int:
+    from trainer.train_refiner import RefinerTrainOptions, train_refiner
+    from vae_core.engine import DEFAULT_WEIGHTS
+
+    path = train_refiner(RefinerTrainOptions(data=a.data, out=a.out, vae=a.weights or str(DEFAULT_WEIGHTS),
+                                             steps=a.steps, batch_size=a.batch_size, threads=a.threads,
+                                             checkpoint_minutes=a.checkpoint_minutes, resume=a.resume))
+    print(f"refiner written to {path}")
+    return 0
+
+
+def _run_train_latent_critic(a: argparse.Namespace) -> int:
+    from trainer.train_latent_critic import LatentCriticOptions, train_latent_critic
+    from vae_core.engine import DEFAULT_WEIGHTS
+
+    path, report = train_latent_critic(LatentCriticOptions(vae=a.weights or str(DEFAULT_WEIGHTS), out=a.out,
+                                                           samples=a.samples))
+    print(f"latent critic written to {path}: {report}")
+    return 0
+
+
+def _run_evaluate_realism(a: argparse.Namespace) -> int:
+    from trainer.evaluate_realism import engine_path, evaluate_realism
+    from trainer.realism_figures import write_figures
+    from vae_core.engine import DEFAULT_LATENT_CRITIC, DEFAULT_REFINER, Engine, EngineSettings
+
+    settings = EngineSettings(workers=1, threads_per_worker=2)
+    today = Engine(a.weights, settings, refiner=False, latent_critic=False)
+    new = Engine(a.weights, settings, refiner=a.refiner or DEFAULT_REFINER,
+                 latent_critic=a.latent_critic or DEFAULT_LATENT_CRITIC)
+    paths = {"today (64 px decode)": engine_path(today, desc="today"),
+             "drawing stage (refiner + latent critic)": engine_path(new, desc="drawing stage")}
+    result = evaluate_realism(a.data, paths, a.out)
+    for name, r in {**result["controls"], **result["paths"]}.items():
+        extra = f", fine detail {r['fine_detail_vs_real']:.2f} of real" if "fine_detail_vs_real" in r else ""
+        print(f"{name}: test {r['test_accuracy']:.1%} (train {r['train_accuracy']:.1%}){extra}")
+    if a.figures:
+        for path in write_figures(today, new, a.data, Path(a.figures)):
+            print(f"wrote {path}")
+    print(f"wrote {a.out}")
+    return 0
+
+
+def register(sub) -> None:
+    _add(sub)
