@@ -6,6 +6,11 @@ options under a short key that goes into the buttons' data. Memory is bounded tw
 (a photo crop is ~0.4 MB, the latents a few KB; least recently used results are dropped first)
 and by time (a button older than `ttl_s` gets "this button has expired"). The state is plain
 data behind a small interface, like the line's, so it could move to Redis later; in memory now.
+
+A result belongs to the chat it was posted in (and, if made so, to one user): the key alone is not
+a capability. Button data can be forged or copied, and a press of chat A's `mx:<key>:swap` on a
+message in chat B must not post A's cats in B. `press` is the one way to read a result for a button,
+so both bots check the owner the same way and answer a foreign press with a toast.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from enum import Enum
 
 from bot.common.captions import about_mix
 from bot.common.texts import t
@@ -80,12 +86,33 @@ def random_cat(engine: Engine, seed: int) -> Cat:
     return engine.cat_from_latent(z, label=f"seed {seed}")
 
 
+ChatId = int | str  # Telegram's chat id, Discord's channel id
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Where a result's buttons may be pressed: its chat, and one user when only they may."""
+
+    chat: ChatId
+    user: int | None = None  # None: anyone who sees the result in its chat may press (a shared mix)
+
+    def allows(self, chat: ChatId, user: int | None) -> bool:
+        return chat == self.chat and (self.user is None or user == self.user)
+
+
+class Refusal(Enum):
+    """Why a press gets no result; the value is the toast's texts.py key."""
+
+    EXPIRED = "button_expired"  # unknown, dropped for memory, or older than ttl_s
+    FOREIGN = "button_foreign"  # made for another chat (or user): forged or copied data
+
+
 class ResultCache:
-    """key -> MixState, least recently used first out, bounded by bytes and by age."""
+    """key -> (owner, MixState), least recently used first out, bounded by bytes and by age."""
 
     def __init__(self, max_bytes: int, ttl_s: float, clock: Callable[[], float] = time.monotonic):
         self.max_bytes, self.ttl_s, self._clock = max_bytes, ttl_s, clock
-        self._items: OrderedDict[str, tuple[float, MixState]] = OrderedDict()
+        self._items: OrderedDict[str, tuple[float, Owner, MixState]] = OrderedDict()
         self._bytes = 0
 
     def reserve(self) -> str:
@@ -93,21 +120,27 @@ class ResultCache:
         until `put` fills it, the key reads as expired."""
         return secrets.token_urlsafe(6)  # 8 characters: callback data stays far below Telegram's 64 bytes
 
-    def put(self, key: str, state: MixState) -> None:
+    def put(self, key: str, state: MixState, owner: Owner) -> None:
+        """Keep `state` for the buttons of the result posted where `owner` says."""
         self._drop(key)
-        self._items[key] = (self._clock(), state)
+        self._items[key] = (self._clock(), owner, state)
         self._bytes += state.nbytes
         self._evict()
 
-    def get(self, key: str) -> MixState | None:
+    def press(self, key: str, chat: ChatId, user: int | None) -> MixState | Refusal:
+        """The result behind a button pressed by `user` in `chat`, or why not. A foreign press
+        neither refreshes the result nor tells its cats or options to the presser."""
         item = self._items.get(key)
         if item is None:
-            return None
-        if self._clock() - item[0] > self.ttl_s:
+            return Refusal.EXPIRED
+        stamp, owner, state = item
+        if self._clock() - stamp > self.ttl_s:
             self._drop(key)
-            return None
+            return Refusal.EXPIRED
+        if not owner.allows(chat, user):
+            return Refusal.FOREIGN
         self._items.move_to_end(key)
-        return item[1]
+        return state
 
     def __len__(self) -> int:
         return len(self._items)
@@ -119,11 +152,11 @@ class ResultCache:
     def _drop(self, key: str) -> None:
         item = self._items.pop(key, None)
         if item is not None:
-            self._bytes -= item[1].nbytes
+            self._bytes -= item[2].nbytes
 
     def _evict(self) -> None:
         now = self._clock()
-        for key in [k for k, (stamp, _) in self._items.items() if now - stamp > self.ttl_s]:
+        for key in [k for k, (stamp, _, _) in self._items.items() if now - stamp > self.ttl_s]:
             self._drop(key)
         while self._bytes > self.max_bytes and len(self._items) > 1:
             self._drop(next(iter(self._items)))

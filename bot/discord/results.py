@@ -19,6 +19,8 @@ from bot.common.results import (
     ACTION_PATTERN,
     KEY_PATTERN,
     MixState,
+    Owner,
+    Refusal,
     button_caption,
     buttons,
     next_state,
@@ -31,6 +33,12 @@ from .errors import answer_error, tell_privately
 from .line import job
 from .replies import send_result
 from .services import lang_of, services
+
+
+def result_owner(interaction: discord.Interaction) -> Owner:
+    """A result's buttons work in the channel it is posted in (a DM's channel outside servers),
+    for anyone there: everyone who sees a mix may swap it."""
+    return Owner(interaction.channel_id or interaction.user.id)
 
 
 def result_view(key: str, state: MixState, lang: str) -> discord.ui.View:
@@ -48,7 +56,7 @@ async def remix(interaction: discord.Interaction, state: MixState) -> None:
         key = svc.results.reserve()
         with stage("engine"):
             reply = await svc.engine.mix(list(state.cats), state.options)
-        svc.results.put(key, replace(state, cats=tuple(reply.cats) or state.cats))
+        svc.results.put(key, replace(state, cats=tuple(reply.cats) or state.cats), result_owner(interaction))
         await send_result(interaction, reply, button_caption(state, lang), view=result_view(key, state, lang))
 
 
@@ -66,10 +74,12 @@ class ResultButton(discord.ui.DynamicItem[discord.ui.Button],
 
     async def callback(self, interaction: discord.Interaction) -> None:
         svc, lang = services(interaction), lang_of(interaction)
-        state = svc.results.get(self.key)
-        if state is None:
-            refused("discord", "guild" if interaction.guild_id else "dm", f"button_{self.action}", "button_expired")
-            await tell_privately(interaction, t("button_expired", lang))
+        # Read against the channel pressed in: a custom_id copied from another channel's result
+        # gets a private note, never that channel's cats.
+        state = svc.results.press(self.key, result_owner(interaction).chat, interaction.user.id)
+        if isinstance(state, Refusal):
+            refused("discord", "guild" if interaction.guild_id else "dm", f"button_{self.action}", state.value)
+            await tell_privately(interaction, t(state.value, lang))
             return
         try:  # buttons don't go through the command tree, so its error handler is called by hand
             await remix(interaction, next_state(state, self.action, partial(random_cat, svc.engine)))

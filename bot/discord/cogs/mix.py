@@ -27,7 +27,7 @@ from ..faces import FaceButton, Hints, mix_or_ask
 from ..i18n import text
 from ..line import job
 from ..replies import clean_name, send_result
-from ..results import ResultButton, result_view
+from ..results import ResultButton, result_owner, result_view
 from ..services import chat_of, lang_of, services
 from .gallery import catalog, mix_cats
 
@@ -73,7 +73,7 @@ async def mix_attachments(interaction: discord.Interaction, attachments: Sequenc
         lang = lang_of(interaction)
         text = caption([a.filename for a in attachments], reply, lang) + "\n" + about_mix(options, lang)
         key = svc.results.reserve()  # the buttons' cats: the next mix needs no re-upload
-        svc.results.put(key, MixState(tuple(reply.cats), options))
+        svc.results.put(key, MixState(tuple(reply.cats), options), result_owner(interaction))
         catalog(interaction).recent.remember(chat_of(interaction), reply.cats,  # for /map right after
                                              [clean_name(a.filename) for a in attachments])
         await send_result(interaction, reply, text, view=result_view(key, MixState((), options), lang))

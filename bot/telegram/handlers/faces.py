@@ -19,7 +19,7 @@ from telegram.ext import CallbackContext, ContextTypes
 
 from bot.common.face_asks import FaceAsk, FaceAsks, TapResult, with_hints
 from bot.common.face_question import QUESTION_FILENAME, FaceQuestion, make_question
-from bot.common.results import MixState
+from bot.common.results import MixState, Owner
 from bot.common.texts import lang_for, t
 from bot.telegram.handlers.results import result_markup
 from bot.telegram.replies import upload_action
@@ -135,7 +135,8 @@ async def continue_request(context: CallbackContext, ask: FaceAsk) -> None:
 
     async def produce() -> tuple[Reply, str]:
         reply = await engine.mix(await _hinted(context, ask), options)
-        results.put(key, MixState(tuple(reply.cats), options))  # the result's buttons reuse these cats
+        # the result's buttons reuse these cats, in this chat only
+        results.put(key, MixState(tuple(reply.cats), options), Owner(request.chat_id))
         return reply, caption(reply)
 
     results = get_state(context).results

@@ -23,7 +23,7 @@ from telegram.ext import CallbackContext, ContextTypes
 from bot.common.captions import about_mix
 from bot.common.options import OptionError, option_error_text, parse_mix_options
 from bot.common.request_log import refused, stage
-from bot.common.results import MixState
+from bot.common.results import MixState, Owner
 from bot.common.scheduler import LineFull, Ticket
 from bot.common.sources import MAX_CATS, MIN_CATS, Pick, SourceProblem, resolve_cats, split_cat_words
 from bot.telegram.albums import RecentAlbums
@@ -252,7 +252,8 @@ async def mix_now(context: CallbackContext, request: Message, user_id: int, refs
                 raise MediaProblem(problem.key, **problem.params) from None  # answered like a bad file
             reply = await mix_or_ask(context, request, user_id, lang, sources, options, caption)
         catalog(context).recent.remember(request.chat_id, reply.cats)  # for /map right after
-        st.results.put(key, MixState(tuple(reply.cats), options))  # the buttons' cats: no re-upload
+        # the buttons' cats (no re-upload), for presses in this chat only
+        st.results.put(key, MixState(tuple(reply.cats), options), Owner(request.chat_id))
         return reply, caption(reply)
 
     key = st.results.reserve()

@@ -2,7 +2,8 @@
 
 The cats come from bot/common/results (no re-upload, no download, no face finding again); the new
 result runs through the same job runner as any mix, quoting the result whose button was tapped,
-and carries buttons of its own. An expired button answers with a toast, never a public message.
+and carries buttons of its own. An expired button, or one pressed outside the chat its result was
+posted in, answers with a toast, never a public message.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from bot.common.results import (
     ACTION_PATTERN,
     KEY_PATTERN,
     MixState,
+    Owner,
+    Refusal,
     button_caption,
     buttons,
     next_state,
@@ -41,11 +44,15 @@ async def on_result_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     query = update.callback_query
     st, lang = get_state(context), lang_for(query.from_user.language_code)
     key, action = context.match.group(1), context.match.group(2)
-    state = st.results.get(key)
-    if state is None or not isinstance(query.message, Message):
+    message = query.message if isinstance(query.message, Message) else None  # None: inline or inaccessible
+    # The result is read against the chat the button was pressed in: forged or copied data for
+    # another chat's result gets a toast, never that chat's cats.
+    state = st.results.press(key, message.chat_id, query.from_user.id) if message is not None else Refusal.EXPIRED
+    if isinstance(state, Refusal) or message is None:
+        reason = state.value if isinstance(state, Refusal) else Refusal.EXPIRED.value
         chat_kind = query.message.chat.type if query.message is not None else "unknown"
-        refused("telegram", chat_kind, f"button_{action}", "button_expired")
-        await query.answer(t("button_expired", lang))  # a toast for the tapper, not a message for the chat
+        refused("telegram", chat_kind, f"button_{action}", reason)
+        await query.answer(t(reason, lang))  # a toast for the tapper, not a message for the chat
         return
     new = next_state(state, action, partial(random_cat, st.engine))
     new_key = st.results.reserve()
@@ -53,9 +60,9 @@ async def on_result_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     async def produce() -> tuple[Reply, str]:
         with stage("engine"):
             reply = await st.engine.mix(list(new.cats), new.options)
-        st.results.put(new_key, replace(new, cats=tuple(reply.cats) or new.cats))
+        st.results.put(new_key, replace(new, cats=tuple(reply.cats) or new.cats), Owner(message.chat_id))
         return reply, button_caption(new, lang)
 
     # `serve` answers the tap: silently when accepted, with a toast when the line refuses it.
-    await serve(context, query.message, query.from_user.id, lang, upload_action(new.options.format == "gif"),
+    await serve(context, message, query.from_user.id, lang, upload_action(new.options.format == "gif"),
                 produce, result_markup(new_key, new, lang), tap=query)

@@ -59,3 +59,23 @@ async def test_an_expired_mix_button_is_answered_privately(fake, start_bot, face
     assert answer.type == 4 and answer.ephemeral and answer.content == t("button_expired")
     await asyncio.sleep(0.2)
     assert not fake.followups_for(iid)
+
+
+async def test_a_mix_button_pressed_in_another_channel_is_refused_privately(fake, start_bot, face_jpegs):
+    """Issue 21, defect 8: a result's custom_id carried to a message in another channel (forged or
+    copied) gets a private note and no mix there; in its own channel it still works."""
+    await start_bot()
+    first = await _mix(fake, face_jpegs, frames=3)
+    swap = _buttons(first.message)["swap"]["custom_id"]
+    elsewhere = fake.snowflake()
+    press = fake.button(dict(first.message, channel_id=str(elsewhere)), swap, locale="es-ES")
+    press["channel_id"] = str(elsewhere)
+    press["channel"] = dict(fake.guild_payload()["channels"][0], id=str(elsewhere), name="other")
+    iid = await fake.inject(press)
+    answer = await fake.first_callback(iid)
+    assert answer.type == 4 and answer.ephemeral and answer.content == t("button_foreign", "es")
+    await asyncio.sleep(0.3)
+    assert not fake.followups_for(iid) and len(fake.callbacks_for(iid)) == 1
+
+    iid = await fake.inject(fake.button(first.message, swap))
+    assert not (await fake.first_followup(iid)).ephemeral  # in its own channel it still makes the mix

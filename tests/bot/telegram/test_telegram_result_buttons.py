@@ -126,3 +126,29 @@ async def test_a_mix_finished_after_a_face_tap_has_buttons_too(tg_api, tg_start,
     tg_api.press_button(ANA, result.result, _buttons(result)["boom"])
     boom = (await tg_api.wait_replies(3))[2]
     assert gif_frames(boom.upload("animation")) == 4  # 3 forward, 1 back
+
+
+async def test_a_result_button_pressed_in_another_chat_gets_a_toast_and_sends_nothing(tg_api, tg_start, face_jpegs):
+    """Issue 21, defect 8: chat A's `mx:<key>:swap`, pressed on a bot message in Ben's private chat
+    (forged or copied data), must not post A's mix there. Ben gets a toast; A's buttons still work."""
+    from tg_fake_api import group_chat
+
+    await tg_start()
+    result = await _first_mix(tg_api, face_jpegs, frames=3)
+    ben_chat = private_chat(61)
+    ben_result = dict(result.result, chat=ben_chat, message_id=result.result["message_id"] + 1000)
+    group = group_chat(-1061)
+    group_result = dict(result.result, chat=group, message_id=result.result["message_id"] + 2000)
+    swap = _buttons(result)["swap"]
+    tg_api.press_button(BEN, ben_result, swap)
+    tg_api.press_button(ANA, group_result, swap)  # even its own user may not carry it to another chat
+    toasts = await tg_api.wait_for(lambda: len(tg_api.sent("answerCallbackQuery")) >= 2
+                                   and tg_api.sent("answerCallbackQuery"))
+    assert sorted(c.params["text"] for c in toasts) == sorted([t("button_foreign", "es"), t("button_foreign", "en")])
+    await asyncio.sleep(0.5)
+    assert tg_api.replies(chat_id=ben_chat["id"]) == [] and tg_api.replies(chat_id=group["id"]) == []
+    assert len(tg_api.replies()) == 1
+
+    tg_api.press_button(ANA, result.result, swap)  # in its own chat the result is still there
+    swapped = (await tg_api.wait_replies(2))[1]
+    assert swapped.method == "sendAnimation" and swapped.chat_id == CHAT["id"]
