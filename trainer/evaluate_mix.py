@@ -292,7 +292,7 @@ def middle_384_sheet(engine: Engine, pairs: Sequence[tuple[Cat, Cat]],
 
 
 def run_middle_384(photos: str | Path, out: str | Path, weights: str | None = None) -> None:
-    """docs/mix-middle-384-before-after.png: the eight hard pairs, crops A/B | before | now."""
+    """docs/mix-middle-384-before-after.jpg: the eight hard pairs, crops A/B | before | now."""
     engine = Engine(weights, EngineSettings(workers=1, threads_per_worker=1, middle_without_face=True))
     try:
         sheet = middle_384_sheet(engine, hard_pair_cats(engine, Path(photos)), [BEFORE_19, compose.DEFAULT])
