@@ -10,6 +10,7 @@ import aiohttp
 import discord
 from discord.ext import commands
 
+from bot.common.logtext import guard_root_handlers, hide
 from bot.common.settings import Settings
 from bot.common.storage import StorageError
 from vae_core.checkpoint import CheckpointError
@@ -108,6 +109,7 @@ def setup_logging(level_name: str) -> None:
         root.setLevel(level)
     else:
         discord.utils.setup_logging(level=level)
+    guard_root_handlers()  # a library's traceback must not copy users' words into the log either
     # discord.py's webhook DEBUG lines print request URLs, which hold interaction tokens.
     logging.getLogger("discord.webhook").setLevel(max(level, logging.INFO))
 
@@ -121,6 +123,7 @@ def run(settings: Settings) -> None:
         engine = Engine(settings.kitten_weights, settings.engine_settings())
     except CheckpointError as e:
         raise SystemExit(f"cannot load the model: {e} (set KITTEN_WEIGHTS to a Kitten Mixer checkpoint)") from None
+    hide(token)  # never in a logged traceback, not even cut in half (bot/common/logtext.py)
     setup_logging(settings.log_level)
     log.info("model loaded from %s; connecting to Discord", settings.kitten_weights)
     bot = build_bot(settings, engine)

@@ -14,6 +14,7 @@ import discord
 from discord import app_commands
 
 from bot.common.inflight import current_work
+from bot.common.logtext import safe_traceback
 from bot.common.texts import error_text, t
 from vae_core.errors import KittenError
 
@@ -87,7 +88,8 @@ async def answer_error(interaction: discord.Interaction, error: BaseException) -
     if expected:
         log.info("refused %s: %s", _describe(interaction), _reason(getattr(error, "original", error)))
     else:
-        log.error("failed %s", _describe(interaction), exc_info=getattr(error, "original", error))
+        # As text with its messages cut (bot/common/logtext.py): they may quote what the user typed.
+        log.error("failed %s\n%s", _describe(interaction), safe_traceback(getattr(error, "original", error)))
     try:
         await tell_privately(interaction, text)
     except discord.HTTPException as e:  # the interaction expired or was deleted: nobody to tell

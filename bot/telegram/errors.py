@@ -15,6 +15,7 @@ from telegram.ext import ContextTypes
 
 from bot.common.backoff import reason
 from bot.common.inflight import current_work
+from bot.common.logtext import safe_traceback
 from bot.common.texts import t
 from bot.telegram.replies import say
 from bot.telegram.sending import is_transient
@@ -42,7 +43,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         # Delayed jobs (an album being collected, an ask timing out) carry the update they serve.
         update = getattr(job.data, "update", None) if job is not None else None
     where = f"update {update.update_id}" if isinstance(update, Update) else f"job {job.name if job else '?'}"
-    log.error("%s failed: %s", where, type(context.error).__name__, exc_info=context.error)
+    # The traceback as text with its messages cut (bot/common/logtext.py): an exception's message
+    # may quote what the user typed, and the log must not keep it.
+    log.error("%s failed: %s\n%s", where, type(context.error).__name__, safe_traceback(context.error))
     if isinstance(update, Update) and update.callback_query is not None:
         # A button press that failed: a toast for the one who pressed, never a message to the chat.
         try:

@@ -41,8 +41,30 @@ async def test_an_unexpected_failure_is_answered_privately_and_the_bot_goes_on(f
     iid = await fake.inject(fake.slash("random", {"count": 1}))
     answer = await fake.first_followup(iid)
     assert answer.ephemeral and answer.content == t("internal_error")
-    assert [r for r in caplog.records if r.levelno == logging.ERROR and r.exc_info]  # logged with its traceback
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and "Traceback" in errors[0].getMessage()  # logged with its traceback (cut messages)
     caplog.clear()  # expected here; any other test logging an error fails (see conftest)
 
     iid = await fake.inject(fake.slash("help"))
     assert (await fake.first_callback(iid)).content.startswith(t("help", mix_how="", example="")[:20])
+
+
+async def test_a_failing_request_leaves_only_a_cut_form_of_a_long_option_in_the_log(fake, start_bot, caplog,
+                                                                                      monkeypatch):
+    """Privacy (issue 21): a bug whose exception quotes the user's text (here `int()` on a 4,000-
+    character `cats` option) must not copy it into the log; the traceback keeps a cut, quoted form."""
+    import bot.discord.cogs.gallery as gallery
+    from bot.common.logtext import LOG_QUOTE_CHARS
+
+    def buggy(words, *args, **kwargs):
+        return int(" ".join(words))  # ValueError: invalid literal for int() with base 10: 'zzz…'
+
+    monkeypatch.setattr(gallery, "split_cat_words", buggy)
+    await start_bot()
+    iid = await fake.inject(fake.slash("kittens", {"cats": "z" * 4000}))
+    answer = await fake.first_callback(iid)
+    assert answer.ephemeral and answer.content == t("internal_error")
+    logged = caplog.text
+    assert "z" * LOG_QUOTE_CHARS not in logged
+    assert "invalid literal for int() with base 10: 'z" in logged and "Traceback" in logged and "in buggy" in logged
+    caplog.clear()  # the one expected error

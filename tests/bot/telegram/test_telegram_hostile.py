@@ -65,3 +65,31 @@ async def test_every_forged_button_press_is_answered_with_a_toast_and_nothing_pu
     assert all(c.params.get("text") for c in answered)  # a short toast, not a silent stop
     assert tg_api.replies() == []  # nothing said in the group
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_a_failing_request_leaves_only_a_cut_form_of_a_long_option_in_the_log(tg_api, tg_start, caplog,
+                                                                                      monkeypatch):
+    """Privacy (issue 21): a bug whose exception quotes the user's word (here `int()` on a 4,086-
+    character option, as `int('70,5')` did for weights) must not copy the word into the log: the
+    traceback is logged with the message cut and quoted, and the user gets the plain apology."""
+    import logging
+
+    import bot.telegram.handlers.random as random_handler
+    from bot.common.logtext import LOG_QUOTE_CHARS
+
+    def buggy(words):
+        return [int(w) for w in words]  # ValueError: invalid literal for int() with base 10: 'bbb…'
+
+    monkeypatch.setattr(random_handler, "parse_random_args", buggy)
+    caplog.set_level(logging.INFO)
+    await tg_start()
+    word = "b" * 4086
+    tg_api.message(ANA, CHAT, text=f"/random 4 {word}")
+    (reply,) = await tg_api.wait_replies(1)
+    assert reply.text == t("internal_error", "en")
+    logged = caplog.text
+    assert "b" * LOG_QUOTE_CHARS not in logged  # the word is cut...
+    assert "invalid literal for int() with base 10: 'b" in logged and "…" in logged  # ...but still recognisable
+    assert "Traceback" in logged and "in buggy" in logged  # and where it failed is still there
+    assert len([r for r in caplog.records if r.levelname == "ERROR"]) == 1
+    caplog.clear()
