@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 
 import aiohttp
 import discord
@@ -26,6 +27,7 @@ from .errors import on_tree_error
 from .i18n import CatalogueTranslator
 from .journal import JournalingTree, RequestJournal
 from .line import RetryButton
+from .presses import answer_stray_press, template_of
 from .services import Services
 from .sync import sync_commands
 
@@ -48,8 +50,16 @@ class _KittenBot:
 
     def __init__(self, services: Services, **kwargs):
         self.services = services
+        self._button_templates: list[re.Pattern[str]] = []  # of every DynamicItem added (see presses.py)
         super().__init__(command_prefix=commands.when_mentioned, intents=intents(), help_command=None,
                          tree_cls=JournalingTree, **kwargs)
+
+    def add_dynamic_items(self, *items: type[discord.ui.DynamicItem]) -> None:
+        self._button_templates.extend(template_of(item) for item in items)
+        super().add_dynamic_items(*items)  # type: ignore[misc]
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        await answer_stray_press(interaction, self._button_templates)  # every press gets an answer
 
     async def setup_hook(self) -> None:
         self.tree.error(on_tree_error)

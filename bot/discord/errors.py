@@ -18,6 +18,7 @@ from bot.common.logtext import safe_traceback
 from bot.common.texts import error_text, t
 from vae_core.errors import KittenError
 
+from .say import follow_up, respond
 from .services import lang_of
 
 log = logging.getLogger(__name__)
@@ -105,13 +106,13 @@ async def tell_privately(interaction: discord.Interaction, text: str) -> None:
     """
     mentions = discord.AllowedMentions.none()
     if not interaction.response.is_done():
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=mentions)
+        await respond(interaction, text, ephemeral=True, allowed_mentions=mentions)
         return
     deferred = interaction.response.type is discord.InteractionResponseType.deferred_channel_message
     if deferred and not interaction.extras.get("delivered"):
         with contextlib.suppress(discord.HTTPException):  # already gone: fine
             await interaction.delete_original_response()
-    await interaction.followup.send(text, ephemeral=True, allowed_mentions=mentions)
+    await follow_up(interaction, text, ephemeral=True, allowed_mentions=mentions)
 
 
 async def on_tree_error(interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:

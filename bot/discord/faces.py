@@ -27,6 +27,7 @@ from vae_core.errors import FaceNotFound
 from vae_core.hints import FaceHint
 
 from .errors import answer_error
+from .say import follow_up, respond
 from .services import Services, chat_of, lang_of, services
 
 log = logging.getLogger(__name__)
@@ -73,9 +74,9 @@ async def _send_question(interaction: discord.Interaction, ask: FaceAsk) -> None
     svc = services(interaction)
     question = await make_question(ask.images, ask.asking, ask.lang, svc.settings.face_ask_timeout_s,
                                    svc.settings.engine_settings().limits)
-    await interaction.followup.send(question.text, file=discord.File(io.BytesIO(question.picture), QUESTION_FILENAME),
-                                    view=question_view(ask.token, question),
-                                    allowed_mentions=discord.AllowedMentions.none())
+    await follow_up(interaction, question.text,
+                    file=discord.File(io.BytesIO(question.picture), QUESTION_FILENAME),
+                    view=question_view(ask.token, question), allowed_mentions=discord.AllowedMentions.none())
 
 
 def question_view(token: str, question: FaceQuestion) -> discord.ui.View:
@@ -112,11 +113,11 @@ async def on_tap(interaction: discord.Interaction, token: str, hint: FaceHint) -
     lang = lang_of(interaction)
     result, ask = face_asks(services(interaction)).tap(token, interaction.user.id, hint)
     if result is TapResult.EXPIRED:
-        await interaction.response.send_message(t("face_expired", lang), ephemeral=True)
+        await respond(interaction, t("face_expired", lang), ephemeral=True)
         return
     if result is TapResult.NOT_YOURS:
         log.info("a face tap by user %s on someone else's question was ignored", interaction.user.id)
-        await interaction.response.send_message(t("face_not_yours", lang), ephemeral=True)
+        await respond(interaction, t("face_not_yours", lang), ephemeral=True)
         return
     assert ask is not None
     await interaction.response.edit_message(view=None)  # answered: its buttons go

@@ -31,6 +31,7 @@ from bot.common.storage import JournalStore, StorageError
 from bot.common.storage.journal import CLOSED
 from bot.common.texts import t
 
+from .say import follow_up, respond
 from .services import chat_of, lang_of
 
 log = logging.getLogger(__name__)
@@ -108,16 +109,16 @@ class RequestJournal:
     async def _tell_now(self, interaction: discord.Interaction, key: str) -> None:
         with contextlib.suppress(discord.HTTPException, TimeoutError):
             async with asyncio.timeout(TELL_TIMEOUT_S):
-                await interaction.response.send_message(t(key, lang_of(interaction)), ephemeral=True)
+                await respond(interaction, t(key, lang_of(interaction)), ephemeral=True)
 
     async def _tell_followup(self, interaction: discord.Interaction, key: str) -> None:
         try:
             async with asyncio.timeout(TELL_TIMEOUT_S):
                 text = t(key, lang_of(interaction))
                 if interaction.response.is_done():
-                    await interaction.followup.send(text, ephemeral=True)
+                    await follow_up(interaction, text, ephemeral=True)
                 else:
-                    await interaction.response.send_message(text, ephemeral=True)
+                    await respond(interaction, text, ephemeral=True)
         except (discord.HTTPException, TimeoutError) as e:
             log.warning("could not say %s to interaction %s (%s)", key, interaction.id, type(e).__name__)
 

@@ -24,6 +24,7 @@ from vae_core.errors import KittenError
 
 from .ack import defer
 from .errors import Answered, Notice, answer_error, tell_privately
+from .say import edit_original, follow_up, respond
 from .services import chat_of, lang_of, services
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ async def job(interaction: discord.Interaction, retry: Retry) -> AsyncIterator[N
     async def show_place(place: int) -> None:
         try:
             await defer(interaction)
-            await interaction.edit_original_response(content=t("queue_place", lang, place=place))
+            await edit_original(interaction, t("queue_place", lang, place=place))
             interaction.extras["placed"] = True
         except discord.HTTPException as e:  # a courtesy: the job still runs
             log.warning("could not show the place in line: %s %s", e.status, type(e).__name__)
@@ -105,9 +106,9 @@ async def _refuse(interaction: discord.Interaction, full: LineFull, retry: Retry
     view.add_item(RetryButton(svc.retries.put(interaction.user.id, retry), t("retry_button", lang)))
     text = t(full.key, lang, count=full.count)
     if interaction.response.is_done():
-        await interaction.followup.send(text, view=view, ephemeral=True)
+        await follow_up(interaction, text, view=view, ephemeral=True)
     else:
-        await interaction.response.send_message(text, view=view, ephemeral=True)
+        await respond(interaction, text, view=view, ephemeral=True)
 
 
 RETRY_TEMPLATE = r"kitten-mixer:retry:(?P<key>[A-Za-z0-9_-]{1,40})"

@@ -10,6 +10,7 @@ from bot.common.request_log import current, stage
 from vae_core.engine import Reply
 
 from .errors import Notice
+from .say import edit_original, follow_up
 
 
 def clean_name(filename: str, limit: int = 60) -> str:
@@ -29,9 +30,8 @@ async def send_result(interaction: discord.Interaction, reply: Reply, text: str,
         record.engine(reply.timings)
     with stage("send"):
         if interaction.extras.get("placed"):  # "You're #3 in line..." becomes the result (see line.py)
-            await interaction.edit_original_response(content=text, attachments=[file],
-                                                     allowed_mentions=discord.AllowedMentions.none(), **extra)
+            await edit_original(interaction, text, attachments=[file],
+                                allowed_mentions=discord.AllowedMentions.none(), **extra)
         else:
-            await interaction.followup.send(text, file=file, allowed_mentions=discord.AllowedMentions.none(),
-                                            **extra)
+            await follow_up(interaction, text, file=file, allowed_mentions=discord.AllowedMentions.none(), **extra)
     interaction.extras["delivered"] = True  # from now on the original response is the result

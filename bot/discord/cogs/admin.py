@@ -10,6 +10,7 @@ from bot.common.texts import t
 
 from ..checks import owner_only
 from ..i18n import text
+from ..say import follow_up
 from ..services import lang_of, services
 from ..sync import sync_commands
 
@@ -24,4 +25,4 @@ class AdminCog(commands.Cog):
     async def resync(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         count = await sync_commands(self.bot.tree, services(interaction).settings.discord_guild_id)
-        await interaction.followup.send(t("resynced", lang_of(interaction), count=count), ephemeral=True)
+        await follow_up(interaction, t("resynced", lang_of(interaction), count=count), ephemeral=True)

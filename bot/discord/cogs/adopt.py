@@ -21,6 +21,7 @@ from ..ack import before_deferring
 from ..attachments import check_attachment, fetch_images
 from ..errors import Notice
 from ..i18n import text
+from ..say import follow_up, respond
 from ..services import chat_of, lang_of, services
 
 log = logging.getLogger(__name__)
@@ -43,9 +44,9 @@ async def announce(interaction: discord.Interaction, content: str) -> None:
     """Publicly, as the answer or as the follow-up of a deferral."""
     mentions = discord.AllowedMentions.none()
     if interaction.response.is_done():
-        await interaction.followup.send(content, allowed_mentions=mentions)
+        await follow_up(interaction, content, allowed_mentions=mentions)
     else:
-        await interaction.response.send_message(content, allowed_mentions=mentions)
+        await respond(interaction, content, allowed_mentions=mentions)
 
 
 async def adopted_heading(interaction: discord.Interaction) -> str:

@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot.common.texts import t
 
 from ..i18n import text
+from ..say import respond
 from ..services import lang_of
 
 EXAMPLE = "/mix cat1:📎 cat2:📎 frames:16 format:grid"
@@ -23,4 +24,4 @@ class HelpCog(commands.Cog):
     @app_commands.command(name="help", description=text("cmd_help"))
     async def help(self, interaction: discord.Interaction) -> None:
         # Private: the help is for the person asking, not the whole channel.
-        await interaction.response.send_message(help_text(lang_of(interaction)), ephemeral=True)
+        await respond(interaction, help_text(lang_of(interaction)), ephemeral=True)

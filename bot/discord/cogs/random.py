@@ -20,7 +20,7 @@ from vae_core.engine import MAX_RANDOM
 from vae_core.seeds import seed_or_new
 
 from ..ack import defer
-from ..errors import answer_error
+from ..errors import answer_error, tell_privately
 from ..i18n import text
 from ..line import job
 from ..replies import send_result
@@ -54,11 +54,14 @@ class RollAgain(discord.ui.DynamicItem[discord.ui.Button], template=r"kitten-mix
     @classmethod
     async def from_custom_id(cls, interaction: discord.Interaction, item: discord.ui.Button,
                              match: re.Match[str]) -> RollAgain:
-        return cls(min(max(int(match["count"]), 1), MAX_RANDOM), item.label or "")
+        return cls(int(match["count"]), item.label or "")
 
     async def callback(self, interaction: discord.Interaction) -> None:
         # Buttons don't go through the command tree, so its error handler must be called by hand.
         try:
+            if not 1 <= self.count <= MAX_RANDOM:  # no button of ours says this: forged data, a private note
+                await tell_privately(interaction, t("button_unknown", lang_of(interaction)))
+                return
             await draw(interaction, self.count, None)
         except Exception as e:
             await answer_error(interaction, e)

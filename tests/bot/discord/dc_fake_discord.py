@@ -30,6 +30,7 @@ CHANNEL_ID = 700000000000000300
 USER_ID = 700000000000000400
 
 EPHEMERAL = 64
+CONTENT_LIMIT = 2000  # characters of a message's content, as Discord counts them
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -115,6 +116,7 @@ class FakeDiscord:
         self.followup_failures: list[int] = []  # statuses the next follow-ups answer (any interaction)
         self.failed_followups: list[str] = []  # tokens of the follow-ups that got one
         self.followup_drops = 0  # the next this many follow-ups lose their connection
+        self.refused: list[tuple[str, str]] = []  # (kind, interaction id or token) refused as too long
         self._ids = itertools.count(1)
         self._seq = 0
         self._ws: web.WebSocketResponse | None = None
@@ -221,9 +223,21 @@ class FakeDiscord:
                                       part.headers.get(aiohttp.hdrs.CONTENT_TYPE, "")))
         return payload, files
 
+    @staticmethod
+    def _too_long(payload: dict) -> web.Response | None:
+        """Discord refuses a message content over 2,000 characters, as here (and refused counts it)."""
+        text = payload.get("content")
+        if isinstance(text, str) and len(text) > CONTENT_LIMIT:
+            return _json({"message": "Invalid Form Body", "code": 50035, "errors": {"content": {"_errors": [
+                {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}]}}}, 400)
+        return None
+
     async def _callback(self, request: web.Request) -> web.Response:
         assert request.query.get("with_response") == "1"
         body, _files = await self._body(request)
+        if (refused := self._too_long(body.get("data") or {})) is not None:
+            self.refused.append(("callback", request.match_info["id"]))
+            return refused
         iid = int(request.match_info["id"])
         kind = int(body["type"])
         data = body.get("data") or {}
@@ -241,6 +255,9 @@ class FakeDiscord:
     async def _followup(self, request: web.Request) -> web.Response:
         assert request.query.get("wait") in ("1", "true")
         payload, files = await self._body(request)
+        if (refused := self._too_long(payload)) is not None:
+            self.refused.append(("followup", request.match_info["token"]))
+            return refused
         if self.followup_drops > 0:  # injected fault: the connection drops before any answer
             self.followup_drops -= 1
             self.failed_followups.append(request.match_info["token"])
@@ -259,6 +276,9 @@ class FakeDiscord:
 
     async def _edit(self, request: web.Request) -> web.Response:
         payload, files = await self._body(request)
+        if (refused := self._too_long(payload)) is not None:
+            self.refused.append(("edit", request.match_info["token"]))
+            return refused
         self.edits.append((request.match_info["token"], payload))
         if files:
             self.edited_files[request.match_info["token"]] = files
