@@ -1,8 +1,9 @@
 """Discord's side of the request journal (the Telegram side, and why, is in bot/telegram/journal.py).
 
-A slash command or context menu is written down when it arrives, as the interaction's own
-payload: attachment URLs, options, and the interaction token with its expiry (Discord honours a
-token for 15 minutes); never a picture. It is marked done when the command has run. After a
+A slash command or context menu is written down when it arrives, as much of the interaction's
+payload as a replay needs (journal_payload.py): ids, the command and its options, attachment
+URLs, and the interaction token with its expiry (Discord honours a token for 15 minutes); never
+a picture, a name or a message's text. It is marked done when the command has run. After a
 crash, a restart replays the open ones through the same command tree, as already acknowledged:
 the result reaches the user through the interaction's follow-up webhook, which works from a new
 process with the application id and the token alone. A request whose token has expired can no
@@ -31,6 +32,7 @@ from bot.common.storage import JournalStore, StorageError
 from bot.common.storage.journal import CLOSED
 from bot.common.texts import t
 
+from .journal_payload import minimal_interaction
 from .say import follow_up, respond
 from .services import chat_of, lang_of
 
@@ -81,7 +83,8 @@ class RequestJournal:
             expires = interaction.created_at.timestamp() + TOKEN_LIFETIME_S
             try:
                 entry_id = await self.store.accept(PLATFORM, str(interaction.id), chat_of(interaction),
-                                                   interaction.user.id, {"interaction": raw}, expires_at=expires)
+                                                   interaction.user.id, {"interaction": minimal_interaction(raw)},
+                                                   expires_at=expires)
             except Exception as e:  # a broken disk must not cost the user their answer: serve, unjournaled
                 # StorageError: the database logged why, once; a line per request would bury it.
                 log.log(logging.DEBUG if isinstance(e, StorageError) else logging.ERROR,

@@ -109,3 +109,42 @@ async def test_a_follow_up_lost_to_the_network_is_sent_by_the_sweep(fake, start_
     await asyncio.sleep(0.3)
     assert len(fake.followups_for(iid)) == 1 and len(fake.callbacks_for(iid)) == 1
     assert [s for _, s, _ in rows(tmp_path / "kitten.db")] == ["done"]
+
+
+async def test_the_journal_keeps_no_names_or_message_text_and_the_replay_still_works(fake, start_bot, face_jpegs,
+                                                                                      tmp_path):
+    """Privacy (issue 21, parity with Telegram): a request is journaled with ids, the command, its
+    options and attachment URLs only; not the member's name, the channel's name or the target
+    message's text. A crashed run's context-menu mix is still finished from that after a restart."""
+    from dc_fake_discord import user_payload
+
+    bot = await start_bot()
+    cat1 = fake.attachment_payload("tom.jpg", face_jpegs[0], "image/jpeg")
+    cat2 = fake.attachment_payload("felix.jpg", face_jpegs[1], "image/jpeg", hold=True)
+    target = fake.message(content="my secret plans for the weekend", attachments=[cat1, cat2],
+                          author=user_payload(700000000000000555, "Zelda Secretname"))
+    payload = fake.message_command(t("dc_menu_mix", "en"), target)
+    payload["member"]["nick"] = "Nicky Nickname"
+    iid = await fake.inject(payload)
+    assert (await fake.first_callback(iid)).type == 5
+    await fake.wait_for(lambda: fake.hosted_name(cat2) in fake.downloads)
+    for work in list(bot.services.requests.inflight._work.values()):  # the process dies mid-request
+        work.task.cancel()
+    await asyncio.sleep(0.1)
+    await bot.close()
+
+    [(_, state, kept)] = rows(tmp_path / "kitten.db")
+    text = json.dumps(kept)
+    assert state == "open"
+    for private in ("secret plans", "Zelda", "Secretname", "Nicky", "user400", '"cats"'):
+        assert private not in text, private
+    interaction = kept["interaction"]
+    assert interaction["token"] == f"token-{iid}" and interaction["data"]["name"] == t("dc_menu_mix", "en")
+    [message] = interaction["data"]["resolved"]["messages"].values()
+    assert [a["url"] for a in message["attachments"]] == [cat1["url"], cat2["url"]]
+
+    fake.release(fake.hosted_name(cat2))
+    fake._ws_ready.clear()
+    await start_bot()  # a new process: only the journal knows the request
+    result = await fake.first_followup(iid)
+    assert [f.filename.endswith(".gif") for f in result.files] == [True] and not result.ephemeral
