@@ -15,7 +15,6 @@ from dc_fake_discord import CONTENT_LIMIT
 
 import bot.discord
 from bot.common.fitting import ELLIPSIS
-from bot.common.texts import t
 
 
 async def test_an_answer_over_2000_characters_is_cut_not_refused(fake, start_bot, monkeypatch):
