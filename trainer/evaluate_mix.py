@@ -259,7 +259,7 @@ HARD_PAIRS: list[tuple[str, str]] = [
     ("pixabay_cat_000429.jpg", "pixabay_cat_000442.jpg"),
 ]
 # The compositing before issue 19: whole-pixel warps, no residual agreement.
-BEFORE_19 = compose.ComposeConfig(warp_interp=0, agree=0.0)
+BEFORE_19 = compose.ComposeConfig(warp_interp=0, agree=0.0, hi_gain=1.0)
 
 
 def hard_pair_cats(engine: Engine, photos: Path, side: int = 384) -> list[tuple[Cat, Cat]]:
@@ -299,7 +299,7 @@ def run_middle_384(photos: str | Path, out: str | Path, weights: str | None = No
     finally:
         engine.close()
     Path(out).parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(sheet).save(out, optimize=True)
+    Image.fromarray(sheet).save(out, optimize=True, quality=88)
     print(f"wrote {out}: crops A over B | middle frame before issue 19 | now, 384 px")
 
 

@@ -111,30 +111,48 @@ def real_faces(data: str, side: int = 192) -> tuple[np.ndarray, np.ndarray]:
     return arr[order[held]], arr[order[~held]]
 
 
+def over_seeds(runs: list[dict[str, float]]) -> dict:
+    """One critic's accuracy swings by up to 17 points with its initialisation alone (measured: 81.8% and
+    98.8% on the same drawn cats): report every seed, their mean, and the worst case for the drawing."""
+    test = [r["test_accuracy"] for r in runs]
+    return {"test_accuracy": round(float(np.mean(test)), 4), "test_accuracy_max": max(test),
+            "test_accuracy_min": min(test),
+            "train_accuracy": round(float(np.mean([r["train_accuracy"] for r in runs])), 4),
+            "per_seed": runs}
+
+
 def evaluate_realism(data: str, paths: dict[str, Generator], out: str | Path | None = None,
-                     progress: bool = True, seed: int = 0) -> dict:
+                     progress: bool = True, seed: int = 0, critics: int = 3) -> dict:
     t0 = time.time()
     held, pool = real_faces(data)
-    if len(held) < TRAIN_N + TEST_N:
-        raise ValueError(f"need {TRAIN_N + TEST_N} held-out faces, {data} has {len(held)}")
-    real_train, real_test = to_side(held[:TRAIN_N]), to_side(held[TRAIN_N:TRAIN_N + TEST_N])
-    n_other = min(len(pool), TRAIN_N + TEST_N)
-    other = pool[:n_other]
-    result: dict = {"protocol": {"side": SIDE, "train": [TRAIN_N, TRAIN_N], "test": [TEST_N, TEST_N],
-                                 "epochs": 10, "lr": 2e-3, "batch": 32, "seed": seed}, "paths": {}, "controls": {}}
+    # afhq192's evaluation bucket holds 1,689 faces: the critic trains on all but the 200 test ones
+    # (1,489 a side, 1% under the protocol's 1,500) rather than on faces the drawing stage learned from
+    n_train = min(TRAIN_N, len(held) - TEST_N)
+    if n_train < TEST_N:
+        raise ValueError(f"need at least {2 * TEST_N} held-out faces, {data} has {len(held)}")
+    real_test = to_side(held[:TEST_N])
+    real_train = to_side(held[TEST_N:TEST_N + n_train])
+    test_faces = held[:TEST_N]
+    other = pool[:min(len(pool), n_train + TEST_N)]
+    result: dict = {"protocol": {"side": SIDE, "train": [n_train, n_train], "test": [TEST_N, TEST_N],
+                                 "epochs": 10, "lr": 2e-3, "batch": 32, "seed": seed, "critics": critics},
+                    "paths": {}, "controls": {}}
     controls = {"real vs real": other, "real vs real blurred through 64 px": blurred(other)}
     for name, faces in controls.items():
-        k = min(TRAIN_N, len(faces) - TEST_N)
-        result["controls"][name] = critic_accuracy(real_train[:k], to_side(faces[:k]), real_test,
-                                                   to_side(faces[k:k + TEST_N]), seed, progress=progress, desc=name)
+        k = min(n_train, len(faces) - TEST_N)
+        a, b = to_side(faces[:k]), to_side(faces[k:k + TEST_N])
+        result["controls"][name] = over_seeds([critic_accuracy(real_train[:k], a, real_test, b, seed + c,
+                                                               progress=progress, desc=f"{name} #{c + 1}")
+                                               for c in range(critics)])
         if progress:
             tqdm.write(f"{name}: {result['controls'][name]}")
     for name, make in paths.items():
-        fake_train, fake_test = make(TRAIN_N, seed + 1), make(TEST_N, seed + 2)
-        r = critic_accuracy(real_train, to_side(fake_train), real_test, to_side(fake_test), seed, progress=progress,
-                            desc=name)
+        fake_train, fake_test = make(n_train, seed + 1), make(TEST_N, seed + 2)
+        a, b = to_side(fake_train), to_side(fake_test)
+        r = over_seeds([critic_accuracy(real_train, a, real_test, b, seed + c, progress=progress,
+                                        desc=f"{name} #{c + 1}") for c in range(critics)])
         r["side"] = int(fake_test.shape[1])
-        r["fine_detail_vs_real"] = detail_ratio(fake_test, held[TRAIN_N:TRAIN_N + TEST_N], 192)
+        r["fine_detail_vs_real"] = detail_ratio(fake_test, test_faces, 192)
         result["paths"][name] = r
         if progress:
             tqdm.write(f"{name}: {r}")

@@ -16,6 +16,8 @@ from __future__ import annotations
 import copy
 import csv
 import logging
+import signal
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -53,9 +55,11 @@ class RefinerTrainOptions:
     steps: int = 20_000
     batch_size: int = 16
     window: int = 96  # training window at the output size (a multiple of the scale)
-    lr: float = 2e-4
+    lr: float = 1e-4  # the refiner's; the critic's is d_lr_mult times it (two time-scale updates)
+    d_lr_mult: float = 4.0
     l1_weight: float = 10.0
     fm_weight: float = 10.0
+    adv_weight: float = 0.5
     ema: float = 0.999
     seed: int = 0
     threads: int = 1
@@ -64,6 +68,7 @@ class RefinerTrainOptions:
     log_every: int = 50  # steps averaged into one row of the log
     resume: bool = False
     config: dict | None = None  # RefinerConfig fields
+    init_from: str | None = None  # warm start: another run's state file (its EMA refiner and its critic)
     progress: bool = True
 
 
@@ -114,6 +119,26 @@ def _save_sheet(path: Path, refiner: Refiner, decodes: torch.Tensor) -> None:
     Image.fromarray(rows.mul(255).round().byte().permute(1, 2, 0).numpy()).save(path)
 
 
+def _stop_on_sigterm() -> None:
+    """`kill PID` saves the state like Ctrl-C does: a job started with `nohup ... &` ignores SIGINT."""
+    if threading.current_thread() is threading.main_thread():
+        def stop(signum, frame):
+            raise KeyboardInterrupt
+        signal.signal(signal.SIGTERM, stop)
+
+
+def _warm_start(path: str, g_net: Refiner, d_net: MultiScaleCritic) -> None:
+    """Start from another run's EMA refiner and critic. Noise channels it had and this one lacks are
+    dropped from its first layer (a refiner whose fur followed the noise learned spots, not fur)."""
+    st = torch.load(path, map_location="cpu", weights_only=True)
+    g = dict(st["ema"])
+    want = g_net.head.weight.shape[1]
+    g["head.weight"] = g["head.weight"][:, :want]
+    g_net.load_state_dict(g)
+    d_net.load_state_dict(st["d"])
+    log.info("warm start from %s (step %d)", path, st["step"])
+
+
 def train_refiner(opts: RefinerTrainOptions, data: ImageSet | None = None) -> Path:
     out = Path(opts.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -134,7 +159,7 @@ def train_refiner(opts: RefinerTrainOptions, data: ImageSet | None = None) -> Pa
     g_net, d_net = Refiner(cfg), MultiScaleCritic()
     ema = copy.deepcopy(g_net).eval()
     opt_g = torch.optim.Adam(g_net.parameters(), lr=opts.lr, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(d_net.parameters(), lr=opts.lr, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(d_net.parameters(), lr=opts.lr * opts.d_lr_mult, betas=(0.5, 0.999))
     step, seconds = 0, 0.0
     state_path = out / STATE_FILE
     if opts.resume and state_path.exists():
@@ -148,8 +173,12 @@ def train_refiner(opts: RefinerTrainOptions, data: ImageSet | None = None) -> Pa
         opt_d.load_state_dict(st["opt_d"])
         step, seconds = st["step"], st["seconds"]
         log.info("resuming the refiner at step %d", step)
-    elif opts.resume:
-        log.warning("--resume: no %s in %s, starting fresh", STATE_FILE, out)
+    else:
+        if opts.resume:
+            log.warning("--resume: no %s in %s, starting fresh", STATE_FILE, out)
+        if opts.init_from:
+            _warm_start(opts.init_from, g_net, d_net)
+            ema.load_state_dict(g_net.state_dict())
     if step == 0 or not (out / LOG_FILE).exists():
         with open(out / LOG_FILE, "w", newline="") as f:
             csv.writer(f).writerow(LOG_FIELDS)
@@ -169,6 +198,7 @@ def train_refiner(opts: RefinerTrainOptions, data: ImageSet | None = None) -> Pa
     sheet_decodes = decodes[:8]
     sums = dict.fromkeys(LOG_FIELDS[2:], 0.0)
     seen, last_save, t_start = 0, time.time(), time.time()
+    _stop_on_sigterm()
     bar = tqdm(range(step, opts.steps), desc="refiner", unit="step", initial=step, total=opts.steps,
                disable=not opts.progress, dynamic_ncols=True, mininterval=5)
     try:
@@ -190,7 +220,7 @@ def train_refiner(opts: RefinerTrainOptions, data: ImageSet | None = None) -> Pa
                 real_feats = [[f.detach() for f in r[1]] for r in d_net(y, cond)]
             fm = sum(F.l1_loss(f, rf) for o, rfs in zip(outs, real_feats) for f, rf in zip(o[1], rfs))
             l1 = F.l1_loss(fake, y)
-            loss_g = adv + opts.fm_weight * fm + opts.l1_weight * l1
+            loss_g = opts.adv_weight * adv + opts.fm_weight * fm + opts.l1_weight * l1
             opt_g.zero_grad(set_to_none=True)
             loss_g.backward()
             opt_g.step()

@@ -24,6 +24,7 @@ import torch
 
 from vae_core import compose, render
 from vae_core.checkpoint import LoadedModel, load_checkpoint, load_latent_critic, load_refiner
+from vae_core.detail_bank import DetailBank, load_bank
 from vae_core.errors import BadRequest, EngineBusy, EngineTimeout, FaceNotFound
 from vae_core.finder import Finder, load_finder
 from vae_core.hints import FaceHint
@@ -39,6 +40,7 @@ log = logging.getLogger(__name__)
 DEFAULT_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "kitten-mixer.safetensors"
 DEFAULT_REFINER = DEFAULT_WEIGHTS.with_name("refiner.safetensors")
 DEFAULT_LATENT_CRITIC = DEFAULT_WEIGHTS.with_name("latent-critic.safetensors")
+DEFAULT_DETAIL_BANK = DEFAULT_WEIGHTS.with_name("detail-bank.safetensors")
 CANDIDATES_PER_CAT = 4  # latents drawn per shown cat; the latent critic keeps the best-formed
 MIN_FRAMES, MAX_FRAMES, MAX_RANDOM = 2, 32, 16
 MIN_SOURCES, MAX_SOURCES = 2, 4  # 3-4 cats make one loop A->B->C(->D)->A
@@ -115,9 +117,11 @@ class Reply:
 class Engine:
     def __init__(self, weights: str | Path | LoadedModel | None = None, settings: EngineSettings | None = None,
                  finder: Finder | None = None, refiner: str | Path | Refiner | bool = True,
-                 latent_critic: str | Path | LatentCritic | bool = True):
-        """`refiner` / `latent_critic`: True loads the shipped file when there is one (and the model is
-        the shipped one), a path or net uses that, False goes without (64 px decodes, no ranking)."""
+                 latent_critic: str | Path | LatentCritic | bool = True,
+                 detail_bank: str | Path | DetailBank | bool = True):
+        """`refiner` / `latent_critic` / `detail_bank`: True loads the shipped file when there is one
+        (and the model is the shipped one), a path or object uses that, False goes without. The
+        drawing stage is the detail bank if there is one, else the refiner, else the 64 px decode."""
         self.settings = s = settings or EngineSettings()
         self.finder = finder or load_finder()
         loaded = weights if isinstance(weights, LoadedModel) else load_checkpoint(weights or DEFAULT_WEIGHTS)
@@ -136,6 +140,8 @@ class Engine:
             n = self.image_size
             self._noise = torch.randn(1, self.refiner.config.noise, n, n, generator=g)
         self.latent_critic = _optional(latent_critic, DEFAULT_LATENT_CRITIC if shipped else None, load_latent_critic)
+        self.detail_bank = _optional(detail_bank, DEFAULT_DETAIL_BANK if shipped else None,
+                                     lambda p: (load_bank(p), None))
         self._pool = ThreadPoolExecutor(s.workers, thread_name_prefix="kitten-engine",
                                         initializer=_init_worker, initargs=(s.threads_per_worker,))
         self._pending = 0
@@ -265,6 +271,9 @@ class Engine:
     def draw(self, z: torch.Tensor) -> np.ndarray:
         """Latents -> the pictures of cats the model draws alone (random, gallery, litters, blends):
         the drawing stage's sharp faces (N x 192 x 192 x 3 uint8), or the 64 px decodes without one."""
+        if self.detail_bank is not None:
+            self.detail_bank.prepare(self.decode)  # once, on first use (about a second)
+            return self.detail_bank.dress(self.decode(z), z)
         y = self.model.decode(z)
         if self.refiner is not None:
             y = self.refiner(y.contiguous(memory_format=torch.channels_last), self._noise.expand(len(z), -1, -1, -1))
@@ -285,6 +294,11 @@ class Engine:
         if self.latent_critic is None:
             raise ValueError("no latent critic is loaded")
         return candidates[best_of(self.latent_critic(candidates), n, len(candidates) // n)]
+
+    @property
+    def draws_detail(self) -> bool:
+        """Whether cats the model draws alone get a drawing stage (else they are 64 px decodes)."""
+        return self.detail_bank is not None or self.refiner is not None
 
     def picture(self, cat: Cat) -> np.ndarray:
         """A cat's own picture: the user's crop, or the model's drawing of its latent."""
@@ -327,7 +341,7 @@ class Engine:
         decodes = self.decode(self.path(cats, options))
         # cats without a photo (gallery, adopted, random) end on the drawing stage's sharp picture and
         # lend its detail to the middle frames, as a photo does
-        ends = [c.photo if c.photo is not None or self.refiner is None else self.picture(c) for c in cats]
+        ends = [c.photo if c.photo is not None or not self.draws_detail else self.picture(c) for c in cats]
         t2 = time.perf_counter()
         frames = compose.compose(decodes, compose.legs_for(len(cats), options.frames), ends,
                                  self.anchors(len(cats), options.frames), side, self.compose_config)

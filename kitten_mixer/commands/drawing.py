@@ -1,4 +1,5 @@
-"""The drawing stage: `train-refiner`, `train-latent-critic` and `evaluate-realism`."""
+"""The drawing stage: `build-detail-bank`, `train-latent-critic`, `evaluate-realism` and the refiner that
+was measured against the bank (`train-refiner`)."""
 
 from __future__ import annotations
 
@@ -19,11 +20,22 @@ def _add(sub) -> None:
                                                          "refiner.safetensors, samples.png)")
     p.add_argument("--weights", default=None, help="the VAE whose decodes it refines (default: the shipped one)")
     p.add_argument("--steps", type=bounded_int(1, 10_000_000, "steps"), default=40_000, help="total steps")
-    p.add_argument("--batch-size", type=bounded_int(1, 1024, "batch size"), default=16)
+    p.add_argument("--batch-size", type=bounded_int(1, 1024, "batch size"), default=16,
+                   help="96 px windows per step")
+    p.add_argument("--critics", type=bounded_int(1, 20, "critics"), default=3,
+                   help="critics trained per comparison (seeds): one swings by up to 17 points")
     p.add_argument("--threads", type=bounded_int(1, 256, "threads"), default=1, help="torch threads")
     p.add_argument("--checkpoint-minutes", type=float, default=10.0, help="minutes between resumable states")
     p.add_argument("--resume", action="store_true", help="continue from the run folder's state")
     p.set_defaults(func=_run_train_refiner)
+
+    p = sub.add_parser("build-detail-bank", formatter_class=fmt,
+                       help="the drawing stage's bank of sharp faces whose fur drawn cats borrow (< 10 MB)")
+    p.add_argument("--data", default=str(SHARED_AFHQ192), help="a zip or folder of sharp square cat faces")
+    p.add_argument("--weights", default=None, help="the VAE (default: the shipped one)")
+    p.add_argument("--out", default="weights/detail-bank.safetensors", help="the bank's file")
+    p.add_argument("--count", type=bounded_int(1, 100_000, "faces"), default=700, help="faces in the bank")
+    p.set_defaults(func=_run_build_bank)
 
     p = sub.add_parser("train-latent-critic", formatter_class=fmt,
                        help="learn which latents draw malformed cats (from the finder's scores of drawn faces)")
@@ -38,9 +50,14 @@ def _add(sub) -> None:
                             "drawing stage, with the real-vs-real and blur controls)")
     p.add_argument("--data", default=str(SHARED_AFHQ192), help="afhq192.zip (held-out faces are used)")
     p.add_argument("--weights", default=None, help="the VAE (default: the shipped one)")
-    p.add_argument("--refiner", default=None, help="the drawing stage's file (default: the shipped one)")
+    p.add_argument("--refiner", default=None, help="also measure this refiner (train-refiner's output) as a path")
     p.add_argument("--latent-critic", default=None, help="the latent critic's file (default: the shipped one)")
+    p.add_argument("--detail-bank", default=None, help="the detail bank's file (default: the shipped one)")
     p.add_argument("--out", default="docs/metrics/realism.json", help="JSON file for the results")
+    p.add_argument("--critics", type=bounded_int(1, 20, "critics"), default=3,
+                   help="critics trained per comparison (seeds): one swings by up to 17 points")
+    p.add_argument("--threads", type=bounded_int(1, 256, "threads"), default=1,
+                   help="torch threads (the critic's small convolutions gain nothing from more)")
     p.add_argument("--figures", default=None, metavar="DIR",
                    help="also write the comparison sheets, the 64-cat sheet and the nearest-real-face check here")
     p.set_defaults(func=_run_evaluate_realism)
@@ -57,6 +74,15 @@ def _run_train_refiner(a: argparse.Namespace) -> int:
     return 0
 
 
+def _run_build_bank(a: argparse.Namespace) -> int:
+    from trainer.build_detail_bank import build_detail_bank
+    from vae_core.engine import DEFAULT_WEIGHTS
+
+    path = build_detail_bank(a.data, a.weights or str(DEFAULT_WEIGHTS), a.out, count=a.count)
+    print(f"detail bank written to {path} ({path.stat().st_size / 1e6:.1f} MB)")
+    return 0
+
+
 def _run_train_latent_critic(a: argparse.Namespace) -> int:
     from trainer.train_latent_critic import LatentCriticOptions, train_latent_critic
     from vae_core.engine import DEFAULT_WEIGHTS
@@ -68,20 +94,28 @@ def _run_train_latent_critic(a: argparse.Namespace) -> int:
 
 
 def _run_evaluate_realism(a: argparse.Namespace) -> int:
+    import torch
+
     from trainer.evaluate_realism import engine_path, evaluate_realism
     from trainer.realism_figures import write_figures
-    from vae_core.engine import DEFAULT_LATENT_CRITIC, DEFAULT_REFINER, Engine, EngineSettings
+    from vae_core.engine import DEFAULT_DETAIL_BANK, DEFAULT_LATENT_CRITIC, Engine, EngineSettings
 
-    settings = EngineSettings(workers=1, threads_per_worker=2)
+    torch.set_num_threads(a.threads)
+    settings = EngineSettings(workers=1, threads_per_worker=a.threads)
     today = Engine(a.weights, settings, refiner=False, latent_critic=False)
-    new = Engine(a.weights, settings, refiner=a.refiner or DEFAULT_REFINER,
-                 latent_critic=a.latent_critic or DEFAULT_LATENT_CRITIC)
+    critic = a.latent_critic or DEFAULT_LATENT_CRITIC
+    new = Engine(a.weights, settings, refiner=False, latent_critic=critic,
+                 detail_bank=a.detail_bank or DEFAULT_DETAIL_BANK)
     paths = {"today (64 px decode)": engine_path(today, desc="today"),
-             "drawing stage (refiner + latent critic)": engine_path(new, desc="drawing stage")}
-    result = evaluate_realism(a.data, paths, a.out)
+             "drawing stage (detail bank + latent critic)": engine_path(new, desc="drawing stage")}
+    if a.refiner:
+        refined = Engine(a.weights, settings, refiner=a.refiner, latent_critic=critic, detail_bank=False)
+        paths["refiner + latent critic"] = engine_path(refined, desc="refiner")
+    result = evaluate_realism(a.data, paths, a.out, critics=a.critics)
     for name, r in {**result["controls"], **result["paths"]}.items():
         extra = f", fine detail {r['fine_detail_vs_real']:.2f} of real" if "fine_detail_vs_real" in r else ""
-        print(f"{name}: test {r['test_accuracy']:.1%} (train {r['train_accuracy']:.1%}){extra}")
+        spread = f"{r['test_accuracy_min']:.1%}-{r['test_accuracy_max']:.1%}"
+        print(f"{name}: test {r['test_accuracy']:.1%} (seeds {spread}; train {r['train_accuracy']:.1%}){extra}")
     if a.figures:
         for path in write_figures(today, new, a.data, Path(a.figures)):
             print(f"wrote {path}")

@@ -4,7 +4,7 @@ import numpy as np
 from PIL import Image
 
 from kitten_mixer.cli import main
-from vae_core.engine import DEFAULT_REFINER
+from vae_core.engine import DEFAULT_DETAIL_BANK
 
 
 def _cells(folder, stem):
@@ -12,7 +12,7 @@ def _cells(folder, stem):
 
 
 def test_random_cells_are_the_grid_cats_one_by_one_and_repeat_for_a_seed(tmp_path, capsys):
-    assert DEFAULT_REFINER.is_file(), "the drawing stage's weights must be shipped"
+    assert DEFAULT_DETAIL_BANK.is_file(), "the drawing stage's detail bank must be shipped"
     grid, cells = tmp_path / "cats.png", tmp_path / "cells"
     assert main(["random", "-n", "3", "--seed", "5", "-o", str(grid), "--cells", str(cells)]) == 0
     files = _cells(cells, "cat")
