@@ -2,7 +2,8 @@
 
 Prints, on one core (one torch thread), p50/p95 over interleaved rounds so background load hits both alike:
 - nine cats as `/random 9` makes them: latents drawn (x4 candidates ranked by the latent critic), decoded,
-  refined to 192 px, and the grid PNG; and the same with the drawing stage off (64 px decodes, 128 px cells);
+  dressed at 192 px in fur from the detail bank, and the grid PNG; and the same with the drawing stage off
+  (64 px decodes, 128 px cells);
 - a two-photo `/mix` (12 frames, 256 px GIF), which the drawing stage must not slow by more than 10%;
 - a mix of a photo with a gallery cat, whose end frame is now the drawing stage's picture.
 Targets: nine cats <= 150 ms p50; the photo mix within 10% of the path without the drawing stage.
@@ -20,7 +21,14 @@ import torch
 from tqdm import tqdm
 
 from benchmarks.bench_engine import PHOTOS, generated_photos
-from vae_core.engine import DEFAULT_LATENT_CRITIC, DEFAULT_REFINER, DEFAULT_WEIGHTS, Engine, EngineSettings, MixOptions
+from vae_core.engine import (
+    DEFAULT_DETAIL_BANK,
+    DEFAULT_LATENT_CRITIC,
+    DEFAULT_WEIGHTS,
+    Engine,
+    EngineSettings,
+    MixOptions,
+)
 from vae_core.samples import sample_photos
 
 TARGET_NINE_MS, TARGET_MIX_RATIO = 150.0, 1.10
@@ -37,12 +45,12 @@ def main(argv: list[str] | None = None) -> int:
     a = p.parse_args(argv)
     rounds = 3 if a.quick else a.rounds
     torch.set_num_threads(1)
-    if not (DEFAULT_REFINER.is_file() and DEFAULT_LATENT_CRITIC.is_file()):
-        print("the drawing stage is not shipped (weights/refiner.safetensors, weights/latent-critic.safetensors)",
+    if not (DEFAULT_DETAIL_BANK.is_file() and DEFAULT_LATENT_CRITIC.is_file()):
+        print("the drawing stage is not shipped (weights/detail-bank.safetensors, weights/latent-critic.safetensors)",
               file=sys.stderr)
         return 1
     settings = EngineSettings(workers=1, threads_per_worker=1, middle_without_face=True)
-    old = Engine(DEFAULT_WEIGHTS, settings, refiner=False, latent_critic=False)
+    old = Engine(DEFAULT_WEIGHTS, settings, refiner=False, latent_critic=False, detail_bank=False)
     new = Engine(DEFAULT_WEIGHTS, settings)
     photos = sample_photos() if not PHOTOS.is_dir() else [f.read_bytes() for f in sorted(PHOTOS.glob("*.jpg"))[:2]]
     photos = photos or generated_photos()

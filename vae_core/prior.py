@@ -76,4 +76,10 @@ def sample_latents(n: int, latent_dim: int, prior: dict[str, torch.Tensor] | Non
     if not prior or "means" not in prior:
         return eps
     comp = torch.multinomial(prior["weights"], n, replacement=True, generator=g)
-    return prior["means"][comp] + torch.einsum("nij,nj->ni", prior["chol"][comp], eps)
+    # one matrix product per component drawn: indexing chol[comp] would copy a 500 x 500 matrix per
+    # latent (36 candidates for a /random 9: 36 MB moved, 40 ms)
+    out = prior["means"][comp].clone()
+    for c in comp.unique().tolist():
+        rows = (comp == c).nonzero().squeeze(1)
+        out[rows] += eps[rows] @ prior["chol"][c].T
+    return out

@@ -79,3 +79,29 @@ async def test_the_engine_draws_through_the_bank(bank_parts, tiny_model, face_jp
         assert eng.picture(drawn).shape == (192, 192, 3)
     finally:
         eng.close()
+
+
+def test_the_coarser_band_is_not_borrowed_where_the_other_cat_has_a_feature_this_one_lacks():
+    """A bank cat with big round eyes lends its fur to a squinting cat, not its eye rims: where their
+    decodes' structure differs, only the finest band comes across."""
+    rng = np.random.default_rng(1)
+    face = np.clip(128 + rng.standard_normal((192, 192, 3)) * 20, 0, 255).astype(np.uint8)
+    own = np.full((1, 64, 64, 3), 128, np.uint8)
+    cv2.circle(own[0], (20, 26), 7, (20, 20, 20), -1)  # the bank cat's big dark eye, in its decode
+    bank = DetailBank(face[None], torch.zeros(1, 4), DressConfig(sigma=6.0, fine_sigma=1.5, flow_blur=0.0))
+    bank.prepare(lambda z: own)
+    same = bank.dress(own, torch.zeros(1, 4))[0].astype(np.float32)
+    squint = np.full((1, 64, 64, 3), 128, np.uint8)  # this cat: no eye there
+    other = bank.dress(squint, torch.zeros(1, 4))[0].astype(np.float32)
+    eye = np.zeros((192, 192), bool)
+    cv2.circle(eye.view(np.uint8), (60, 78), 15, 1, -1)
+
+    def coarse(img: np.ndarray) -> float:  # strength of the 1.5-6 px band in the eye region
+        band = cv2.GaussianBlur(img, (0, 0), 1.5) - cv2.GaussianBlur(img, (0, 0), 6.0)
+        return float(np.abs(band[eye]).mean())
+
+    def fine(img: np.ndarray) -> float:
+        return float(np.abs(img - cv2.GaussianBlur(img, (0, 0), 1.5))[eye].mean())
+
+    assert coarse(other) < 0.5 * coarse(same)
+    assert fine(other) > 0.5 * fine(same)  # the fur itself still comes
