@@ -3,6 +3,11 @@
 The shared `AdoptedCats` service does the work; this cog parses, checks permissions and answers.
 Problems (a bad name, a refused file, a non-admin's `/forget all`) are private; an adoption or a
 forgotten cat is announced publicly, because the whole server shares its cats.
+
+/adopt finds and encodes a face, which is engine work: it waits its turn in the shared fair line
+(line.py's `job`, as a mix does, and as Telegram's /adopt does through work.turn), so a flood of
+adoptions from one server waits with the place notice instead of meeting a busy engine, and can't
+crowd out other servers' requests.
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from ..ack import before_deferring
 from ..attachments import check_attachment, fetch_images
 from ..errors import Notice
 from ..i18n import text
-from ..say import follow_up, respond
+from ..line import job
+from ..say import edit_original, follow_up, respond
 from ..services import chat_of, lang_of, services
 
 log = logging.getLogger(__name__)
@@ -41,12 +47,38 @@ def is_chat_admin(interaction: discord.Interaction) -> bool:
 
 
 async def announce(interaction: discord.Interaction, content: str) -> None:
-    """Publicly, as the answer or as the follow-up of a deferral."""
+    """Publicly, as the answer or as the follow-up of a deferral; a "You're #3 in line..." notice
+    (line.py) becomes the announcement, as it becomes the result of a mix."""
     mentions = discord.AllowedMentions.none()
-    if interaction.response.is_done():
+    if interaction.extras.get("placed"):
+        await edit_original(interaction, content, allowed_mentions=mentions)
+    elif interaction.response.is_done():
         await follow_up(interaction, content, allowed_mentions=mentions)
     else:
         await respond(interaction, content, allowed_mentions=mentions)
+    interaction.extras["delivered"] = True  # the request got its answer (the line's log line says "ok")
+
+
+async def adopt_photo(interaction: discord.Interaction, name: str, photo: discord.Attachment) -> None:
+    """Adopt `photo` as `name` (already checked) once the fair line gives this request its turn.
+
+    The line may be full: then the user gets a private "try again" button that runs this again
+    for the button's interaction (same server, same user, same photo and name)."""
+    svc = services(interaction)
+
+    async def work() -> str:
+        [data] = await fetch_images(svc.session, [photo], max_bytes=svc.settings.max_upload_bytes,
+                                    timeout_s=svc.settings.download_timeout_s)
+        [cat] = await svc.engine.cats([data])
+        return await svc.adopted.adopt(discord_scope(interaction), name, cat.z, interaction.user.id,
+                                       request=f"discord:{interaction.id}")
+
+    async with job(interaction, retry=lambda again: adopt_photo(again, name, photo)):
+        try:
+            stored = await before_deferring(interaction, work())
+        except NameProblem as problem:
+            raise Notice(problem.key, **problem.params) from None
+        await announce(interaction, t("adopt_done", lang_of(interaction), name=stored))
 
 
 async def adopted_heading(interaction: discord.Interaction) -> str:
@@ -67,19 +99,7 @@ class AdoptCog(commands.Cog):
         except NameProblem as problem:
             raise Notice(problem.key, **problem.params) from None
         check_attachment(photo, svc.settings.max_upload_bytes)
-
-        async def work() -> str:
-            [data] = await fetch_images(svc.session, [photo], max_bytes=svc.settings.max_upload_bytes,
-                                        timeout_s=svc.settings.download_timeout_s)
-            [cat] = await svc.engine.cats([data])
-            return await svc.adopted.adopt(discord_scope(interaction), clean, cat.z, interaction.user.id,
-                                           request=f"discord:{interaction.id}")
-
-        try:
-            stored = await before_deferring(interaction, work())
-        except NameProblem as problem:
-            raise Notice(problem.key, **problem.params) from None
-        await announce(interaction, t("adopt_done", lang_of(interaction), name=stored))
+        await adopt_photo(interaction, clean, photo)
 
     @app_commands.command(name="forget", description=text("cmd_forget"))
     @app_commands.describe(name=text("dc_opt_forget_name"))
