@@ -2,7 +2,8 @@
 subprocess, pointed at the fault-injecting fake Bot API, killed and stopped the ways a host does.
 
 Each scenario is issue 15's: a 429 and three 500s on the send; SIGKILL during a mix, then a
-restart; SIGTERM during the album wait; SIGTERM with a hung download. Real cat photos (the
+restart; SIGTERM during the album wait; SIGTERM with a hung download. And issue 21's group
+flood of /adopt killed after the cats are stored but before anyone is told. Real cat photos (the
 finder must see a head, as in production); the tiny test model keeps the start-up quick.
 """
 
@@ -18,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from tg_fake_api import TOKEN, private_chat, user
+from tg_fake_api import TOKEN, group_chat, private_chat, user
 from tg_images import gif_frames
 
 from bot.common.texts import t
@@ -174,3 +175,51 @@ async def test_sigterm_with_a_hung_download_exits_in_time_tells_the_user_and_fin
     assert gif.method == "sendAnimation" and gif.reply_to == first["message_id"]
     await asyncio.sleep(1.5)
     assert len(tg_api.replies()) == 2 and bot.states() == ["done", "done"]
+
+
+def adopted_names(workdir: Path) -> list[str]:
+    conn = sqlite3.connect(workdir / "kitten.db")
+    try:
+        return [r[0] for r in conn.execute("SELECT name FROM adopted_cats ORDER BY name")]
+    except sqlite3.OperationalError:  # not created yet
+        return []
+    finally:
+        conn.close()
+
+
+async def test_sigkill_after_a_group_adopt_flood_is_stored_then_everyone_is_told_adopted(
+        tg_api, bot_process, cat_photos, tmp_path):
+    """Issue 21, defect 3b as filed: group members send `/adopt PetNN`; the process is SIGKILLed
+    with most cats stored and no reply sent, and restarted. Telegram never sends those updates
+    again (the poll confirmed them), so the journal replays every request; a replay must know its
+    own earlier write by the request id and say "adopted", never "name taken" about the member's
+    own cat. The last members' photos hang, so some requests are still unstored at the kill."""
+    group = group_chat(-1002100)
+    members = [user(300 + i, f"Member{i}") for i in range(10)]
+    stored_first = 7  # the rest have photos whose downloads hang
+    bot = bot_process(DOWNLOAD_TIMEOUT_S="30")
+    await bot.start()
+    tg_api.hold("sendMessage")  # the answers never get out: the state a kill leaves behind
+    asked = {}
+    for i, member in enumerate(members):
+        msg = tg_api.message(member, group, photo=cat_photos[i % len(cat_photos)], caption=f"/adopt Pet{i:02d}")
+        asked[msg["message_id"]] = f"Pet{i:02d}"
+        if i >= stored_first:
+            tg_api.stall_file(msg["photo"][0]["file_id"])
+    await tg_api.wait_for(lambda: len(adopted_names(tmp_path)) == stored_first and len(bot.states()) == len(members),
+                          timeout=30)
+    bot.signal(signal.SIGKILL)
+    await bot.wait_exit(STOP_LIMIT_S)
+    assert tg_api.replies() == [] and bot.states() == ["open"] * len(members)
+    tg_api.release("sendMessage")
+    for file_id in list(tg_api.files):
+        tg_api.unstall_file(file_id)
+
+    await bot.start()
+    replies = await tg_api.wait_replies(len(members), timeout=40)
+    told = {r.reply_to: r.text for r in replies}
+    assert told == {mid: t("adopt_done", "en", name=name) for mid, name in asked.items()}, bot.log()
+    assert adopted_names(tmp_path) == sorted(asked.values())
+    await asyncio.sleep(1.0)
+    assert len(tg_api.replies()) == len(members) and bot.states() == ["done"] * len(members)  # answered once
+    assert "Traceback" not in bot.log() and no_token_in(bot.log())
