@@ -159,12 +159,12 @@ class Database:
             self._went_down(str(e))
             raise
         except OSError as e:
-            why = f"cannot create the database {self.path} ({e.strerror or e})"
+            why = f"cannot create the database {self.path} ({e.strerror or e}){self._read_only_hint()}"
             self._went_down(why)
             raise StorageError(why) from None
         except sqlite3.Error as e:
             if not is_corrupt(e) or not self._is_regular_file():
-                why = f"cannot open the database {self.path}: {e}"
+                why = f"cannot open the database {self.path}: {e}{self._read_only_hint()}"
                 self._went_down(why)
                 raise StorageError(why) from None
             self._set_aside(e)
@@ -213,6 +213,18 @@ class Database:
         if not stat.S_ISREG(mode):
             kind = "a directory" if stat.S_ISDIR(mode) else "a device or special file"
             raise StorageError(f"DATABASE_PATH {self.path} is {kind}, not a database file; point it at a file")
+
+    def _read_only_hint(self) -> str:
+        """Why the file can't be opened, when it is a read-only location. SQLite's own words for
+        it ("unable to open database file", "attempt to write a readonly database") don't say
+        that its folder must be writable too (WAL mode creates the -wal and -shm files there),
+        and the operator reading the one log line should not have to guess."""
+        for place in (self.path.parent, self.path):
+            if place.exists() and not os.access(place, os.W_OK):
+                what = "folder" if place.is_dir() else "file"
+                return (f"; the {what} {place} is read-only for this process (a read-only mount, an "
+                        f"immutable file or its permissions): the bot needs to write its folder and file")
+        return ""
 
     def _is_regular_file(self) -> bool:
         with contextlib.suppress(OSError):

@@ -3,7 +3,9 @@ setting a damaged file aside. Real files in tmp_path throughout."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import sqlite3
 import threading
 
@@ -287,3 +289,145 @@ async def test_a_file_deleted_while_running_is_written_again_with_everything_in_
     finally:
         await storage.close()
     assert _names(path) == ["AfterDel", "Before"]  # what a restart will read
+
+
+# ---- issue 21, defect 7: a read-only location at start ------------------------------------------------------------
+
+def _try_read_only(path_text: str) -> dict:
+    """Open the database at `path_text` where nothing may be written, and use it as the bots do.
+    A plain function returning plain data: it may run in a forked child (storage_faults.run_in_child)."""
+    from pathlib import Path
+
+    from bot.common.storage.cats import SqliteCatStore
+
+    path = Path(path_text)
+    errors: list[str] = []
+
+    class Errors(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.levelno >= logging.ERROR:
+                errors.append(record.getMessage() + (" +traceback" if record.exc_info else ""))
+
+    async def go() -> dict:
+        db = Database(path, retry_delays_s=(0.01,))
+        cats = SqliteCatStore(db)
+        out: dict = {"uid": os.geteuid()}
+        try:
+            await db.open()
+            out["open"] = "opened"
+        except StorageError as e:
+            out["open"] = str(e)
+        for what, call in (("list", lambda: cats.list("c")),
+                           ("adopt", lambda: cats.adopt("c", "two", "Two", Z, 1, 50))):
+            try:
+                await call()
+                out[what] = "worked"
+            except StorageError:
+                out[what] = "unavailable"
+        out["unavailable"] = db.unavailable
+        out["moved_aside"] = [str(p) for p in db.moved_aside]
+        await db.close()
+        return out
+
+    handler = Errors()
+    logging.getLogger("bot.common.storage").addHandler(handler)
+    try:
+        return {**asyncio.run(go()), "errors": errors}
+    finally:
+        logging.getLogger("bot.common.storage").removeHandler(handler)
+
+
+@pytest.fixture
+def reachable_tmp():
+    """A temporary folder every user can reach: pytest's own is 0700 under root's, and an
+    ordinary user must get as far as the database's folder to meet the read-only case."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    base = Path(tempfile.mkdtemp(prefix="kitten-ro-"))
+    base.chmod(0o755)
+    yield base
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def _folder_with(base, with_cats: bool):
+    """A folder holding a database with one cat (closed cleanly: no -wal/-shm), or nothing."""
+    folder = base / "ro"
+    folder.mkdir()
+    path = folder / "k.db"
+    if with_cats:
+        async def make() -> None:
+            storage = await open_storage(path)
+            await storage.cats.adopt("c", "one", "One", Z, 1, 50)
+            await storage.close()
+
+        asyncio.run(make())
+    return folder, path
+
+
+def _snapshot(folder) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("with_cats", [True, False], ids=["existing_file", "no_file_yet"])
+@pytest.mark.parametrize("how", ["immutable_or_mode_bits", "as_ordinary_user", "read_only_bind_mount"])
+def test_a_read_only_location_at_start_is_unavailable_says_why_and_touches_nothing(reachable_tmp, how, with_cats):
+    """Issue 21, defect 7: a database on a read-only location at start is 'unavailable' (one
+    ERROR line that says the place is read-only, no traceback), every call says so, and nothing
+    is created, changed or moved aside, however the location is read-only:
+    - immutable_or_mode_bits: in this process; as root `chattr +i` on the folder and file (root
+      ignores permission bits), as an ordinary user read-only mode bits;
+    - as_ordinary_user: a root run drops to `nobody` in a forked child, for a root-owned 0755
+      folder and 0644 file (SQLite then meets "attempt to write a readonly database", not root's
+      "unable to open database file"); a run already as an ordinary user is the case above;
+    - read_only_bind_mount: a real read-only mount (a forked child in its own mount namespace
+      bind-mounts the folder read-only, as a container's `:ro` volume); root only."""
+    from storage_faults import ordinary_user, run_in_child, unwritable
+
+    folder, path = _folder_with(reachable_tmp, with_cats)
+    before = _snapshot(folder)
+    if how == "immutable_or_mode_bits":
+        locked = [folder, path] if with_cats else [folder]
+        with unwritable(*locked):
+            out = _try_read_only(str(path))
+    elif how == "as_ordinary_user":
+        if os.geteuid() != 0:
+            pytest.skip("already running as an ordinary user: immutable_or_mode_bits is this case")
+        uid, gid = ordinary_user()
+        folder.chmod(0o755)
+        if with_cats:
+            path.chmod(0o644)
+        out = run_in_child(lambda: _try_read_only(str(path)), user=(uid, gid))
+        assert out["uid"] == uid
+    else:
+        out = run_in_child(lambda: _try_read_only(str(path)), read_only_mount=folder)
+    assert "read-only" in out["open"] and str(folder) in out["open"], out
+    assert out["list"] == out["adopt"] == "unavailable", out
+    assert out["unavailable"] == out["open"] and out["moved_aside"] == []
+    assert len(out["errors"]) == 1 and "saving cats is unavailable" in out["errors"][0], out["errors"]
+    assert "read-only" in out["errors"][0] and "+traceback" not in out["errors"][0]
+    assert _snapshot(folder) == before  # nothing created, written or renamed
+    if with_cats:
+        assert _names(path) == ["One"]
+
+
+async def test_a_read_only_folder_at_start_comes_back_when_it_can_be_written(tmp_path):
+    """The read-only location made writable again: the next call opens the file, no restart."""
+    from storage_faults import unwritable
+
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    path = folder / "k.db"
+    db = Database(path, retry_delays_s=(0.01,))
+    from bot.common.storage.cats import SqliteCatStore
+
+    cats = SqliteCatStore(db)
+    try:
+        with unwritable(folder), pytest.raises(StorageError, match="read-only"):
+            await db.open()
+        assert await cats.adopt("c", "one", "One", Z, 1, 50) is AdoptOutcome.ADOPTED
+        assert db.unavailable is None
+    finally:
+        await db.close()
+    assert _names(path) == ["One"]

@@ -86,35 +86,51 @@ def _foreign_database(path: Path) -> None:
     conn.close()
 
 
-@pytest.mark.parametrize("kind", ["directory", "foreign", "newer"])
+@pytest.mark.parametrize("kind", ["directory", "foreign", "newer", "read_only"])
 async def test_a_database_that_cant_be_used_at_start_leaves_the_bot_serving(tg_api, tg_start, tg_settings, face_jpegs,
                                                                             kind, caplog):
+    """`read_only`: the database's folder and file can't be written when the bot starts (a
+    read-only mount; made here with `chattr +i` as root, mode bits as an ordinary user; the
+    storage tests also run it as `nobody` and in a real read-only bind mount)."""
     path = tg_settings.database_path
+    locked: list[Path] = []
     if kind == "directory":
         path.mkdir()
     elif kind == "foreign":
         _foreign_database(path)
-    else:
+    elif kind == "newer":
         conn = sqlite3.connect(path)
         conn.execute("PRAGMA user_version = 99")
         conn.close()
+    else:  # a healthy database of an earlier run, then its folder made read-only
+        path = path.parent / "ro" / path.name
+        app = await tg_start(database_path=path)
+        assert (await ask(tg_api, "/adopt Earlier", face_jpegs[0])).text == t("adopt_done", "en", name="Earlier")
+        await stop_app(app)
+        locked = [path.parent, path]
     before = path.read_bytes() if path.is_file() else None
     caplog.set_level(logging.INFO)
-    await tg_start()
-    assert (await ask(tg_api, "/random 2")).method == "sendPhoto"
-    assert (await ask(tg_api, "/adopt Luna", face_jpegs[0])).text == t("adopt_not_saved", "en", name="Luna")
-    assert (await ask(tg_api, "/forget Luna")).text == t("storage_unavailable", "en")
-    assert (await ask(tg_api, "/mix Luna Tom")).text == t("storage_unavailable", "en")
-    target = tg_api.message(ANA, GROUP, photo=face_jpegs[0])  # photo mixes are served as ever
-    tg_api.message(ANA, GROUP, photo=face_jpegs[1], caption="/mix 3", reply_to=target)
-    assert (await tg_api.wait_replies(len(tg_api.replies()) + 1))[-1].method == "sendAnimation"
+    caplog.clear()
+    with unwritable(*locked):
+        await tg_start(database_path=path)
+        assert (await ask(tg_api, "/random 2")).method == "sendPhoto"
+        assert (await ask(tg_api, "/adopt Luna", face_jpegs[0])).text == t("adopt_not_saved", "en", name="Luna")
+        assert (await ask(tg_api, "/forget Luna")).text == t("storage_unavailable", "en")
+        assert (await ask(tg_api, "/mix Luna Tom")).text == t("storage_unavailable", "en")
+        target = tg_api.message(ANA, GROUP, photo=face_jpegs[0])  # photo mixes are served as ever
+        tg_api.message(ANA, GROUP, photo=face_jpegs[1], caption="/mix 3", reply_to=target)
+        assert (await tg_api.wait_replies(len(tg_api.replies()) + 1))[-1].method == "sendAnimation"
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert len(errors) == 1 and "unavailable" in errors[0].getMessage() and errors[0].exc_info is None
+    if kind == "read_only":
+        assert "read-only" in errors[0].getMessage()
     assert list(path.parent.glob("*.corrupt-*")) == []
     if before is not None:
         assert path.read_bytes() == before
     else:
         assert path.is_dir()
+    if kind == "read_only":
+        assert names(path) == ["Earlier"]
 
 
 async def test_a_replayed_adopt_recognises_its_own_cat(tg_api, tg_start, tg_settings, face_jpegs, caplog):
