@@ -93,30 +93,44 @@ def _run_train_latent_critic(a: argparse.Namespace) -> int:
     return 0
 
 
+TODAY = "today (64 px decode)"
+SHIPPED = "drawing stage (detail bank + latent critic)"
+
+
+def realism_engines(weights: str | None, threads: int = 1, latent_critic: str | None = None,
+                    detail_bank: str | None = None, refiner: str | None = None) -> dict:
+    """The paths evaluate-realism compares, as engines: what /random drew before the drawing stage (no
+    stage at all), the bank without the ranking, the shipped stage, and optionally a refiner."""
+    from vae_core.engine import DEFAULT_DETAIL_BANK, DEFAULT_LATENT_CRITIC, Engine, EngineSettings
+
+    settings = EngineSettings(workers=1, threads_per_worker=threads)
+    critic, bank = latent_critic or DEFAULT_LATENT_CRITIC, detail_bank or DEFAULT_DETAIL_BANK
+    engines = {TODAY: Engine(weights, settings, refiner=False, latent_critic=False, detail_bank=False),
+               "detail bank, no latent critic": Engine(weights, settings, refiner=False, latent_critic=False,
+                                                       detail_bank=bank),
+               SHIPPED: Engine(weights, settings, refiner=False, latent_critic=critic, detail_bank=bank)}
+    if refiner:
+        engines["refiner + latent critic"] = Engine(weights, settings, refiner=refiner, latent_critic=critic,
+                                                    detail_bank=False)
+    return engines
+
+
 def _run_evaluate_realism(a: argparse.Namespace) -> int:
     import torch
 
     from trainer.evaluate_realism import engine_path, evaluate_realism
     from trainer.realism_figures import write_figures
-    from vae_core.engine import DEFAULT_DETAIL_BANK, DEFAULT_LATENT_CRITIC, Engine, EngineSettings
 
     torch.set_num_threads(a.threads)
-    settings = EngineSettings(workers=1, threads_per_worker=a.threads)
-    today = Engine(a.weights, settings, refiner=False, latent_critic=False)
-    critic = a.latent_critic or DEFAULT_LATENT_CRITIC
-    new = Engine(a.weights, settings, refiner=False, latent_critic=critic,
-                 detail_bank=a.detail_bank or DEFAULT_DETAIL_BANK)
-    paths = {"today (64 px decode)": engine_path(today, desc="today"),
-             "drawing stage (detail bank + latent critic)": engine_path(new, desc="drawing stage")}
-    if a.refiner:
-        refined = Engine(a.weights, settings, refiner=a.refiner, latent_critic=critic, detail_bank=False)
-        paths["refiner + latent critic"] = engine_path(refined, desc="refiner")
+    engines = realism_engines(a.weights, a.threads, a.latent_critic, a.detail_bank, a.refiner)
+    paths = {name: engine_path(eng, desc=name.split(" (")[0]) for name, eng in engines.items()}
     result = evaluate_realism(a.data, paths, a.out, critics=a.critics)
     for name, r in {**result["controls"], **result["paths"]}.items():
         extra = f", fine detail {r['fine_detail_vs_real']:.2f} of real" if "fine_detail_vs_real" in r else ""
         spread = f"{r['test_accuracy_min']:.1%}-{r['test_accuracy_max']:.1%}"
         print(f"{name}: test {r['test_accuracy']:.1%} (seeds {spread}; train {r['train_accuracy']:.1%}){extra}")
     if a.figures:
+        today, new = engines[TODAY], engines[SHIPPED]
         for path in write_figures(today, new, a.data, Path(a.figures)):
             print(f"wrote {path}")
     print(f"wrote {a.out}")

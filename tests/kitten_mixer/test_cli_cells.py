@@ -37,3 +37,22 @@ def test_kittens_cells_and_a_file_in_the_way(tmp_path, capsys):
     blocker.write_text("x")
     assert main(["random", "-n", "2", "-o", str(tmp_path / "c.png"), "--cells", str(blocker)]) == 2
     assert "that is a file" in capsys.readouterr().err
+
+
+def test_evaluate_realism_compares_the_bare_decode_with_the_shipped_stage():
+    """'today' must be the path before the drawing stage (no bank, no ranking, 64 px), or the comparison
+    measures the stage against itself."""
+    from kitten_mixer.commands.drawing import SHIPPED, TODAY, realism_engines
+
+    engines = realism_engines(None)
+    try:
+        today, shipped = engines[TODAY], engines[SHIPPED]
+        assert not today.draws_detail and today.latent_critic is None
+        assert today.draw(today.sample(1, 0)).shape[1] == 64
+        assert shipped.detail_bank is not None and shipped.latent_critic is not None
+        assert shipped.draw(shipped.sample(1, 0)).shape[1] == 192
+        bank_only = engines["detail bank, no latent critic"]
+        assert bank_only.detail_bank is not None and bank_only.latent_critic is None
+    finally:
+        for eng in engines.values():
+            eng.close()
