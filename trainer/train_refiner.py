@@ -143,7 +143,11 @@ def train_refiner(opts: RefinerTrainOptions, data: ImageSet | None = None) -> Pa
     out = Path(opts.out)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(opts.threads)
-    cfg = RefinerConfig.from_dict(opts.config or {})
+    state_path = out / STATE_FILE
+    if opts.config is None and opts.resume and state_path.exists():  # resume the saved net, whatever its shape
+        cfg = RefinerConfig.from_dict(torch.load(state_path, map_location="cpu", weights_only=True)["config"])
+    else:
+        cfg = RefinerConfig.from_dict(opts.config or {})
     vae = load_checkpoint(opts.vae).model
     side = vae.config.image_size * cfg.scale
     data = data if data is not None else load_images(opts.data, size=side)
@@ -161,7 +165,6 @@ def train_refiner(opts: RefinerTrainOptions, data: ImageSet | None = None) -> Pa
     opt_g = torch.optim.Adam(g_net.parameters(), lr=opts.lr, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(d_net.parameters(), lr=opts.lr * opts.d_lr_mult, betas=(0.5, 0.999))
     step, seconds = 0, 0.0
-    state_path = out / STATE_FILE
     if opts.resume and state_path.exists():
         st = torch.load(state_path, map_location="cpu", weights_only=True)
         if st["config"] != cfg.to_dict():

@@ -56,6 +56,11 @@ def test_a_run_trains_saves_and_resumes_where_it_stopped(tmp_path, tiny_weights)
     x = torch.rand(1, 3, 64, 64)
     assert second(x).shape == (1, 3, 192, 192)
 
+    resumed = _opts(out, tiny_weights, 10)
+    resumed.config = None  # as `kitten-mixer train-refiner --resume` does: the saved net's own shape
+    third, info = load_refiner(train_refiner(resumed, data))
+    assert info["steps"] == 10 and third.config == second.config
+
 
 def test_faces_in_the_evaluation_bucket_never_train(tmp_path, tiny_weights):
     with pytest.raises(ValueError, match="evaluation bucket"):
