@@ -33,8 +33,6 @@ class LoadedModel:
 def save_checkpoint(path: str | Path, model: VAE, info: dict | None = None,
                     prior: dict[str, torch.Tensor] | None = None, half: bool = False) -> Path:
     """`half` stores floats as float16 (half the size, for shipping in git); they load as float32."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
 
     def store(v: torch.Tensor) -> torch.Tensor:
         v = v.detach().cpu()
@@ -42,11 +40,7 @@ def save_checkpoint(path: str | Path, model: VAE, info: dict | None = None,
 
     tensors = {f"model.{k}": store(v) for k, v in model.state_dict().items()}
     tensors.update({f"prior.{k}": store(v.float()) for k, v in (prior or {}).items()})
-    meta = {"format": FORMAT, "config": json.dumps(model.config.to_dict()), "info": json.dumps(info or {})}
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    save_file(tensors, str(tmp), metadata=meta)
-    tmp.replace(path)  # atomic: a crash mid-write never leaves a half checkpoint
-    return path
+    return write_typed(path, tensors, FORMAT, config=json.dumps(model.config.to_dict()), info=json.dumps(info or {}))
 
 
 def load_checkpoint(path: str | Path, map_location: str = "cpu") -> LoadedModel:
@@ -81,37 +75,52 @@ REFINER_FORMAT = "kitten-mixer-refiner/1"
 LATENT_CRITIC_FORMAT = "kitten-mixer-latent-critic/1"
 
 
-def save_net(path: str | Path, net: torch.nn.Module, fmt: str, info: dict | None = None) -> Path:
-    """A small net's file (the drawing stage, the latent critic): float16 weights and its config
-    (`net.config.to_dict()`) as metadata, written atomically."""
+def write_typed(path: str | Path, tensors: dict[str, torch.Tensor], fmt: str, **meta: str) -> Path:
+    """A safetensors file whose metadata says what it is (`format`), written atomically: a crash mid-write
+    never leaves half a file where the bots look for one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tensors = {k: v.detach().cpu().half().contiguous() for k, v in net.state_dict().items()}
-    meta = {"format": fmt, "config": json.dumps(net.config.to_dict()), "info": json.dumps(info or {})}
     tmp = path.with_suffix(path.suffix + ".tmp")
-    save_file(tensors, str(tmp), metadata=meta)
+    save_file(tensors, str(tmp), metadata={"format": fmt, **meta})
     tmp.replace(path)
     return path
+
+
+def read_typed(path: str | Path, fmt: str, what: str) -> tuple[dict[str, str], dict[str, torch.Tensor]]:
+    """(metadata, tensors) of a file written by `write_typed` with format `fmt`; CheckpointError, naming
+    it as `what`, if it is missing, unreadable or of another kind."""
+    from safetensors import safe_open
+
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{what} not found: {path}")
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+        if meta.get("format") != fmt:
+            raise CheckpointError(f"{path} is not a {what} (format {meta.get('format')!r})")
+        return meta, load_file(str(path))
+    except (SafetensorError, OSError, ValueError, RuntimeError) as e:
+        if isinstance(e, CheckpointError):
+            raise
+        raise CheckpointError(f"{path} is not a readable {what} ({e})") from e
+
+
+def save_net(path: str | Path, net: torch.nn.Module, fmt: str, info: dict | None = None) -> Path:
+    """A small net's file (the drawing stage, the latent critic): float16 weights and its config
+    (`net.config.to_dict()`) as metadata."""
+    tensors = {k: v.detach().cpu().half().contiguous() for k, v in net.state_dict().items()}
+    return write_typed(path, tensors, fmt, config=json.dumps(net.config.to_dict()), info=json.dumps(info or {}))
 
 
 def load_net(path: str | Path, fmt: str, build) -> tuple[torch.nn.Module, dict]:
     """-> (net in eval mode, info); `build(config_dict)` makes the empty net. CheckpointError for
     anything missing, unreadable or of another kind."""
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"weights not found: {path}")
+    meta, tensors = read_typed(path, fmt, f"{fmt} file")
     try:
-        from safetensors import safe_open
-
-        with safe_open(str(path), framework="pt") as f:
-            meta = f.metadata() or {}
-        if meta.get("format") != fmt:
-            raise CheckpointError(f"{path} is not a {fmt} file (format {meta.get('format')!r})")
         net = build(json.loads(meta["config"]))
-        net.load_state_dict({k: v.float() for k, v in load_file(str(path)).items()})
-    except CheckpointError:
-        raise
-    except (SafetensorError, OSError, KeyError, ValueError, TypeError, RuntimeError) as e:
+        net.load_state_dict({k: v.float() for k, v in tensors.items()})
+    except (KeyError, ValueError, TypeError, RuntimeError) as e:
         raise CheckpointError(f"{path} is not a readable {fmt} file ({e})") from e
     return net.eval(), json.loads(meta.get("info", "{}"))
 

@@ -138,7 +138,7 @@ class _Residual:
 
 
 @functools.lru_cache(maxsize=8)
-def _grid(side: int) -> np.ndarray:
+def pixel_grid(side: int) -> np.ndarray:
     """Pixel coordinates (x, y) of a side x side image: remap's identity map. Read-only, shared."""
     g = np.dstack(np.meshgrid(np.arange(side, dtype=np.float32), np.arange(side, dtype=np.float32)))
     g.flags.writeable = False
@@ -181,7 +181,7 @@ def _flows(decodes: np.ndarray, legs: Sequence[Leg], anchors: Sequence[int], has
     dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
     dis.setFinestScale(cfg.flow_finest)
     dis.setPatchStride(cfg.flow_stride)
-    grid = _grid(side)
+    grid = pixel_grid(side)
     greys = [cv2.cvtColor(d, cv2.COLOR_RGB2GRAY) for d in decodes]
     flows: dict[tuple[int, int], np.ndarray] = {}
     for run in _runs(legs):
@@ -260,7 +260,7 @@ def compose(decodes: np.ndarray, legs: Sequence[Leg], photos: Sequence[np.ndarra
     res = [None if p is None else _Residual(fit_photo(p, size), base[anchors[k]], sig, cfg.hi_gain)
            for k, p in enumerate(photos)]
     flows = _flows(decodes, legs, anchors, [r is not None for r in res], cfg) if cfg.align else {}
-    grid = _grid(size)
+    grid = pixel_grid(size)
     side = decodes.shape[1]
     agree = cfg.align and cfg.agree > 0
     rms = [None if r is None or not agree else r.rms(side, cfg.agree_blur) for r in res]
@@ -289,7 +289,7 @@ def compose(decodes: np.ndarray, legs: Sequence[Leg], photos: Sequence[np.ndarra
             # is that, in one 8-bit SIMD pass (a gain of 1 leaves the residual exactly as it was)
             flat = _flat(size)
             ga, gb = (cv2.resize(g, (size, size), interpolation=cv2.INTER_LINEAR)
-                      for g in _agreement(ea, eb, flows[(i, leg.a)], flows[(i, leg.b)], _grid(side), m, cfg))
+                      for g in _agreement(ea, eb, flows[(i, leg.a)], flows[(i, leg.b)], pixel_grid(side), m, cfg))
             parts = [cv2.blendLinear(parts[0], flat, ga, 1.0 - ga), cv2.blendLinear(parts[1], flat, gb, 1.0 - gb)]
         if len(parts) == 2:
             out[i] = cv2.add(base[i], cv2.addWeighted(parts[0], 2.0, parts[1], 2.0, -512.0, dtype=cv2.CV_16S),

@@ -26,6 +26,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from vae_core.compose import pixel_grid
+
 FORMAT = "kitten-mixer-detail-bank/1"
 
 
@@ -89,8 +91,7 @@ class DetailBank:
         """Per decode pixel, 1 where the other cat's decode (warped onto this one) looks like this one,
         falling to 0 at a grey difference of agree_tau."""
         side = mine.shape[0]
-        grid = np.dstack(np.meshgrid(np.arange(side, dtype=np.float32), np.arange(side, dtype=np.float32)))
-        m = grid + flow
+        m = pixel_grid(side) + flow
         warped = cv2.remap(theirs, m[..., 0], m[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
         a, b = mine.astype(np.float32), warped.astype(np.float32)
         # structure, not colour: a ginger and a grey tabby with eyes in the same places agree
@@ -117,7 +118,7 @@ class DetailBank:
             dis = self._local.dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
             dis.setFinestScale(0)
         out = np.empty((len(decodes), side, side, 3), np.uint8)
-        grid = np.dstack(np.meshgrid(np.arange(side, dtype=np.float32), np.arange(side, dtype=np.float32)))
+        grid = pixel_grid(side)
         for i, k in enumerate(self.nearest(z, decodes)):
             mine = cv2.cvtColor(decodes[i], cv2.COLOR_RGB2GRAY)
             theirs = cv2.cvtColor(self._decodes[k], cv2.COLOR_RGB2GRAY)
@@ -146,7 +147,7 @@ def save_bank(path: str | Path, faces: np.ndarray, latents: torch.Tensor, info: 
     """Faces as JPEG bytes (a few KB each) and latents as float16, in one safetensors file."""
     import json
 
-    from safetensors.torch import save_file
+    from vae_core.checkpoint import write_typed
 
     blobs = []
     for f in faces:
@@ -156,34 +157,17 @@ def save_bank(path: str | Path, faces: np.ndarray, latents: torch.Tensor, info: 
     offsets = np.cumsum([0] + [len(b) for b in blobs]).astype(np.int64)
     tensors = {"jpeg": torch.from_numpy(np.concatenate(blobs)), "offsets": torch.from_numpy(offsets),
                "latents": latents.detach().half().contiguous()}
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    save_file(tensors, str(tmp), metadata={"format": FORMAT, "info": json.dumps(info or {})})
-    tmp.replace(path)
-    return path
+    return write_typed(path, tensors, FORMAT, info=json.dumps(info or {}))
 
 
 def load_bank(path: str | Path, config: DressConfig | None = None) -> DetailBank:
-    from safetensors import SafetensorError, safe_open
-    from safetensors.torch import load_file
+    from vae_core.checkpoint import CheckpointError, read_typed
 
-    from vae_core.checkpoint import CheckpointError
-
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"detail bank not found: {path}")
+    _, t = read_typed(path, FORMAT, "detail bank")
     try:
-        with safe_open(str(path), framework="pt") as f:
-            meta = f.metadata() or {}
-        if meta.get("format") != FORMAT:
-            raise CheckpointError(f"{path} is not a detail bank (format {meta.get('format')!r})")
-        t = load_file(str(path))
         data, offsets = t["jpeg"].numpy().tobytes(), t["offsets"].tolist()
         faces = np.stack([np.asarray(Image.open(io.BytesIO(data[a:b])).convert("RGB"))
                           for a, b in zip(offsets[:-1], offsets[1:], strict=True)])
-    except CheckpointError:
-        raise
-    except (SafetensorError, OSError, KeyError, ValueError, RuntimeError) as e:
+    except (OSError, KeyError, ValueError) as e:
         raise CheckpointError(f"{path} is not a readable detail bank ({e})") from e
     return DetailBank(faces, t["latents"].float(), config)

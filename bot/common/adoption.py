@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import numpy as np
 import torch
 
-from bot.common.cat_names import MAX_NAMES_PER_CHAT, NameProblem, check_name, name_key
+from bot.common.cat_names import MAX_NAMES_PER_CHAT, NameProblem, check_name, could_be_name, name_key
 from bot.common.storage import AdoptedCat, AdoptOutcome, CatStore, StorageError
 
 log = logging.getLogger(__name__)
@@ -117,14 +117,6 @@ class AdoptedCats:
         log.warning("skipping an adopted cat with a %d-d latent (the model has %d)", cat.latent.shape[0],
                     self.latent_dim)
         return False
-
-
-def could_be_name(word: str) -> bool:
-    try:
-        check_name(word)
-    except NameProblem:
-        return False
-    return True
 
 
 def adopted_list_text(names: Sequence[str], lang: str, limit: int = MAX_NAMES_PER_CHAT,

@@ -37,7 +37,7 @@ def test_subpixel_warp_keeps_a_straight_line_straight():
     size = 384
     residual = cv2.addWeighted(_line_image(size), 0.5, _line_image(size), 0.0, 78.0)  # packed: 128 + (img-100)/2
     flow = _smooth_flow(64)
-    grid = compose._grid(size)
+    grid = compose.pixel_grid(size)
     nearest = compose._warp(residual, flow, grid, cv2.INTER_NEAREST)
     ours = compose._warp(residual, flow, grid, compose.DEFAULT.warp_interp)
     # whole-pixel rounding of a smooth flow breaks the line into staircase pieces; bilinear does not
