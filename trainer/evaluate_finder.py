@@ -29,8 +29,8 @@ from PIL import Image
 from tqdm import tqdm
 
 from trainer.finder_data import scene_split
+from vae_core.detection import CROP_PER_HEAD, CROP_SHIFT_Y, Detection, Finder
 from vae_core.facecrop import iou
-from vae_core.finder import CROP_PER_HEAD, CROP_SHIFT_Y, Detection, Finder
 from vae_core.intake import IntakeLimits, decode_image
 
 Box = tuple[float, float, float, float]

@@ -25,7 +25,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from vae_core.finder import CROP_PER_HEAD, CROP_SHIFT_Y
+from vae_core.detection import CROP_PER_HEAD, CROP_SHIFT_Y
 
 CANVAS = 256
 

@@ -22,7 +22,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from trainer.finder_data import CANVAS, Sources, encode_targets, load_scenes, load_sources, make_example
-from vae_core.finder import Detection
+from vae_core.detection import Detection
 from vae_core.finder_net import MEAN, STD, STRIDE, FinderConfig, FinderNet, NetFinder
 
 log = logging.getLogger(__name__)

@@ -21,8 +21,8 @@ from PIL import Image
 from tqdm import tqdm
 
 from trainer.finder_data import Head, Sources, load_sources, make_example
+from vae_core.detection import Detection
 from vae_core.facecrop import iou
-from vae_core.finder import Detection
 from vae_core.finder_net import NetFinder, VerifierConfig, VerifierNet, crops_for
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,8 @@ import numpy as np
 from PIL import Image
 
 from vae_core import resample
-from vae_core.finder import Detection, Finder, crop_square, load_finder
+from vae_core.detection import Detection, Finder, crop_square
+from vae_core.finder import load_finder
 from vae_core.hints import FaceHint, cell_square, search_box, whole_square
 
 Box = tuple[float, float, float, float]

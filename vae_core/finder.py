@@ -11,49 +11,20 @@ that file falls back to `HaarFinder`, which has the same interface and is kept f
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import cv2
 import numpy as np
 from PIL import Image
 
+# Detection, Finder and crop_square live in vae_core.detection; they stay importable from here for
+# the many callers (trainer, tests) that name them through this module.
+from vae_core.detection import CROP_PER_HEAD, CROP_SHIFT_Y, Detection, Finder, crop_square
+
+__all__ = ["CROP_PER_HEAD", "CROP_SHIFT_Y", "FINDER_WEIGHTS", "Detection", "Finder", "HaarFinder", "crop_square",
+           "load_finder"]
+
 FINDER_WEIGHTS = Path(__file__).resolve().parent.parent / "weights" / "finder.safetensors"
-
-# Framing of the training faces (cats64) relative to a labelled head box (square, ears included):
-# crop side = CROP_PER_HEAD * head side, crop centre = head centre + CROP_SHIFT_Y * head side (down).
-# Measured on the scenes where the Haar box and the labelled head agree (head = 1.05 Haar box,
-# Haar centre 0.10 head below the head centre; crop = Haar box / 0.859).
-CROP_PER_HEAD = 1.108
-CROP_SHIFT_Y = 0.10
-
-
-@dataclass(frozen=True)
-class Detection:
-    """One cat head: `box` (x0, y0, x1, y1) in image pixels, `score` in 0..1, `angle` the head's
-    roll in degrees (positive: the head leans clockwise); rotating the crop by -angle makes it upright."""
-
-    box: tuple[float, float, float, float]
-    score: float
-    angle: float = 0.0
-
-    @property
-    def side(self) -> float:
-        return max(self.box[2] - self.box[0], self.box[3] - self.box[1])
-
-    @property
-    def center(self) -> tuple[float, float]:
-        return (self.box[0] + self.box[2]) / 2, (self.box[1] + self.box[3]) / 2
-
-
-class Finder(Protocol):
-    threshold: float
-
-    def find(self, img: Image.Image, floor: float | None = None) -> list[Detection]:
-        """Heads in `img`, best first. Detections scoring under `floor` (default: `threshold`) may be
-        left out, which lets a finder skip work on candidates that cannot matter."""
-        ...
 
 
 class HaarFinder:
@@ -95,14 +66,6 @@ class HaarFinder:
         return dets
 
 
-def crop_square(det: Detection) -> tuple[float, float, float, float]:
-    """The square the model sees for a head (the cats64 framing), before clamping to the image."""
-    cx, cy = det.center
-    side = CROP_PER_HEAD * det.side
-    cy += CROP_SHIFT_Y * det.side
-    return cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2
-
-
 _finder: Finder | None = None
 _finder_lock = threading.Lock()
 
@@ -114,7 +77,9 @@ def load_finder(weights: str | Path | None = None) -> Finder:
         if weights is not None or _finder is None:
             path = Path(weights) if weights is not None else FINDER_WEIGHTS
             if path.exists():
-                from vae_core.finder_net import NetFinder  # noqa: PLC0415  (torch model, loaded lazily)
+                # torch is imported only when the learned finder is loaded (one direction: finder_net
+                # imports vae_core.detection, never this module)
+                from vae_core.finder_net import NetFinder  # noqa: PLC0415
 
                 f: Finder = NetFinder.load(path)
             else:

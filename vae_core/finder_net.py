@@ -22,7 +22,7 @@ from PIL import Image
 from torch import nn
 
 from vae_core import resample
-from vae_core.finder import Detection
+from vae_core.detection import Detection
 
 STRIDE = 8
 MEAN, STD = 0.45, 0.25
