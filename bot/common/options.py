@@ -12,6 +12,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from bot.common.numbers import whole_number
 from bot.common.texts import t
 from vae_core.engine import MAX_FRAMES, MAX_RANDOM, MIN_FRAMES, MixOptions
 from vae_core.seeds import MAX_SEED
@@ -58,8 +59,7 @@ class RandomRequest:
 
 
 def _number(word: str) -> int | None:
-    """ASCII digits only: `int()` would also accept '١٢' or '1_6', which nobody means as a count."""
-    return int(word) if word.isascii() and word.isdigit() else None
+    return whole_number(word)  # any script's digits, no signs or underscores (bot/common/numbers.py)
 
 
 def parse_mix_options(words: Iterable[str]) -> MixOptions:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import torch
 
+from bot.common.numbers import whole_number
 from vae_core.engine import Cat, Engine
 from vae_core.gallery import Gallery, GalleryError, load_gallery
 
@@ -62,15 +63,14 @@ class CatWords:
 
 
 def hash_number(word: str) -> int | None:
-    """`#12` -> 12 (ASCII digits only); anything else -> None. Also what the CLI accepts for a path."""
+    """`#12` (or `#١٢`: bot/common/numbers.py) -> 12; anything else -> None. Also what the CLI
+    accepts for a path."""
     w = word.strip()
-    if len(w) > 1 and w[0] == "#" and w[1:].isascii() and w[1:].isdigit():
-        return int(w[1:])
-    return None
+    return whole_number(w[1:]) if len(w) > 1 and w[0] == "#" else None
 
 
 def _bare(word: str) -> int | None:
-    return int(word) if word.isascii() and word.isdigit() else None
+    return whole_number(word)
 
 
 def split_cat_words(words: Sequence[str], photos: int = 0, *, bare_numbers: bool | str = True,

@@ -71,6 +71,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "usage_random": "Usage: /random [1-16 cats] [seed], e.g. /random 4 42",
         # issue 12: specific usage errors (the usage line follows them)
         "opt_unknown": "I don't know the option “{word}”.",
+        "unknown_cat_name": "I don't know a cat called “{word}” here. Name a cat adopted in this chat (see /cats), use a gallery number like #12, or send photos.",
         "opt_did_you_mean": "I don't know “{word}”: did you mean {suggestion}?",
         "opt_too_many_frames": "{value} is more than {limit} frames.",
         "opt_too_few_frames": "{value} is fewer than {limit} frames.",
@@ -262,6 +263,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "usage_mix": "Uso: /mix [2-32 fotogramas] [gif|grid] [linear|slerp] [boomerang] [384px], p. ej. /mix 16 grid",
         "usage_random": "Uso: /random [1-16 gatos] [semilla], p. ej. /random 4 42",
         "opt_unknown": "No conozco la opción «{word}».",
+        "unknown_cat_name": "No conozco a ningún gato llamado «{word}» aquí. Nombra un gato adoptado en este chat (mira /cats), usa un número de la galería como #12, o manda fotos.",
         "opt_did_you_mean": "No conozco «{word}»: ¿quisiste decir {suggestion}?",
         "opt_too_many_frames": "{value} son más de {limit} fotogramas.",
         "opt_too_few_frames": "{value} son menos de {limit} fotogramas.",

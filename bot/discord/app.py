@@ -26,8 +26,8 @@ from .cogs.random import RandomCog
 from .errors import on_tree_error
 from .i18n import CatalogueTranslator
 from .journal import JournalingTree, RequestJournal
-from .line import RetryButton
 from .presses import answer_stray_press, template_of
+from .runner import RetryButton
 from .services import Services
 from .sync import sync_commands
 

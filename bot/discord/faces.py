@@ -15,7 +15,6 @@ import io
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from typing import cast
 
 import discord
 
@@ -38,12 +37,8 @@ Resume = Callable[[discord.Interaction, Hints], Awaitable[None]]
 
 
 def face_asks(svc: Services) -> FaceAsks:
-    """The bot's store of questions (made on first use, sized by FACE_ASK_TIMEOUT_S)."""
-    asks = getattr(svc, "_face_asks", None)
-    if asks is None:
-        asks = FaceAsks(svc.settings.face_ask_timeout_s)
-        svc._face_asks = asks  # type: ignore[attr-defined]
-    return cast(FaceAsks, asks)
+    """The bot's store of questions (sized by FACE_ASK_TIMEOUT_S)."""
+    return svc.face_asks
 
 
 async def mix_or_ask(interaction: discord.Interaction, images: list, options: MixOptions,

@@ -29,7 +29,7 @@ async def send_result(interaction: discord.Interaction, reply: Reply, text: str,
     if (record := current()) is not None:  # the request's log line shows the engine's stages too
         record.engine(reply.timings)
     with stage("send"):
-        if interaction.extras.get("placed"):  # "You're #3 in line..." becomes the result (see line.py)
+        if interaction.extras.get("placed"):  # "You're #3 in line..." becomes the result (see runner.py)
             await edit_original(interaction, text, attachments=[file],
                                 allowed_mentions=discord.AllowedMentions.none(), **extra)
         else:

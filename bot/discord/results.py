@@ -30,8 +30,8 @@ from bot.common.texts import t
 
 from .ack import defer
 from .errors import answer_error, tell_privately
-from .line import job
 from .replies import send_result
+from .runner import job
 from .services import lang_of, services
 
 

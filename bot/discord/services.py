@@ -14,6 +14,8 @@ import aiohttp
 import discord
 
 from bot.common.adoption import AdoptedCats
+from bot.common.catalog import CatCatalog
+from bot.common.face_asks import FaceAsks
 from bot.common.results import ResultCache
 from bot.common.retry import RetryStore
 from bot.common.scheduler import Scheduler
@@ -36,6 +38,8 @@ class Services:
     adopted: AdoptedCats = field(init=False)  # the servers' own cats
     requests: RequestJournal | None = field(default=None, init=False)  # set by build_bot (journal.py)
     results: ResultCache = field(init=False)  # the cats behind the buttons under mixes (bot/common/results.py)
+    catalog: CatCatalog = field(init=False)  # the gallery (loaded on first use) and the servers' last mixes
+    face_asks: FaceAsks = field(init=False)  # open "tap its square" questions (faces.py)
     _session: aiohttp.ClientSession | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -44,6 +48,8 @@ class Services:
         self.scheduler = self.settings.scheduler()
         self.retries = RetryStore(self.settings.retry_keep_s)
         self.results = self.settings.result_cache()
+        self.catalog = CatCatalog(self.engine, self.settings.kitten_gallery)
+        self.face_asks = FaceAsks(self.settings.face_ask_timeout_s)
 
     @property
     def session(self) -> aiohttp.ClientSession:

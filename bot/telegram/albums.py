@@ -13,6 +13,24 @@ from collections import OrderedDict
 from telegram import Message
 
 MAX_ALBUM_ITEMS = 10  # Telegram's own limit per album
+ALBUM_JOB_PREFIX = "album:"
+
+
+def album_job_name(chat_id: int, group: str) -> str:
+    """The job that waits for an album's photos: one per album, whichever command (or none) started it,
+    so a later message of the album finds the wait already scheduled."""
+    return f"{ALBUM_JOB_PREFIX}{chat_id}:{group}"
+
+
+def parse_album_job(name: str | None) -> tuple[int, str] | None:
+    """(chat id, media group) of an album job's name; None for any other job."""
+    if not name or not name.startswith(ALBUM_JOB_PREFIX):
+        return None
+    chat, _, group = name[len(ALBUM_JOB_PREFIX):].partition(":")
+    try:
+        return int(chat), group
+    except ValueError:
+        return None
 
 
 class RecentAlbums:

@@ -14,16 +14,11 @@ from bot.common.catalog import CatCatalog
 from bot.common.sources import NamedLatents
 from bot.telegram.state import get_state
 
-_CATALOG_KEY = "kitten_mixer_catalog"
-
 
 def catalog(context: CallbackContext) -> CatCatalog:
-    """The gallery and the chats' last mixes, made on first use (see bot/common/catalog.py)."""
-    data = context.application.bot_data
-    found = data.get(_CATALOG_KEY)
-    if found is None:
-        st = get_state(context)
-        found = data[_CATALOG_KEY] = CatCatalog(st.engine, st.settings.kitten_gallery)
+    """The gallery and the chats' last mixes (see bot/common/catalog.py); the gallery loads on first use."""
+    found = get_state(context).catalog
+    assert found is not None, "BotState.create makes the catalog"
     return found
 
 

@@ -33,6 +33,7 @@ from bot.common.backoff import reason
 from bot.common.inflight import InFlight
 from bot.common.storage import JournalStore, StorageError
 from bot.common.storage.journal import CLOSED
+from bot.telegram.albums import album_job_name, parse_album_job
 from bot.telegram.journal_payload import minimal_update
 from bot.telegram.media import has_media
 from bot.telegram.replies import say
@@ -41,7 +42,6 @@ from bot.telegram.state import STATE_KEY, lang_of
 log = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
-ALBUM_JOB = "album:"  # handlers/mix.py names an album's wait "album:CHAT:GROUP"
 HUNG_DOWNLOAD_S = 1.5  # a download still running this long into a stop is taken as hung
 TELL_TIMEOUT_S = 1.5  # a goodbye must not eat the stop's grace
 PRUNE_AFTER_S = 86_400.0  # finished requests are kept a day (to spot Telegram's redeliveries)
@@ -119,7 +119,7 @@ class RequestJournal:
 
     def _group_pending(self, chat_id: int, group: str) -> bool:
         jq = self.app.job_queue
-        return jq is not None and bool(jq.get_jobs_by_name(f"{ALBUM_JOB}{chat_id}:{group}"))
+        return jq is not None and bool(jq.get_jobs_by_name(album_job_name(chat_id, group)))
 
     async def run_album(self, chat_id: int, group: str, message: Message | None, lang: str,
                         run: Callable[[], Awaitable[None]]) -> None:
@@ -225,7 +225,7 @@ class RequestJournal:
         jq = self.app.job_queue
         if jq is not None:
             for job in jq.jobs():  # the album waits are accepted work: don't wait them out, mix now
-                if job.name and job.name.startswith(ALBUM_JOB):
+                if parse_album_job(job.name) is not None:
                     job.schedule_removal()
                     self.app.create_task(JournalingJobQueue.job_callback(jq, job))
         await asyncio.sleep(0)
@@ -260,11 +260,11 @@ class JournalingJobQueue(JobQueue):
     async def job_callback(job_queue: JobQueue, job) -> None:  # type: ignore[override]
         app = job_queue.application
         journal = getattr(app.bot_data.get(STATE_KEY), "requests", None)
-        name = job.name or ""
-        if journal is None or not name.startswith(ALBUM_JOB):
+        album = parse_album_job(job.name)
+        if journal is None or album is None:
             await JobQueue.job_callback(job_queue, job)
             return
-        _, chat, group = name.split(":", 2)
+        chat, group = album
         update = getattr(job.data, "update", None)
         message = update.effective_message if isinstance(update, Update) else None
         lang = lang_of(update) if isinstance(update, Update) else "en"
@@ -279,4 +279,4 @@ class JournalingJobQueue(JobQueue):
             except Exception as exc:  # in this task, so the error handler sees the journaled work
                 await app.process_error(None, exc, job=job)
 
-        await journal.run_album(int(chat), group, message, lang, run)
+        await journal.run_album(chat, group, message, lang, run)

@@ -9,6 +9,8 @@ from telegram import Update
 from telegram.ext import CallbackContext
 
 from bot.common.adoption import AdoptedCats
+from bot.common.catalog import CatCatalog
+from bot.common.face_asks import FaceAsks
 from bot.common.results import ResultCache
 from bot.common.retry import RetryStore
 from bot.common.scheduler import Scheduler
@@ -40,12 +42,15 @@ class BotState:
     adopted: AdoptedCats | None = None  # the chats' own cats, over `storage`
     requests: RequestJournal | None = None  # the request journal, the clean stop (journal.py)
     results: ResultCache | None = None  # the cats behind the buttons under mixes; set by `create`
+    catalog: CatCatalog | None = None  # the gallery and the chats' last mixes; set by `create`
+    face_asks: FaceAsks | None = None  # open "tap its square" questions; set by `create`
 
     @classmethod
     def create(cls, settings: Settings, engine: Engine) -> BotState:
         scheduler = settings.scheduler()
         return cls(settings, engine, scheduler, RetryStore(settings.retry_keep_s), GroupNotices(scheduler),
-                   results=settings.result_cache())
+                   results=settings.result_cache(), catalog=CatCatalog(engine, settings.kitten_gallery),
+                   face_asks=FaceAsks(settings.face_ask_timeout_s))
 
     @property
     def download_limit(self) -> int:

@@ -5,7 +5,7 @@ Problems (a bad name, a refused file, a non-admin's `/forget all`) are private; 
 forgotten cat is announced publicly, because the whole server shares its cats.
 
 /adopt finds and encodes a face, which is engine work: it waits its turn in the shared fair line
-(line.py's `job`, as a mix does, and as Telegram's /adopt does through work.turn), so a flood of
+(runner.py's `job`, as a mix does, and as Telegram's /adopt does through runner.turn), so a flood of
 adoptions from one server waits with the place notice instead of meeting a busy engine, and can't
 crowd out other servers' requests.
 """
@@ -26,7 +26,7 @@ from ..ack import before_deferring
 from ..attachments import check_attachment, fetch_images
 from ..errors import Notice
 from ..i18n import text
-from ..line import job
+from ..runner import job
 from ..say import edit_original, follow_up, respond
 from ..services import chat_of, lang_of, services
 
@@ -48,7 +48,7 @@ def is_chat_admin(interaction: discord.Interaction) -> bool:
 
 async def announce(interaction: discord.Interaction, content: str) -> None:
     """Publicly, as the answer or as the follow-up of a deferral; a "You're #3 in line..." notice
-    (line.py) becomes the announcement, as it becomes the result of a mix."""
+    (runner.py) becomes the announcement, as it becomes the result of a mix."""
     mentions = discord.AllowedMentions.none()
     if interaction.extras.get("placed"):
         await edit_original(interaction, content, allowed_mentions=mentions)

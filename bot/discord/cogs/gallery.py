@@ -31,9 +31,9 @@ from ..attachments import check_attachment, fetch_images
 from ..errors import Notice, answer_error
 from ..faces import Hints, ask_where
 from ..i18n import text
-from ..line import job
 from ..replies import clean_name, send_result
-from ..services import Services, chat_of, lang_of, services
+from ..runner import job
+from ..services import chat_of, lang_of, services
 from .adopt import adopted_heading
 
 log = logging.getLogger(__name__)
@@ -43,12 +43,7 @@ MAX_SEED = 2**53 - 1  # Discord integer options stop at 2**53
 
 def catalog(interaction: discord.Interaction) -> CatCatalog:
     """The gallery and the servers' last mixes, made on first use (see bot/common/catalog.py)."""
-    svc: Services = services(interaction)
-    found = getattr(svc, "catalog", None)
-    if found is None:
-        found = CatCatalog(svc.engine, svc.settings.kitten_gallery)
-        svc.catalog = found  # type: ignore[attr-defined]
-    return found
+    return services(interaction).catalog
 
 
 def _gallery(interaction: discord.Interaction):

@@ -25,9 +25,9 @@ from ..attachments import check_attachment, fetch_images, looks_like_image
 from ..errors import Notice
 from ..faces import FaceButton, Hints, mix_or_ask
 from ..i18n import text
-from ..line import job
 from ..replies import clean_name, send_result
 from ..results import ResultButton, result_owner, result_view
+from ..runner import job
 from ..services import chat_of, lang_of, services
 from .gallery import catalog, mix_cats
 

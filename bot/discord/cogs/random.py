@@ -22,8 +22,8 @@ from vae_core.seeds import seed_or_new
 from ..ack import defer
 from ..errors import answer_error, tell_privately
 from ..i18n import text
-from ..line import job
 from ..replies import send_result
+from ..runner import job
 from ..services import lang_of, services
 
 # Discord integer options stop at 2**53; the engine would take up to 2**63 - 1.

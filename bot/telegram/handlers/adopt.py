@@ -21,8 +21,8 @@ from bot.common.texts import error_text
 from bot.telegram.commands import parse_command
 from bot.telegram.media import MediaProblem, download, photo_ref
 from bot.telegram.replies import say, say_text
+from bot.telegram.runner import turn
 from bot.telegram.state import get_state, lang_of
-from bot.telegram.work import turn
 from vae_core.errors import KittenError
 
 log = logging.getLogger(__name__)

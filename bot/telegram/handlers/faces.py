@@ -23,8 +23,8 @@ from bot.common.results import MixState, Owner
 from bot.common.texts import lang_for, t
 from bot.telegram.handlers.results import result_markup
 from bot.telegram.replies import upload_action
+from bot.telegram.runner import Answered, serve
 from bot.telegram.state import get_state
-from bot.telegram.work import Answered, serve
 from vae_core.engine import MixOptions, Reply
 from vae_core.errors import FaceNotFound
 from vae_core.hints import FaceHint
@@ -32,7 +32,6 @@ from vae_core.hints import FaceHint
 log = logging.getLogger(__name__)
 
 FACE_PATTERN = r"^face:([0-9a-f]{10}):([0-8w])$"
-_ASKS_KEY = "kitten_mixer_face_asks"
 
 Caption = Callable[[Reply], str]
 # What a tapped question finishes with when it is not a plain /mix (/kittens, /blend, /map): the sources
@@ -41,11 +40,9 @@ Make = Callable[[list, str], Awaitable[tuple[Reply, str]]]
 
 
 def face_asks(context: CallbackContext) -> FaceAsks:
-    """The application's store of questions (made on first use, sized by FACE_ASK_TIMEOUT_S)."""
-    data = context.application.bot_data
-    asks = data.get(_ASKS_KEY)
-    if asks is None:
-        asks = data[_ASKS_KEY] = FaceAsks(get_state(context).settings.face_ask_timeout_s)
+    """The application's store of questions (sized by FACE_ASK_TIMEOUT_S)."""
+    asks = get_state(context).face_asks
+    assert asks is not None, "BotState.create makes the store"
     return asks
 
 

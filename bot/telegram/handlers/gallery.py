@@ -2,7 +2,7 @@
 
 Handlers only work out which cats (photos of the message, its album or the replied-to message,
 gallery numbers, the chat's adopted names: bot/common/sources.py) and which options; the pictures
-come from vae_core (gallery_views, litter) through the shared job runner (work.serve).
+come from vae_core (gallery_views, litter) through the shared job runner (runner.serve).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from telegram.ext import CallbackContext, ContextTypes
 
 from bot.common.sources import SourceProblem, resolve_cats, split_cat_words
 from bot.common.texts import lang_for, t
+from bot.telegram.albums import album_job_name
 from bot.telegram.cats import catalog, name_test, named
 from bot.telegram.commands import parse_command
 from bot.telegram.handlers.adopt import adopted_heading
@@ -25,8 +26,8 @@ from bot.telegram.handlers.mix import sources as photo_messages
 from bot.telegram.handlers.unknown import answer_unknown
 from bot.telegram.media import MediaProblem, PhotoRef, check_size, download, photo_ref
 from bot.telegram.replies import say, upload_action
+from bot.telegram.runner import serve
 from bot.telegram.state import get_state, lang_of
-from bot.telegram.work import serve
 from vae_core import gallery_views
 from vae_core.engine import Cat, Reply
 from vae_core.litter import LITTER_SIZE, litter
@@ -121,7 +122,7 @@ async def on_cat_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         # The album's job name is the one /mix uses: a private chat's uncaptioned album photo that
         # came first scheduled a plain mix under it (cancelled here), and one that comes later sees
         # this job and leaves the album to it.
-        job_name = f"album:{message.chat_id}:{message.media_group_id}"
+        job_name = album_job_name(message.chat_id, message.media_group_id)
         for job in context.job_queue.get_jobs_by_name(job_name):
             job.schedule_removal()
         context.job_queue.run_once(_after_album, get_state(context).settings.album_wait_s, name=job_name,

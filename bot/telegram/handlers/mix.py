@@ -7,7 +7,7 @@ own messages, so every prompt there asks for a *reply*, and an album captioned `
 which the bot only sees the captioned photo) is explained and continued by reply.
 
 The handlers only work out *which* two photos and *which* options; `mix_now` hands them to the
-shared job runner (work.serve).
+shared job runner (runner.serve).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from bot.common.request_log import refused, stage
 from bot.common.results import MixState, Owner
 from bot.common.scheduler import LineFull, Ticket
 from bot.common.sources import MAX_CATS, MIN_CATS, Pick, SourceProblem, resolve_cats, split_cat_words
-from bot.telegram.albums import RecentAlbums
+from bot.telegram.albums import RecentAlbums, album_job_name
 from bot.telegram.asks import Ask
 from bot.telegram.cats import catalog, name_test, named
 from bot.telegram.commands import parse_command
@@ -34,8 +34,8 @@ from bot.telegram.handlers.faces import mix_or_ask
 from bot.telegram.handlers.results import result_markup
 from bot.telegram.media import MediaProblem, PhotoRef, download, has_media, photo_ref, usable
 from bot.telegram.replies import mix_caption, say, say_text, upload_action
+from bot.telegram.runner import serve
 from bot.telegram.state import get_state, lang_of
-from bot.telegram.work import serve
 from vae_core.engine import MixOptions, Reply
 
 
@@ -90,7 +90,7 @@ async def _mix_command(update: Update, context: ContextTypes.DEFAULT_TYPE, ticke
     st.asks.close(message.chat_id, user.id)  # a new /mix replaces an unanswered one
     if message.media_group_id:
         # Only the album's first message carries the caption; the others are still on their way.
-        name = f"album:{message.chat_id}:{message.media_group_id}"
+        name = album_job_name(message.chat_id, message.media_group_id)
         jobs = context.job_queue.get_jobs_by_name(name)
         if not jobs or jobs[0].data.implicit:
             if jobs:  # a private album's other photo came first: the caption's options win...
@@ -144,7 +144,7 @@ async def _unasked_private_media(update: Update, context: CallbackContext) -> No
     """A private chat, no command: an album is mixed once it has arrived; a lone photo waits for a second."""
     message, st, lang = update.effective_message, get_state(context), lang_of(update)
     if message.media_group_id:
-        name = f"album:{message.chat_id}:{message.media_group_id}"
+        name = album_job_name(message.chat_id, message.media_group_id)
         if not context.job_queue.get_jobs_by_name(name):
             try:  # its place in line from its first photo, like a /mix album's (see on_mix)
                 ticket: Ticket | None = st.scheduler.enter(update.effective_user.id, message.chat_id, ready=False)

@@ -12,8 +12,8 @@ from bot.common.texts import lang_for, t
 from bot.telegram.commands import parse_command
 from bot.telegram.handlers.unknown import answer_unknown
 from bot.telegram.replies import say_text, upload_action
+from bot.telegram.runner import serve
 from bot.telegram.state import get_state, lang_of
-from bot.telegram.work import serve
 from vae_core.engine import MAX_RANDOM
 from vae_core.seeds import seed_or_new
 

@@ -28,8 +28,8 @@ from bot.common.results import (
 )
 from bot.common.texts import lang_for, t
 from bot.telegram.replies import upload_action
+from bot.telegram.runner import serve
 from bot.telegram.state import get_state
-from bot.telegram.work import serve
 from vae_core.engine import Reply
 
 RESULT_PATTERN = rf"^mx:({KEY_PATTERN}):({ACTION_PATTERN})$"

@@ -10,8 +10,8 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.common.texts import lang_for, t
+from bot.telegram.runner import RETRY_PATTERN, Job, run_job
 from bot.telegram.state import get_state
-from bot.telegram.work import RETRY_PATTERN, Job, run_job
 
 __all__ = ["RETRY_PATTERN", "on_retry"]
 

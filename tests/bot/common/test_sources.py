@@ -20,7 +20,7 @@ from vae_core.gallery import load_gallery
     (["#3", "#4", "#5"], 0, [3, 4, 5], []),  # three gallery cats need the #
     (["#3", "grid", "12"], 0, [3, 12], ["grid"]),
     (["#x", "#"], 0, [], ["#x", "#"]),  # not numbers: left for the option parser to refuse
-    (["١٢", "47"], 0, [], ["١٢", "47"]),  # only ASCII digits count
+    (["١٢", "47"], 0, [12, 47], []),  # any script's digits are numbers (bot/common/numbers.py)
 ])
 def test_split(words, photos, picks, rest):
     got = split_cat_words(words, photos)

@@ -22,7 +22,7 @@ def test_mix_words_in_any_order_and_case():
     assert parse_mix_options(["grid", "gif", "4"]) == MixOptions(frames=4, format="gif")
 
 
-@pytest.mark.parametrize("word", ["banana", "1", "33", "-4", "4.5", "١٢", "slerpy"])
+@pytest.mark.parametrize("word", ["banana", "1", "33", "-4", "4.5", "٣٣", "slerpy"])
 def test_unknown_or_out_of_range_words_are_refused(word):
     with pytest.raises(OptionError) as e:
         parse_mix_options(["grid", word])
