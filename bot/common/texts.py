@@ -115,6 +115,7 @@ TEXTS: dict[str, dict[str, str]] = {
         # issue 10: when the finder isn't sure, ask where the face is
         "the_photo": "the photo",
         "photo_n": "photo {n}",
+        "source_photo": "photo {n}",  # a photo among a mix's sources, in its caption (bot/common/captions.py)
         "face_where": "I couldn't find the cat's face in {which}. Where's the face? Tap its square "
                       "(I'll wait {minutes} minutes).",
         "face_whole": "Use the whole photo",
@@ -305,6 +306,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "second_photo": "la segunda foto",
         "the_photo": "la foto",
         "photo_n": "la foto {n}",
+        "source_photo": "foto {n}",
         "face_where": "No encontré la cara del gato en {which}. ¿Dónde está la cara? Toca su casilla "
                       "(espero {minutes} minutos).",
         "face_whole": "Usar la foto entera",
