@@ -11,20 +11,7 @@ from vae_core.errors import KittenError
 TEXTS: dict[str, dict[str, str]] = {
     "en": {
         # issue 13: the gallery, the map, litters, 3-4-cat mixes, blends
-        "help_gallery": (
-            "/cats [page] shows the built-in cats, 16 a page; /mix 12 47 mixes two of them, and a photo "
-            "captioned /mix 12 mixes it with cat 12. Three or four photos (or #3 #8 #20) make one loop.\n"
-            "/kittens with two cats (photos, numbers or names) shows six kittens they might have.\n"
-            "/blend 70 30 with two photos (or #12 #47 70 30) makes one cat, 70% the first.\n"
-            "/map shows where cats sit in the model's mind; right after a mix it draws the mix's path."
-        ),
         "cats_caption": "Cats {first}-{last} of {count} (page {page} of {pages}). Mix two: /mix {first} {last}",
-        "help_gallery_discord": (
-            "/cats [page] shows the built-in cats; /mix cats:12 47 mixes two of them (with cat1:📎 a photo and a "
-            "gallery cat), and cat3/cat4 make one loop through 3-4 cats.\n"
-            "/kittens cats:12 47 (or two photos) shows six kittens; /blend weights:70 30 with two to four cats makes "
-            "one weighted cat; /map shows where cats sit, and right after a mix draws its path."
-        ),
         "cats_title": "Cats {first}-{last} of {count}",
         "cats_prev": "◀ Previous",
         "cats_next": "Next ▶",
@@ -58,8 +45,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "🐱 Kitten Mixer morphs one cat into another!\n\n"
             "{mix_how}\n"
             "Options: a number of frames (2-32), grid or gif, slerp, boomerang. Example: {example}\n"
-            "/random [n] [seed] shows up to 16 cats that never existed."
+            "Three or four cats make one loop through them all."
         ),
+        "help_line": "{command} — {what}",
+        "help_line_example": "{command} — {what} (e.g. {example})",
         "mix_how_telegram": "Send two cat photos as an album with /mix as the caption, or reply /mix to a photo "
                             "while attaching another, or send /mix and then two photos.",
         "mix_how_discord": "Use /mix with two cat photos (cat1 and cat2), or right-click a message with two "
@@ -204,21 +193,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "restarting_try_again": "I'm restarting right now; please try again in a minute.",
     },
     "es": {
-        "help_gallery": (
-            "/cats [página] muestra los gatos de la galería, 16 por página; /mix 12 47 mezcla dos de ellos, "
-            "y una foto con /mix 12 en el pie la mezcla con el gato 12. Tres o cuatro fotos (o #3 #8 #20) forman "
-            "un bucle.\n"
-            "/gatitos con dos gatos (fotos, números o nombres) muestra seis gatitos que podrían tener.\n"
-            "/blend 70 30 con dos fotos (o #12 #47 70 30) crea un gato, 70% el primero.\n"
-            "/map muestra dónde está cada gato en la mente del modelo; justo después de una mezcla dibuja su camino."
-        ),
         "cats_caption": "Gatos {first}-{last} de {count} (página {page} de {pages}). Mezcla dos: /mix {first} {last}",
-        "help_gallery_discord": (
-            "/cats [página] muestra los gatos de la galería; /mix cats:12 47 mezcla dos de ellos (con cat1:📎 una "
-            "foto y un gato de la galería), y cat3/cat4 forman un bucle de 3-4 gatos.\n"
-            "/kittens cats:12 47 (o dos fotos) muestra seis gatitos; /blend weights:70 30 con dos a cuatro gatos crea "
-            "un gato con pesos; /map muestra dónde está cada gato y, tras una mezcla, dibuja su camino."
-        ),
         "cats_title": "Gatos {first}-{last} de {count}",
         "cats_prev": "◀ Anterior",
         "cats_next": "Siguiente ▶",
@@ -252,8 +227,10 @@ TEXTS: dict[str, dict[str, str]] = {
             "🐱 ¡Kitten Mixer transforma un gato en otro!\n\n"
             "{mix_how}\n"
             "Opciones: número de fotogramas (2-32), grid o gif, slerp, boomerang. Ejemplo: {example}\n"
-            "/random [n] [semilla] muestra hasta 16 gatos que nunca existieron."
+            "Tres o cuatro gatos forman un bucle por todos ellos."
         ),
+        "help_line": "{command} — {what}",
+        "help_line_example": "{command} — {what} (p. ej. {example})",
         "mix_how_telegram": "Envía dos fotos de gatos como álbum con /mix en el pie de foto, o responde /mix a una "
                             "foto adjuntando otra, o envía /mix y luego dos fotos.",
         "mix_how_discord": "Usa /mix con dos fotos de gatos (cat1 y cat2), o haz clic derecho en un mensaje con dos "

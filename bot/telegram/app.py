@@ -17,9 +17,10 @@ from telegram.ext import Application, ApplicationBuilder
 
 from bot.common.adoption import AdoptedCats
 from bot.common.backoff import RetryPolicy
+from bot.common.commands.help import TELEGRAM, menu
 from bot.common.settings import ConfigError, Settings
 from bot.common.storage import Storage, StorageError
-from bot.common.texts import TEXTS, t
+from bot.common.texts import TEXTS
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import register
 from bot.telegram.journal import JournalingApplication, JournalingJobQueue, RequestJournal
@@ -89,10 +90,7 @@ async def _post_shutdown(app: Application) -> None:
 async def _publish_commands(app: Application) -> None:
     """The command menu, in every catalogue language; a failure here must not stop the bot."""
     for lang in TEXTS:
-        commands = [BotCommand(name, t(f"cmd_{key}", lang)) for name, key in
-                    (("mix", "mix"), ("cats", "cats"), ("kittens" if lang == "en" else "gatitos", "kittens"),
-                     ("blend", "blend"), ("map", "map"), ("random", "random"), ("adopt", "adopt"), ("forget", "forget"),
-                     ("help", "help"))]
+        commands = [BotCommand(name, what) for name, what in menu(TELEGRAM, lang)]  # bot/common/commands/help.py
         try:
             await app.bot.set_my_commands(commands, language_code=None if lang == "en" else lang)
         except TelegramError as e:

@@ -1,4 +1,5 @@
-"""/help: what the bot does and an example, in the user's client language."""
+"""/help: what the bot does and an example, in the user's client language (the text and the
+command list are shared with Telegram: bot/common/commands/help.py)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.common.texts import t
+from bot.common.commands import help as commands_help
 
 from ..i18n import text
 from ..say import respond
 from ..services import lang_of
 
-EXAMPLE = "/mix cat1:📎 cat2:📎 frames:16 format:grid"
-
 
 def help_text(lang: str) -> str:
-    return t("help", lang, mix_how=t("mix_how_discord", lang), example=EXAMPLE) + "\n\n" + t("help_gallery_discord",
-                                                                                                lang)
+    return commands_help.help_text(commands_help.DISCORD, lang)
 
 
 class HelpCog(commands.Cog):

@@ -1,4 +1,5 @@
-"""/start and /help: what the bot does, with an example, in the user's language."""
+"""/start and /help: what the bot does, with an example, in the user's language (the text and the
+command list are shared with Discord: bot/common/commands/help.py)."""
 
 from __future__ import annotations
 
@@ -6,14 +7,12 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot.common.texts import t
+from bot.common.commands import help as commands_help
 from bot.telegram.state import lang_of
-
-EXAMPLE = "/mix 16 grid"
 
 
 def help_text(lang: str) -> str:
-    return t("help", lang, mix_how=t("mix_how_telegram", lang), example=EXAMPLE) + "\n\n" + t("help_gallery", lang)
+    return commands_help.help_text(commands_help.TELEGRAM, lang)
 
 
 async def on_help(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -18,3 +18,19 @@ async def test_help_speaks_the_users_language(fake, start_bot, locale, lang):
     assert "/mix cat1:" in answer.content  # the example
     if lang == "es":
         assert "gatos" in answer.content
+
+
+async def test_help_lists_exactly_the_slash_commands_the_bot_registers(fake, start_bot):
+    """/help is built from bot/common/commands/help.py; the list must match what Discord is given
+    (apart from the owner's /resync, which is not for users, and the right-click menu)."""
+    from bot.common.commands.help import DISCORD, commands_on
+
+    await start_bot()
+    await fake.wait_for(lambda: fake.syncs)
+    _, payload = fake.syncs[0]
+    slash = {c["name"] for c in payload if c["type"] == 1} - {"resync"}
+    listed = commands_on(DISCORD)
+    assert {c.name for c in listed} == slash
+    answer = await fake.first_callback(await fake.inject(fake.slash("help", locale="es-ES")))
+    for c in listed:
+        assert f"/{c.name} — {t('cmd_' + c.key, 'es')}" in answer.content

@@ -31,3 +31,30 @@ async def test_startup_publishes_commands_in_both_languages(tg_api, tg_start):
                                                                    "adopt", "forget", "help"}
     assert "gatitos" in {c["command"] for c in menus[1].params["commands"]}  # the Spanish menu's name
     assert tg_api.sent("getMe") and tg_api.sent("deleteWebhook")
+
+
+async def test_help_and_handlers_come_from_the_one_command_list(tg_api, tg_start):
+    """Every command in bot/common/commands/help.py is listed in /help and answered by a handler,
+    and every command a handler answers is in the list: a command can't miss its help line."""
+    from telegram.ext import MessageHandler
+
+    from bot.common.commands.help import TELEGRAM, commands_on
+    from bot.telegram.commands import CommandFilter
+
+    app = await tg_start()
+    tg_api.message(user(3), private_chat(3), text="/help")
+    (reply,) = await tg_api.wait_replies(1)
+    listed = commands_on(TELEGRAM)
+    for c in listed:
+        assert f"/{c.name} — {t('cmd_' + c.key, 'en')}" in reply.text
+
+    def filters_in(f):  # CommandFilter inside the handler's combined filter (_NEW & CommandFilter(...))
+        if isinstance(f, CommandFilter):
+            yield f
+        for part in ("base_filter", "and_filter", "or_filter"):
+            if hasattr(f, part):
+                yield from filters_in(getattr(f, part))
+
+    handled = {name for group in app.handlers.values() for h in group if isinstance(h, MessageHandler)
+               for f in filters_in(h.filters) for name in f.names}
+    assert handled == {word for c in listed for word in c.words()}
