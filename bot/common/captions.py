@@ -7,10 +7,11 @@ cats back, so a request without one is given one before it runs (vae_core.seeds)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
+from bot.common.face_question import face_notes
 from bot.common.texts import t
-from vae_core.engine import Cat, MixOptions
+from vae_core.engine import Cat, MixOptions, Reply
 
 
 def about_mix(options: MixOptions, lang: str) -> str:
@@ -29,6 +30,43 @@ def source_labels(cats: Sequence[Cat], files: Sequence[str], lang: str) -> list[
     for cat in cats:
         names.append(cat.label or next(photos, None) or t("source_photo", lang, n=len(names) + 1))
     return names
+
+
+def mix_done(count: int, lang: str) -> str:
+    """"Here's your kitten mix!", or for 3-4 cats "Here's your loop through 3 cats!"."""
+    return t("mix_done_loop", lang, count=count) if count > 2 else t("mix_done", lang)
+
+
+def _which(i: int, files: Sequence[str], lang: str) -> str:
+    """Photo `i` in a note: "the first photo", "the first photo (tom.jpg)" where it has a name."""
+    which = t(("first_photo", "second_photo")[i], lang) if i < 2 else t("photo_n", lang, n=i + 1)
+    return f"{which} ({files[i]})" if i < len(files) and files[i] else which
+
+
+def mix_caption(reply: Reply, options: MixOptions, lang: str, files: Sequence[str] = (),
+                animated: Sequence[bool] = (), strong: Callable[[str], str] = str) -> str:
+    """Every mix's caption, on both bots: the sources by name when any has one ("tom.jpg → #12 Luna";
+    photos alone are not worth a line of "photo 1 → photo 2"), "here's your mix/loop", a kind word
+    for each photo where intake had to improvise, and what the result is ("12 frames · slerp · GIF").
+
+    `files`: the photos' names (Discord's file names, made safe; Telegram has none). `animated`:
+    which photos were animations whose first frame the platform decoded itself. `strong`: how this
+    platform sets a name in bold (Discord's markdown; Telegram sends plain text)."""
+    cats = reply.cats
+    lines = []
+    if any(c.label for c in cats) or any(files):
+        lines.append(" → ".join(strong(n) for n in source_labels(cats, files, lang)))
+    lines.append(mix_done(len(cats), lang))
+    for i, report in enumerate(reply.reports):  # one per photo; the photos come first among the sources
+        which = _which(i, files, lang)
+        if not report.face_found and report.hint is None:
+            lines.append(t("no_face", lang, which=which))
+        lines += face_notes(report, which, lang)
+        if report.animated or (i < len(animated) and animated[i]):
+            note = t("first_frame", lang, which=which)
+            lines.append(note[:1].upper() + note[1:])
+    lines.append(about_mix(options, lang))
+    return "\n".join(lines)
 
 
 def random_caption(count: int, seed: int, lang: str, again: str) -> str:

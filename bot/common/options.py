@@ -12,7 +12,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bot.common.numbers import whole_number
+from bot.common.numbers import is_negative_number, whole_number
 from bot.common.texts import t
 from vae_core.engine import MAX_FRAMES, MAX_RANDOM, MIN_FRAMES, MixOptions
 from vae_core.seeds import MAX_SEED
@@ -62,15 +62,18 @@ def _number(word: str) -> int | None:
     return whole_number(word)  # any script's digits, no signs or underscores (bot/common/numbers.py)
 
 
-def parse_mix_options(words: Iterable[str]) -> MixOptions:
-    """`["16", "grid", "slerp", "boomerang"]` -> MixOptions; later words win over earlier ones."""
-    base = MixOptions()
+def parse_mix_options(words: Iterable[str], base: MixOptions | None = None) -> MixOptions:
+    """`["16", "grid", "slerp", "boomerang"]` -> MixOptions; later words win over earlier ones, and
+    over `base` (a front end's typed options, e.g. Discord's)."""
+    base = base or MixOptions()
     frames, fmt, path, boomerang, size = base.frames, base.format, base.path, base.boomerang, base.size
     for raw in words:
         word = raw.strip().lower()
         if not word:
             continue
         number = _number(word)
+        if is_negative_number(word):
+            raise OptionError(raw, "opt_negative")
         if number is not None:
             if not MIN_FRAMES <= number <= MAX_FRAMES:
                 raise _range_error(raw, number, MIN_FRAMES, MAX_FRAMES, "frames")
@@ -96,7 +99,7 @@ def parse_random_args(words: Iterable[str]) -> RandomRequest:
     numbers = [_number(w) for w in items]
     for word, number in zip(items, numbers, strict=True):
         if number is None:
-            raise OptionError(word, "opt_not_number")
+            raise OptionError(word, "opt_negative" if is_negative_number(word) else "opt_not_number")
     count = numbers[0] if numbers else DEFAULT_RANDOM
     if not 1 <= count <= MAX_RANDOM:
         raise _range_error(items[0], count, 1, MAX_RANDOM, "cats")

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import Enum
 
-from bot.common.captions import about_mix
+from bot.common.captions import about_mix, mix_done
 from bot.common.texts import t
 from vae_core.engine import MAX_FRAMES, Cat, Engine, MixOptions
 from vae_core.seeds import new_seed
@@ -166,7 +166,7 @@ class ResultCache:
 
 def button_caption(state: MixState, lang: str) -> str:
     """The caption of a mix made from a result button: the same on both platforms."""
-    lines = [t("mix_done", lang), about_mix(state.options, lang)]
+    lines = [mix_done(len(state.cats), lang), about_mix(state.options, lang)]
     if state.random_seed is not None:
         note = t("with_random_cat", lang, seed=state.random_seed)
         lines.append(note[:1].upper() + note[1:])

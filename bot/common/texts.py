@@ -67,6 +67,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "opt_too_many_cats": "{value} is more than {limit} cats.",
         "opt_too_few_cats": "I draw at least {limit} cat, not {value}.",
         "opt_not_number": "“{word}” isn't a number.",
+        "opt_negative": "“{word}” is a negative number: counts, frames and seeds start at 0 or 1, never below.",
         "opt_extra_word": "“{word}” is one word too many.",
         "opt_seed_too_big": "The seed can be at most {limit}.",
         # issue 12: first-time users, privacy mode, what a result is, buttons
@@ -248,6 +249,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "opt_too_many_cats": "{value} son más de {limit} gatos.",
         "opt_too_few_cats": "Dibujo al menos {limit} gato, no {value}.",
         "opt_not_number": "«{word}» no es un número.",
+        "opt_negative": "«{word}» es un número negativo: las cantidades, los fotogramas y las semillas empiezan en 0 o 1, nunca menos.",
         "opt_extra_word": "«{word}» es una palabra de más.",
         "opt_seed_too_big": "La semilla puede ser como mucho {limit}.",
         "private_hint": "Envíame dos fotos de gatos (un álbum, o una tras otra) y las mezclo. /help para más.",

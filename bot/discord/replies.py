@@ -6,17 +6,30 @@ import io
 
 import discord
 
-from bot.common.request_log import current, stage
+from bot.common.commands import Refusal
+from bot.common.request_log import current, refused, stage
 from vae_core.engine import Reply
 
-from .errors import Notice
+from .errors import Notice, tell_privately
 from .say import edit_original, follow_up
+from .services import lang_of
 
 
 def clean_name(filename: str, limit: int = 60) -> str:
     """A user's file name made safe to show: no markdown, no pings, not too long."""
     name = filename if len(filename) <= limit else filename[: limit - 1] + "…"
     return discord.utils.escape_mentions(discord.utils.escape_markdown(name))
+
+
+def bold(name: str) -> str:
+    """A source's name in a caption (bot/common/captions.py `strong`)."""
+    return f"**{name}**"
+
+
+async def refuse(interaction: discord.Interaction, refusal: Refusal, command: str) -> None:
+    """A request turned away before any work: one log line, and the refusal's sentence, privately."""
+    refused("discord", "guild" if interaction.guild_id else "dm", command, refusal.key)
+    await tell_privately(interaction, refusal.text(lang_of(interaction)))
 
 
 async def send_result(interaction: discord.Interaction, reply: Reply, text: str,

@@ -9,11 +9,11 @@ ephemeral answer is the toast's counterpart).
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from functools import partial
 
 import discord
 
+from bot.common.commands.mix import finish, remade
 from bot.common.request_log import refused, stage
 from bot.common.results import (
     ACTION_PATTERN,
@@ -21,7 +21,6 @@ from bot.common.results import (
     MixState,
     Owner,
     Refusal,
-    button_caption,
     buttons,
     next_state,
     random_cat,
@@ -32,7 +31,7 @@ from .ack import defer
 from .errors import answer_error, tell_privately
 from .replies import send_result
 from .runner import job
-from .services import lang_of, services
+from .services import chat_of, lang_of, services
 
 
 def result_owner(interaction: discord.Interaction) -> Owner:
@@ -55,9 +54,9 @@ async def remix(interaction: discord.Interaction, state: MixState) -> None:
         await defer(interaction)
         key = svc.results.reserve()
         with stage("engine"):
-            reply = await svc.engine.mix(list(state.cats), state.options)
-        svc.results.put(key, replace(state, cats=tuple(reply.cats) or state.cats), result_owner(interaction))
-        await send_result(interaction, reply, button_caption(state, lang), view=result_view(key, state, lang))
+            made = remade(state, await svc.engine.mix(list(state.cats), state.options), lang)
+        finish(made, key, result_owner(interaction), svc.results, svc.catalog.recent, where=chat_of(interaction))
+        await send_result(interaction, made.reply, made.caption, view=result_view(key, state, lang))
 
 
 class ResultButton(discord.ui.DynamicItem[discord.ui.Button],

@@ -8,21 +8,21 @@ result is theirs; PTB quotes by default only in groups, so we say it explicitly.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 from telegram import Bot, InlineKeyboardMarkup, Message
 from telegram.constants import ChatAction
 from telegram.error import TelegramError
 
-from bot.common.face_question import face_notes
+from bot.common.commands import Refusal
+from bot.common.request_log import refused
 from bot.common.texts import t
 from vae_core.engine import Reply
 
 PHOTO_LIMIT = 10 * 1024 * 1024  # sendPhoto
 ANIMATION_LIMIT = 50 * 1024 * 1024  # sendAnimation (any bot upload)
 ACTION_EVERY_S = 4.0  # a chat action shows for 5 s or until the next message
-_WHICH = ("first_photo", "second_photo")
 
 
 async def say_text(message: Message, text: str) -> Message:
@@ -33,19 +33,10 @@ async def say(message: Message, key: str, lang: str, **params: object) -> Messag
     return await say_text(message, t(key, lang, **params))
 
 
-def mix_caption(reply: Reply, lang: str, animated: Sequence[bool] = ()) -> str:
-    """'Here's your mix', plus a kind word for each photo where intake had to improvise.
-    `animated`: which inputs were animations (MP4) whose first frame the bot decoded itself."""
-    lines = [t("mix_done", lang)]
-    for i, report in enumerate(reply.reports[: len(_WHICH)]):
-        which = t(_WHICH[i], lang)
-        if not report.face_found and report.hint is None:
-            lines.append(t("no_face", lang, which=which))
-        lines += face_notes(report, which, lang)
-        if report.animated or (i < len(animated) and animated[i]):
-            line = t("first_frame", lang, which=which)
-            lines.append(line[:1].upper() + line[1:])
-    return "\n".join(lines)
+async def refuse(message: Message, refusal: Refusal, command: str, lang: str) -> Message:
+    """A request turned away before any work: one log line, and the refusal's sentence."""
+    refused("telegram", message.chat.type, command, refusal.key)
+    return await say_text(message, refusal.text(lang))
 
 
 def fits(reply: Reply) -> bool:

@@ -43,6 +43,9 @@ def _add_people(sub) -> None:
     p.add_argument("--boomerang", action="store_true", help="play the GIF forward, then back")
     p.add_argument("--size", type=int, choices=[256, 384], default=defaults.size,
                    help="picture side in pixels (grid cells are half)")
+    p.add_argument("--anyway", action="store_true",
+                   help="mix a photo that looks like a dog, not a cat (its face is used); without it such a "
+                        "photo is refused")
     p.add_argument("--weights", default=None, help=WEIGHTS_HELP)
 
     p = sub.add_parser("random", help="a grid of cats that never existed", formatter_class=fmt,
@@ -65,37 +68,46 @@ def _add_people(sub) -> None:
 
 
 def _seed(text: str) -> int:
-    from vae_core.seeds import SeedError, check_seed
+    """Read like the bots read a seed (bot/common/numbers.py: any script's digits, no `1_6`)."""
+    from bot.common.numbers import is_negative_number, whole_number
+    from vae_core.seeds import MAX_SEED, SeedError, check_seed
 
+    value = whole_number(text)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is negative; a seed is 0 to {MAX_SEED}"
+                                         if is_negative_number(text) else f"{text!r} is not a whole number")
     try:
-        return check_seed(int(text))
-    except ValueError as e:  # SeedError is a ValueError too
-        message = str(e) if isinstance(e, SeedError) else f"{text!r} is not a whole number"
-        raise argparse.ArgumentTypeError(message) from None
+        return check_seed(value)
+    except SeedError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
-def _engine(weights: str | None):
+def _engine(weights: str | None, mix_dogs: bool = False):
     from vae_core.engine import Engine, EngineSettings
 
     # One request: use both cores. No chat to ask "where's the face?": the middle, with a note on stderr.
-    return Engine(weights, EngineSettings(workers=1, threads_per_worker=2, middle_without_face=True))
+    # A dog photo is refused (DogFound) unless --anyway.
+    return Engine(weights, EngineSettings(workers=1, threads_per_worker=2, middle_without_face=True,
+                                          mix_dogs=mix_dogs))
 
 
 def _run_mix(a: argparse.Namespace) -> int:
+    """The chat bots' /mix (bot/common/commands/mix.py) with the flags as its options."""
     import asyncio
 
+    from bot.common.commands import Refusal
+    from bot.common.commands.mix import MixPlan
     from kitten_mixer.sources import read_sources
     from vae_core.engine import MixOptions
 
-    if not 2 <= len(a.cats) <= 4:
-        raise OutputError(f"mix takes 2 to 4 cats (3-4 make one loop), not {len(a.cats)}")
     out, fmt = mix_target(a.out, a.format, MixOptions().format)
+    asked = MixPlan(MixOptions(frames=a.frames, format=fmt, path=a.path, boomerang=a.boomerang, size=a.size))
+    if isinstance(verdict := asked.check(len(a.cats)), Refusal):
+        raise OutputError(verdict.text("en"))
     check_writable(out)  # before loading the model: a bad -o should cost a second, not a mix
     eng = _engine(a.weights)
     try:
-        reply = asyncio.run(eng.mix(read_sources(a.cats, eng),
-                                    MixOptions(frames=a.frames, format=fmt, path=a.path, boomerang=a.boomerang,
-                                               size=a.size)))
+        reply = asyncio.run(asked.make(eng, read_sources(a.cats, eng), "en")).reply
     finally:
         eng.close()
     write(out, reply.data)
@@ -107,21 +119,25 @@ def _run_mix(a: argparse.Namespace) -> int:
 
 
 def _run_random(a: argparse.Namespace) -> int:
+    """The chat bots' /random (bot/common/commands/random.py): the same limits, the seed printed."""
     import asyncio
 
-    from vae_core.seeds import seed_or_new
+    from bot.common.commands import Refusal
+    from bot.common.commands.random import plan_numbers
 
     out = png_target(a.out)
+    if isinstance(asked := plan_numbers(a.n, a.seed), Refusal):
+        raise OutputError(asked.text("en"))
     check_writable(out)
     cells = cells_target(a.cells) if a.cells else None
-    seed = seed_or_new(a.seed)  # picked here so it can be printed and the same cats drawn again
+    asked = asked.seeded()  # picked here so it can be printed and the same cats drawn again
     eng = _engine(a.weights)
     try:
-        reply = asyncio.run(eng.random(a.n, seed))
+        reply = asyncio.run(asked.make(eng, "en", lambda n, seed: f"kitten-mixer random -n {n} --seed {seed}")).reply
     finally:
         eng.close()
     write(out, reply.data)
-    print(f"wrote {out} ({a.n} cats, seed {seed})")
+    print(f"wrote {out} ({asked.count} cats, seed {asked.seed})")
     if cells is not None:
         paths = write_cells(cells, reply.pictures, "cat")
         print(f"wrote {len(paths)} cats of {reply.pictures[0].shape[1]} px into {cells}")

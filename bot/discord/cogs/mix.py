@@ -1,7 +1,10 @@
-"""/mix with two attachments, and the "Mix these cats" message context menu.
+"""/mix (photos, gallery numbers, the server's adopted names: 2-4 cats) and the "Mix these cats"
+message context menu.
 
-Both end in `mix_attachments`: validate the files (privately answered), take a job slot,
-download, defer, mix, send the GIF or grid with the file names and any no-face note.
+What the options and the `cats` words mean, whether the cats add up, the caption and what the
+result leaves behind (its buttons, the server's last mix) are bot/common/commands/mix.py's, as on
+Telegram; here: validate the files (privately answered), take a job slot, download, defer, mix
+(or ask where a face is), send.
 """
 
 from __future__ import annotations
@@ -13,78 +16,71 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.common.captions import about_mix
-from bot.common.face_question import face_notes
+from bot.common.adoption import name_source, scope_for
+from bot.common.commands import Refusal
+from bot.common.commands.mix import MixPlan, finish, plan
 from bot.common.request_log import stage
 from bot.common.results import MixState
+from bot.common.sources import SourceProblem, resolve_cats
 from bot.common.texts import t
-from vae_core.engine import MAX_FRAMES, MIN_FRAMES, MixOptions, Reply
+from vae_core.engine import MAX_FRAMES, MIN_FRAMES, Cat, MixOptions
 
 from ..ack import before_deferring, defer
 from ..attachments import check_attachment, fetch_images, looks_like_image
 from ..errors import Notice
 from ..faces import FaceButton, Hints, mix_or_ask
 from ..i18n import text
-from ..replies import clean_name, send_result
+from ..replies import bold, clean_name, refuse, send_result
 from ..results import ResultButton, result_owner, result_view
 from ..runner import job
 from ..services import chat_of, lang_of, services
-from .gallery import catalog, mix_cats
 
 DEFAULTS = MixOptions()  # the engine's defaults are the one definition, shared with Telegram and the CLI
 
 
-def caption(names: Sequence[str], reply: Reply, lang: str) -> str:
-    """Which two files were mixed, plus what intake had to guess (no face, animated input)."""
-    first, second = (clean_name(n) for n in names)
-    lines = [t("dc_mix_done", lang, first=first, second=second)]
-    which = [f"{t('first_photo', lang)} ({first})", f"{t('second_photo', lang)} ({second})"]
-    lines += [t("no_face", lang, which=which[i]) for i in reply.faces_missing]
-    for i, report in enumerate(reply.reports[: len(which)]):
-        lines += face_notes(report, which[i], lang)
-    for i, report in enumerate(reply.reports):
-        if report.animated:
-            note = t("first_frame", lang, which=which[i])
-            lines.append(note[:1].upper() + note[1:])
-    return "\n".join(lines)
-
-
-async def mix_attachments(interaction: discord.Interaction, attachments: Sequence[discord.Attachment],
-                          options: MixOptions, hints: Hints | None = None, images: list[bytes] | None = None) -> None:
-    """`hints` and `images` come from a tapped "where's the face?" question: the same request again,
-    with the photos it kept and where the user said each face is."""
-    svc = services(interaction)
-    settings = svc.settings
+async def mix_sources(interaction: discord.Interaction, asked: MixPlan, attachments: Sequence[discord.Attachment],
+                      hints: Hints | None = None, kept: list[bytes | Cat] | None = None) -> None:
+    """`hints` and `kept` come from a tapped "where's the face?" question: the same request again,
+    with the sources it kept (nothing downloaded twice) and where the user said each face is."""
+    svc, lang = services(interaction), lang_of(interaction)
     for attachment in attachments:
-        check_attachment(attachment, settings.max_upload_bytes)
-    async with job(interaction, retry=lambda again: mix_attachments(again, attachments, options, hints, images)):
-        if images is None:
+        check_attachment(attachment, svc.settings.max_upload_bytes)
+    async with job(interaction, retry=lambda again: mix_sources(again, asked, attachments, hints, kept)):
+        sources = kept
+        if sources is None:
             with stage("download"):
                 images = await before_deferring(interaction, fetch_images(
-                    svc.session, attachments, max_bytes=settings.max_upload_bytes,
-                    timeout_s=settings.download_timeout_s))
+                    svc.session, attachments, max_bytes=svc.settings.max_upload_bytes,
+                    timeout_s=svc.settings.download_timeout_s)) if attachments else []
+            adopted = scope_for("discord", chat_of(interaction))
+            try:
+                sources = await resolve_cats(svc.engine, images, asked.picks, svc.catalog.gallery, lang,
+                                             name_source(svc.adopted, adopted))
+            except SourceProblem as problem:
+                raise Notice(problem.key, **problem.params) from None
         await defer(interaction)
-        kept = images
+        got = sources
         with stage("engine"):
-            reply = await mix_or_ask(interaction, kept, options, hints,
-                                     lambda again, h: mix_attachments(again, attachments, options, h, kept))
+            reply = await mix_or_ask(interaction, got, asked.options, hints,
+                                     lambda again, h: mix_sources(again, asked, attachments, h, got))
         if reply is None:  # no confident cat face: the user was asked where it is
             return
-        lang = lang_of(interaction)
-        text = caption([a.filename for a in attachments], reply, lang) + "\n" + about_mix(options, lang)
-        key = svc.results.reserve()  # the buttons' cats: the next mix needs no re-upload
-        svc.results.put(key, MixState(tuple(reply.cats), options), result_owner(interaction))
-        catalog(interaction).recent.remember(chat_of(interaction), reply.cats,  # for /map right after
-                                             [clean_name(a.filename) for a in attachments])
-        await send_result(interaction, reply, text, view=result_view(key, MixState((), options), lang))
+        files = [clean_name(a.filename) for a in attachments]
+        made = asked.made(reply, lang, files, strong=bold)
+        key, owner = svc.results.reserve(), result_owner(interaction)
+        finish(made, key, owner, svc.results, svc.catalog.recent, files, chat_of(interaction))  # buttons, /map
+        await send_result(interaction, reply, made.caption, view=result_view(key, MixState((), asked.options), lang))
 
 
 async def mix_message(interaction: discord.Interaction, message: discord.Message) -> None:
     """Context menu: the first two pictures of the message, with the default options."""
-    photos = [a for a in message.attachments if looks_like_image(a)]
-    if len(photos) < 2:
-        raise Notice("need_two", count=len(photos))
-    await mix_attachments(interaction, photos[:2], MixOptions())
+    photos = [a for a in message.attachments if looks_like_image(a)][:2]
+    asked = MixPlan()
+    verdict = asked.check(len(photos))
+    if isinstance(verdict, Refusal):
+        await refuse(interaction, verdict, "mix")
+        return
+    await mix_sources(interaction, asked, photos)
 
 
 class MixCog(commands.Cog):
@@ -117,8 +113,12 @@ class MixCog(commands.Cog):
                   cat3: discord.Attachment | None = None, cat4: discord.Attachment | None = None) -> None:
         options = MixOptions(frames=frames, format=format_, path=path, boomerang=boomerang, size=size)
         files = [a for a in (cat1, cat2, cat3, cat4) if a is not None]
-        if cats or len(files) != 2:  # gallery numbers, adopted names, or 3-4 photos (one loop): issue 13
-            await mix_cats(interaction, files, cats or "", options)
+        is_name = await services(interaction).adopted.name_test(scope_for("discord", chat_of(interaction)))
+        asked = plan((cats or "").split(), len(files), is_name=is_name, numbers_are_cats=True, options=options)
+        verdict = asked if isinstance(asked, Refusal) else asked.check(len(files))
+        if isinstance(verdict, Refusal):  # "no cat called Secret here", "I can mix 2 to 4 cats"...
+            await refuse(interaction, verdict, "mix")
             return
-        await mix_attachments(interaction, files, options)
+        assert isinstance(asked, MixPlan)
+        await mix_sources(interaction, asked, files)
 

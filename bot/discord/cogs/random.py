@@ -12,17 +12,17 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.common.captions import random_caption
+from bot.common.commands import Refusal
+from bot.common.commands.random import RandomPlan, plan_numbers
 from bot.common.options import DEFAULT_RANDOM
 from bot.common.request_log import stage
 from bot.common.texts import t
 from vae_core.engine import MAX_RANDOM
-from vae_core.seeds import seed_or_new
 
 from ..ack import defer
 from ..errors import answer_error, tell_privately
 from ..i18n import text
-from ..replies import send_result
+from ..replies import refuse, send_result
 from ..runner import job
 from ..services import lang_of, services
 
@@ -30,17 +30,17 @@ from ..services import lang_of, services
 MAX_SEED = 2**53 - 1
 
 
-async def draw(interaction: discord.Interaction, count: int, seed: int | None) -> None:
+async def draw(interaction: discord.Interaction, asked: RandomPlan) -> None:
     lang = lang_of(interaction)
-    seed = seed_or_new(seed)  # chosen now, so the caption can show it and the same cats can be drawn again
-    async with job(interaction, retry=lambda again: draw(again, count, seed)):
+    asked = asked.seeded()  # a retry draws the same cats
+    async with job(interaction, retry=lambda again: draw(again, asked)):
         await defer(interaction)
         with stage("engine"):
-            reply = await services(interaction).engine.random(count, seed)
+            made = await asked.make(services(interaction).engine, lang,
+                                    lambda count, seed: f"/random count:{count} seed:{seed}")
         view = discord.ui.View(timeout=None)
-        view.add_item(RollAgain(count, t("random_roll", lang)))
-        await send_result(interaction, reply, random_caption(count, seed, lang, f"/random count:{count} seed:{seed}"),
-                          view=view)
+        view.add_item(RollAgain(asked.count, t("random_roll", lang)))
+        await send_result(interaction, made.reply, made.caption, view=view)
 
 
 class RollAgain(discord.ui.DynamicItem[discord.ui.Button], template=r"kitten-mixer:roll:(?P<count>[0-9]{1,2})"):
@@ -59,10 +59,11 @@ class RollAgain(discord.ui.DynamicItem[discord.ui.Button], template=r"kitten-mix
     async def callback(self, interaction: discord.Interaction) -> None:
         # Buttons don't go through the command tree, so its error handler must be called by hand.
         try:
-            if not 1 <= self.count <= MAX_RANDOM:  # no button of ours says this: forged data, a private note
+            asked = plan_numbers(self.count)
+            if isinstance(asked, Refusal):  # no button of ours says this: forged data, a private note
                 await tell_privately(interaction, t("button_unknown", lang_of(interaction)))
                 return
-            await draw(interaction, self.count, None)
+            await draw(interaction, asked)
         except Exception as e:
             await answer_error(interaction, e)
 
@@ -82,4 +83,8 @@ class RandomCog(commands.Cog):
     async def random(self, interaction: discord.Interaction,
                      count: app_commands.Range[int, 1, MAX_RANDOM] = DEFAULT_RANDOM,
                      seed: app_commands.Range[int, 0, MAX_SEED] | None = None) -> None:
-        await draw(interaction, count, seed)
+        asked = plan_numbers(count, seed)  # Discord checked the ranges too; the same checks as typed words
+        if isinstance(asked, Refusal):
+            await refuse(interaction, asked, "random")
+            return
+        await draw(interaction, asked)

@@ -6,26 +6,26 @@ Telegram's privacy mode (on by default for bots) only delivers commands and repl
 own messages, so every prompt there asks for a *reply*, and an album captioned `/mix@bot` (of
 which the bot only sees the captioned photo) is explained and continued by reply.
 
-The handlers only work out *which* two photos and *which* options; `mix_now` hands them to the
-shared job runner (runner.serve).
+The handlers only work out *which* photos; what the words mean, whether the cats add up, the
+caption and what the result leaves behind are bot/common/commands/mix.py's, as on Discord.
+`mix_now` hands the photos to the shared job runner (runner.serve).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from telegram import Message, Update
 from telegram.constants import ChatType
 from telegram.ext import CallbackContext, ContextTypes
 
-from bot.common.captions import about_mix
-from bot.common.options import OptionError, option_error_text, parse_mix_options
+from bot.common.commands import Refusal
+from bot.common.commands.mix import MixPlan, finish, plan
 from bot.common.request_log import refused, stage
 from bot.common.results import MixState, Owner
 from bot.common.scheduler import LineFull, Ticket
-from bot.common.sources import MAX_CATS, MIN_CATS, Pick, SourceProblem, resolve_cats, split_cat_words
+from bot.common.sources import SourceProblem, resolve_cats
 from bot.telegram.albums import RecentAlbums, album_job_name
 from bot.telegram.asks import Ask
 from bot.telegram.cats import catalog, name_test, named
@@ -33,10 +33,10 @@ from bot.telegram.commands import parse_command
 from bot.telegram.handlers.faces import mix_or_ask
 from bot.telegram.handlers.results import result_markup
 from bot.telegram.media import MediaProblem, PhotoRef, download, has_media, photo_ref, usable
-from bot.telegram.replies import mix_caption, say, say_text, upload_action
+from bot.telegram.replies import refuse, say, upload_action
 from bot.telegram.runner import serve
 from bot.telegram.state import get_state, lang_of
-from vae_core.engine import MixOptions, Reply
+from vae_core.engine import Reply
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class AlbumRequest:
     """A `/mix` album caption waiting for the album's other photos to arrive."""
 
     update: Update  # also lets the error handler answer if the delayed job fails
-    options: MixOptions
+    plan: MixPlan
     lang: str
     ticket: Ticket | None  # the place in line, taken when the album's first message arrived
     implicit: bool = False  # a private chat's album without a command: the default options
@@ -79,13 +79,9 @@ async def _mix_command(update: Update, context: ContextTypes.DEFAULT_TYPE, ticke
     # Gallery numbers and adopted names come out first (an album always has 2+ photos, so its bare
     # numbers stay options); the rest are the options (bot/common/sources.py).
     photos_now = 2 if message.media_group_id else len(sources(message, st.albums))
-    words = split_cat_words(command.args if command else [], photos_now,
-                            is_name=await name_test(context, message.chat_id))
-    try:
-        options = parse_mix_options(words.rest)
-    except OptionError as err:  # "33 is more than 32 frames", "did you mean grid?", then the usage line
-        refused("telegram", message.chat.type, "mix", err.key)
-        await say_text(message, option_error_text(err, lang, "usage_mix"))
+    asked = plan(command.args if command else [], photos_now, is_name=await name_test(context, message.chat_id))
+    if isinstance(asked, Refusal):  # "33 is more than 32 frames", "no cat called Secret here"...
+        await refuse(message, asked, "mix", lang)
         return False
     st.asks.close(message.chat_id, user.id)  # a new /mix replaces an unanswered one
     if message.media_group_id:
@@ -95,20 +91,20 @@ async def _mix_command(update: Update, context: ContextTypes.DEFAULT_TYPE, ticke
         if not jobs or jobs[0].data.implicit:
             if jobs:  # a private album's other photo came first: the caption's options win...
                 earlier = jobs[0].data.ticket  # ...and that photo's place in line, the earlier one
-                jobs[0].data = AlbumRequest(update, options, lang, earlier or ticket)
+                jobs[0].data = AlbumRequest(update, asked, lang, earlier or ticket)
                 return earlier is None  # our own place is given up when the earlier one is kept
             context.job_queue.run_once(_mix_album, st.settings.album_wait_s, name=name,
-                                       data=AlbumRequest(update, options, lang, ticket))
+                                       data=AlbumRequest(update, asked, lang, ticket))
             return True
         return False
-    await _mix_or_ask(context, update, options, lang, may_ask=True, ticket=ticket, picks=words.picks)
+    await _mix_or_ask(context, update, asked, lang, may_ask=True, ticket=ticket)
     return False
 
 
 async def _mix_album(context: CallbackContext) -> None:
     request: AlbumRequest = context.job.data
     try:
-        await _mix_or_ask(context, request.update, request.options, request.lang, may_ask=False,
+        await _mix_or_ask(context, request.update, request.plan, request.lang, may_ask=False,
                           ticket=request.ticket)
     finally:
         if request.ticket is not None:  # an unusable album gives its place up (a no-op once it ran)
@@ -137,7 +133,7 @@ async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await say(message, _for_chat("ask_one_more", message), ask.lang)
         return
     st.asks.close(message.chat_id, user.id, ask)
-    await mix_now(context, ask.request, user.id, ask.photos[:2], ask.options, ask.lang)
+    await mix_now(context, ask.request, user.id, ask.photos[:2], MixPlan(ask.options), ask.lang)
 
 
 async def _unasked_private_media(update: Update, context: CallbackContext) -> None:
@@ -151,7 +147,7 @@ async def _unasked_private_media(update: Update, context: CallbackContext) -> No
             except LineFull:
                 ticket = None
             context.job_queue.run_once(_mix_album, st.settings.album_wait_s, name=name,
-                                       data=AlbumRequest(update, MixOptions(), lang, ticket, implicit=True))
+                                       data=AlbumRequest(update, MixPlan(), lang, ticket, implicit=True))
         return
     try:
         ref = usable(photo_ref(message), st.download_limit)
@@ -159,7 +155,7 @@ async def _unasked_private_media(update: Update, context: CallbackContext) -> No
         refused("telegram", message.chat.type, "mix", problem.key)
         await say(message, problem.key, lang, **problem.params)
         return
-    _open_ask(context, update, MixOptions(), lang, [ref])
+    _open_ask(context, update, MixPlan(), lang, [ref])
     await say(message, "ask_second", lang)
 
 
@@ -168,10 +164,10 @@ def _for_chat(key: str, message: Message) -> str:
     return key if message.chat.type == ChatType.PRIVATE else f"{key}_group"
 
 
-def _open_ask(context: CallbackContext, update: Update, options: MixOptions, lang: str,
+def _open_ask(context: CallbackContext, update: Update, asked: MixPlan, lang: str,
               refs: list[PhotoRef]) -> None:
     message, user, st = update.effective_message, update.effective_user, get_state(context)
-    ask = Ask(update, options, lang, refs)
+    ask = Ask(update, asked.options, lang, refs)  # asked only when no cat was named: the options are all
     ask.expiry = context.job_queue.run_once(_ask_expired, st.settings.ask_timeout_s, data=ask,
                                             name=f"ask:{message.chat_id}:{user.id}")
     st.asks.open(message.chat_id, user.id, ask)
@@ -185,8 +181,8 @@ async def _ask_expired(context: CallbackContext) -> None:
         await say(request, "ask_expired", ask.lang)
 
 
-async def _mix_or_ask(context: CallbackContext, update: Update, options: MixOptions, lang: str,
-                      may_ask: bool, ticket: Ticket | None = None, picks: Sequence[Pick] = ()) -> None:
+async def _mix_or_ask(context: CallbackContext, update: Update, asked: MixPlan, lang: str,
+                      may_ask: bool, ticket: Ticket | None = None) -> None:
     message, st = update.effective_message, get_state(context)
     try:
         refs = [usable(photo_ref(m), st.download_limit) for m in sources(message, st.albums)]
@@ -197,15 +193,13 @@ async def _mix_or_ask(context: CallbackContext, update: Update, options: MixOpti
     # Privacy mode: of an album captioned /mix@bot, a group's bot sees only the captioned photo.
     album_seen_in_part = (len(refs) == 1 and message.media_group_id is not None
                           and message.chat.type != ChatType.PRIVATE)
-    if picks and not MIN_CATS <= len(refs) + len(picks) <= MAX_CATS:  # gallery/named cats: no asking
-        await say(message, "need_mix_cats", lang, count=len(refs) + len(picks))
-    elif MIN_CATS <= len(refs) + len(picks) <= MAX_CATS:  # 3-4 make one loop A->B->C(->D)->A
-        await mix_now(context, message, update.effective_user.id, refs, options, lang, ticket, picks)
-    elif len(refs) > 2 or not (may_ask or album_seen_in_part):
-        refused("telegram", message.chat.type, "mix", f"need_two_got_{len(refs)}")
-        await say(message, "need_mix_cats" if len(refs) > MAX_CATS else "need_two", lang, count=len(refs))
+    verdict = asked.check(len(refs), may_ask or album_seen_in_part)
+    if isinstance(verdict, Refusal):
+        await refuse(message, verdict, "mix", lang)
+    elif verdict == "mix":
+        await mix_now(context, message, update.effective_user.id, refs, asked, lang, ticket)
     else:
-        _open_ask(context, update, options, lang, refs)
+        _open_ask(context, update, asked, lang, refs)
         if album_seen_in_part:
             await say(message, "album_privacy", lang)
         elif refs:
@@ -230,31 +224,31 @@ def sources(message: Message, albums: RecentAlbums) -> list[Message]:
 
 
 async def mix_now(context: CallbackContext, request: Message, user_id: int, refs: list[PhotoRef],
-                  options: MixOptions, lang: str, ticket: Ticket | None = None, picks: Sequence[Pick] = ()) -> None:
+                  asked: MixPlan, lang: str, ticket: Ticket | None = None) -> None:
     st = get_state(context)
-    limit, timeout = st.download_limit, st.settings.download_timeout_s
+    limit, timeout, options = st.download_limit, st.settings.download_timeout_s, asked.options
+    animated = [ref.animated for ref in refs]
 
-    async def produce():
+    def caption(reply: Reply) -> str:
+        return asked.made(reply, lang, animated=animated).caption
+
+    async def produce() -> tuple[Reply, str]:
         for ref in refs:  # refuse an oversized file before downloading either of them
             usable(ref, limit)
         with stage("download"):
             images = await asyncio.gather(*(download(context.bot, ref, limit, timeout) for ref in refs))
-        def caption(reply: Reply) -> str:
-            return mix_caption(reply, lang, [ref.animated for ref in refs]) + "\n" + about_mix(options, lang)
-
         # No confident cat face: the user is asked where it is, and the tap continues this request
         # (gallery and adopted cats among the sources wait with the photos; only photos are asked about).
         with stage("engine"):
             try:
-                sources = await resolve_cats(st.engine, list(images), picks, catalog(context).gallery, lang,
-                                             named(context, request.chat_id))
+                cats = await resolve_cats(st.engine, list(images), asked.picks, catalog(context).gallery, lang,
+                                          named(context, request.chat_id))
             except SourceProblem as problem:
                 raise MediaProblem(problem.key, **problem.params) from None  # answered like a bad file
-            reply = await mix_or_ask(context, request, user_id, lang, sources, options, caption)
-        catalog(context).recent.remember(request.chat_id, reply.cats)  # for /map right after
-        # the buttons' cats (no re-upload), for presses in this chat only
-        st.results.put(key, MixState(tuple(reply.cats), options), Owner(request.chat_id))
-        return reply, caption(reply)
+            made = asked.made(await mix_or_ask(context, request, user_id, lang, cats, options, caption), lang,
+                              animated=animated)
+        finish(made, key, Owner(request.chat_id), st.results, catalog(context).recent)  # buttons, /map
+        return made.reply, made.caption
 
     key = st.results.reserve()
     await serve(context, request, user_id, lang, upload_action(options.format == "gif"), produce,

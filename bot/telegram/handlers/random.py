@@ -1,21 +1,22 @@
-"""/random [n] [seed]: a grid of cats that never existed, with a button to roll again."""
+"""/random [n] [seed]: a grid of cats that never existed, with a button to roll again.
+
+The words, the limits and the caption are bot/common/commands/random.py's, as on Discord."""
 
 from __future__ import annotations
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackContext, ContextTypes
 
-from bot.common.captions import random_caption
-from bot.common.options import OptionError, option_error_text, parse_random_args
-from bot.common.request_log import refused, stage
+from bot.common.commands import Refusal
+from bot.common.commands.random import RandomPlan, plan, plan_numbers
+from bot.common.request_log import stage
 from bot.common.texts import lang_for, t
 from bot.telegram.commands import parse_command
 from bot.telegram.handlers.unknown import answer_unknown
-from bot.telegram.replies import say_text, upload_action
+from bot.telegram.replies import refuse, upload_action
 from bot.telegram.runner import serve
 from bot.telegram.state import get_state, lang_of
-from vae_core.engine import MAX_RANDOM
-from vae_core.seeds import seed_or_new
+from vae_core.engine import Reply
 
 ROLL_PATTERN = r"^random:([0-9]{1,2})$"
 
@@ -23,13 +24,11 @@ ROLL_PATTERN = r"^random:([0-9]{1,2})$"
 async def on_random(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, lang = update.effective_message, lang_of(update)
     command = parse_command(message, context.bot.username)
-    try:
-        request = parse_random_args(command.args if command else [])
-    except OptionError as err:  # "33 is more than 32 frames", "did you mean grid?", then the usage line
-        refused("telegram", message.chat.type, "random", err.key)
-        await say_text(message, option_error_text(err, lang, "usage_random"))
+    asked = plan(command.args if command else [])
+    if isinstance(asked, Refusal):  # "“-1” is a negative number", "17 is more than 16 cats"...
+        await refuse(message, asked, "random", lang)
         return
-    await draw(context, message, update.effective_user.id, lang, request.count, request.seed)
+    await draw(context, message, update.effective_user.id, lang, asked)
 
 
 async def on_roll(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -38,24 +37,22 @@ async def on_roll(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not isinstance(query.message, Message):  # too old: Telegram no longer shows us the message
         await query.answer()  # stops the button's spinner
         return
-    count = int(context.match.group(1))
-    if not 1 <= count <= MAX_RANDOM:  # no button of ours says that: a forged press gets a toast
+    asked = plan_numbers(int(context.match.group(1)))
+    if isinstance(asked, Refusal):  # no button of ours says that: a forged press gets a toast
         await answer_unknown(update)
         return
     # `serve` answers the press: silently when the roll is accepted, with a toast when refused.
-    await draw(context, query.message, query.from_user.id, lang_for(query.from_user.language_code), count, None,
-               tap=query)
+    await draw(context, query.message, query.from_user.id, lang_for(query.from_user.language_code), asked, tap=query)
 
 
-async def draw(context: CallbackContext, request: Message, user_id: int, lang: str, count: int,
-               seed: int | None, tap: CallbackQuery | None = None) -> None:
-    engine = get_state(context).engine
-    seed = seed_or_new(seed)  # chosen now, so the caption can show it and the same cats can be drawn again
+async def draw(context: CallbackContext, request: Message, user_id: int, lang: str, asked: RandomPlan,
+               tap: CallbackQuery | None = None) -> None:
+    engine, asked = get_state(context).engine, asked.seeded()  # a "try again" draws the same cats
 
-    async def produce():
+    async def produce() -> tuple[Reply, str]:
         with stage("engine"):
-            reply = await engine.random(count, seed)
-        return reply, random_caption(count, seed, lang, f"/random {count} {seed}")
+            made = await asked.make(engine, lang, lambda count, seed: f"/random {count} {seed}")
+        return made.reply, made.caption
 
-    roll = InlineKeyboardMarkup([[InlineKeyboardButton(t("random_roll", lang), callback_data=f"random:{count}")]])
+    roll = InlineKeyboardMarkup([[InlineKeyboardButton(t("random_roll", lang), callback_data=f"random:{asked.count}")]])
     await serve(context, request, user_id, lang, upload_action(False), produce, roll, tap=tap)

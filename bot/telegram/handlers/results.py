@@ -8,12 +8,12 @@ posted in, answers with a toast, never a public message.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import partial
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ContextTypes
 
+from bot.common.commands.mix import finish, remade
 from bot.common.request_log import refused, stage
 from bot.common.results import (
     ACTION_PATTERN,
@@ -21,12 +21,12 @@ from bot.common.results import (
     MixState,
     Owner,
     Refusal,
-    button_caption,
     buttons,
     next_state,
     random_cat,
 )
 from bot.common.texts import lang_for, t
+from bot.telegram.cats import catalog
 from bot.telegram.replies import upload_action
 from bot.telegram.runner import serve
 from bot.telegram.state import get_state
@@ -44,6 +44,11 @@ async def on_result_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     query = update.callback_query
     st, lang = get_state(context), lang_for(query.from_user.language_code)
     key, action = context.match.group(1), context.match.group(2)
+    if query.inline_message_id:  # a result sent through inline mode: edited in place (bot/telegram/inline.py)
+        from bot.telegram.inline import on_inline_result_button
+
+        await on_inline_result_button(update, context)
+        return
     message = query.message if isinstance(query.message, Message) else None  # None: inline or inaccessible
     # The result is read against the chat the button was pressed in: forged or copied data for
     # another chat's result gets a toast, never that chat's cats.
@@ -59,9 +64,9 @@ async def on_result_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 
     async def produce() -> tuple[Reply, str]:
         with stage("engine"):
-            reply = await st.engine.mix(list(new.cats), new.options)
-        st.results.put(new_key, replace(new, cats=tuple(reply.cats) or new.cats), Owner(message.chat_id))
-        return reply, button_caption(new, lang)
+            made = remade(new, await st.engine.mix(list(new.cats), new.options), lang)
+        finish(made, new_key, Owner(message.chat_id), st.results, catalog(context).recent)  # buttons, /map
+        return made.reply, made.caption
 
     # `serve` answers the tap: silently when accepted, with a toast when the line refuses it.
     await serve(context, message, query.from_user.id, lang, upload_action(new.options.format == "gif"),
