@@ -1,13 +1,11 @@
-"""/adopt NAME PHOTO and /forget NAME | all: the server's own cats (or the DM's, outside servers).
+"""/adopt NAME PHOTO and /forget NAME | all on Discord: the server's own cats (or the DM's).
 
-The shared `AdoptedCats` service does the work; this cog parses, checks permissions and answers.
-Problems (a bad name, a refused file, a non-admin's `/forget all`) are private; an adoption or a
-forgotten cat is announced publicly, because the whole server shares its cats.
-
-/adopt finds and encodes a face, which is engine work: it waits its turn in the shared fair line
-(runner.py's `job`, as a mix does, and as Telegram's /adopt does through runner.turn), so a flood of
-adoptions from one server waits with the place notice instead of meeting a busy engine, and can't
-crowd out other servers' requests.
+bot/common/commands/adopt.py checks the options and says what to answer; this cog checks the file
+and permissions, waits in the shared fair line (finding a face is engine work: runner.py's `job`,
+as for a mix, so a flood of adoptions waits with the place notice and can't crowd out other
+servers), asks "where's the face?" when the finder isn't sure (faces.py), and sends the answer.
+Refusals are private; an adoption or a forgotten cat is announced publicly, because the whole
+server shares its cats.
 """
 
 from __future__ import annotations
@@ -18,21 +16,23 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.common.adoption import adopted_list_text, scope_for
-from bot.common.cat_names import MAX_NAME_LEN, NameProblem, check_name
-from bot.common.texts import t
+from bot.common.adoption import scope_for
+from bot.common.cat_names import MAX_NAME_LEN
+from bot.common.commands import Refusal
+from bot.common.commands import adopt as adopt_cmd
+from vae_core.errors import FaceNotFound
+from vae_core.hints import FaceHint
 
-from ..ack import before_deferring
+from ..ack import before_deferring, defer
 from ..attachments import check_attachment, fetch_images
 from ..errors import Notice
+from ..faces import ask_where
 from ..i18n import text
 from ..runner import job
 from ..say import edit_original, follow_up, respond
 from ..services import chat_of, lang_of, services
 
 log = logging.getLogger(__name__)
-
-FORGET_ALL = ("all", "todos")
 
 
 def discord_scope(interaction: discord.Interaction) -> str:
@@ -46,10 +46,13 @@ def is_chat_admin(interaction: discord.Interaction) -> bool:
     return bool(interaction.permissions.manage_guild or interaction.permissions.administrator)
 
 
-async def announce(interaction: discord.Interaction, content: str) -> None:
-    """Publicly, as the answer or as the follow-up of a deferral; a "You're #3 in line..." notice
-    (runner.py) becomes the announcement, as it becomes the result of a mix."""
-    mentions = discord.AllowedMentions.none()
+async def announce(interaction: discord.Interaction, said: adopt_cmd.Done | Refusal) -> None:
+    """A refusal privately (raised for the tree's error handler); what was done publicly, as the
+    answer or the follow-up of a deferral. A "You're #3 in line..." notice (runner.py) becomes the
+    announcement, as it becomes the result of a mix."""
+    if isinstance(said, Refusal):
+        raise Notice(said.key, **said.params)
+    content, mentions = said.text(lang_of(interaction)), discord.AllowedMentions.none()
     if interaction.extras.get("placed"):
         await edit_original(interaction, content, allowed_mentions=mentions)
     elif interaction.response.is_done():
@@ -59,33 +62,35 @@ async def announce(interaction: discord.Interaction, content: str) -> None:
     interaction.extras["delivered"] = True  # the request got its answer (the line's log line says "ok")
 
 
-async def adopt_photo(interaction: discord.Interaction, name: str, photo: discord.Attachment) -> None:
-    """Adopt `photo` as `name` (already checked) once the fair line gives this request its turn.
-
-    The line may be full: then the user gets a private "try again" button that runs this again
-    for the button's interaction (same server, same user, same photo and name)."""
+async def adopt_photo(interaction: discord.Interaction, plan: adopt_cmd.Adopt, photo: discord.Attachment,
+                      request: str, kept: bytes | None = None, hint: FaceHint | None = None) -> None:
+    """Adopt `photo` once the fair line gives this request its turn. `kept` and `hint` come from a
+    tapped "where's the face?" question: the photo already fetched, and where the user said the
+    face is. A full line gives a private "try again" button that runs this again for its press."""
     svc = services(interaction)
 
-    async def work() -> str:
-        [data] = await fetch_images(svc.session, [photo], max_bytes=svc.settings.max_upload_bytes,
-                                    timeout_s=svc.settings.download_timeout_s)
-        [cat] = await svc.engine.cats([data])
-        return await svc.adopted.adopt(discord_scope(interaction), name, cat.z, interaction.user.id,
-                                       request=f"discord:{interaction.id}")
-
-    async with job(interaction, retry=lambda again: adopt_photo(again, name, photo)):
+    async def work() -> tuple[bytes, adopt_cmd.Done | Refusal | None]:
+        [data] = [kept] if kept is not None else await fetch_images(
+            svc.session, [photo], max_bytes=svc.settings.max_upload_bytes, timeout_s=svc.settings.download_timeout_s)
         try:
-            stored = await before_deferring(interaction, work())
-        except NameProblem as problem:
-            raise Notice(problem.key, **problem.params) from None
-        await announce(interaction, t("adopt_done", lang_of(interaction), name=stored))
+            return data, await plan.make(svc.engine, svc.adopted, discord_scope(interaction), data,
+                                         interaction.user.id, request, hint)
+        except FaceNotFound:  # not from the photo's middle, not refused: ask where the face is
+            return data, None
+
+    async with job(interaction, retry=lambda again: adopt_photo(again, plan, photo, request, kept, hint)):
+        data, said = await before_deferring(interaction, work())
+        if said is None:
+            await defer(interaction)  # the question is a public follow-up, like a mix's
+            await ask_where(interaction, [data], [0], None,
+                            lambda again, hints: adopt_photo(again, plan, photo, request, data, hints[0]))
+            return
+        await announce(interaction, said)
 
 
 async def adopted_heading(interaction: discord.Interaction) -> str:
     """The server's own cats, to put first on /cats (with a blank line after); "" when it has none."""
-    adopted = services(interaction).adopted
-    names = await adopted.names(discord_scope(interaction))
-    return adopted_list_text(names, lang_of(interaction), adopted.max_names) + "\n\n" if names else ""
+    return await adopt_cmd.heading(services(interaction).adopted, discord_scope(interaction), lang_of(interaction))
 
 
 class AdoptCog(commands.Cog):
@@ -93,30 +98,19 @@ class AdoptCog(commands.Cog):
     @app_commands.describe(name=text("dc_opt_adopt_name"), photo=text("dc_opt_adopt_photo"))
     async def adopt(self, interaction: discord.Interaction,
                     name: app_commands.Range[str, 1, 2 * MAX_NAME_LEN], photo: discord.Attachment) -> None:
-        svc = services(interaction)
-        try:
-            clean = check_name(name)
-        except NameProblem as problem:
-            raise Notice(problem.key, **problem.params) from None
-        check_attachment(photo, svc.settings.max_upload_bytes)
-        await adopt_photo(interaction, clean, photo)
+        plan = adopt_cmd.plan([name], photos=1)
+        if isinstance(plan, Refusal):
+            raise Notice(plan.key, **plan.params)
+        check_attachment(photo, services(interaction).settings.max_upload_bytes)
+        await adopt_photo(interaction, plan, photo, f"discord:{interaction.id}")
 
     @app_commands.command(name="forget", description=text("cmd_forget"))
     @app_commands.describe(name=text("dc_opt_forget_name"))
     async def forget(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]) -> None:
-        adopted, lang, scope = services(interaction).adopted, lang_of(interaction), discord_scope(interaction)
-        if name.strip().lower() in FORGET_ALL:
-            if not is_chat_admin(interaction):
-                raise Notice("forget_all_admins")
-            try:
-                count = await adopted.forget_all(scope)
-            except NameProblem as problem:  # the database can't be written right now
-                raise Notice(problem.key, **problem.params) from None
-            log.info("%s: all %d adopted cats forgotten by an admin", scope, count)
-            await announce(interaction, t("forget_all_done", lang, count=count))
-            return
-        try:
-            forgotten = await adopted.forget(scope, name)
-        except NameProblem as problem:
-            raise Notice(problem.key, **problem.params) from None
-        await announce(interaction, t("forget_done", lang, name=forgotten))
+        plan = adopt_cmd.plan_forget([name])
+        if isinstance(plan, Refusal):
+            raise Notice(plan.key, **plan.params)
+        said = await plan.make(services(interaction).adopted, discord_scope(interaction), is_chat_admin(interaction))
+        if plan.name is None and not isinstance(said, Refusal):
+            log.info("%s: all %s adopted cats forgotten by an admin", discord_scope(interaction), said.params["count"])
+        await announce(interaction, said)

@@ -1,33 +1,41 @@
-"""/adopt NAME (in reply to a cat photo, or as its caption) and /forget NAME | all.
+"""/adopt NAME (in reply to a cat photo or to the bot's own GIF, or as a photo's caption) and
+/forget NAME | all, on Telegram.
 
-The handlers find the photo and the words; the shared `AdoptedCats` service (bot/common) checks
-the name, keeps the latent and enforces the limits. Only the latent is stored, never the photo.
+bot/common/commands/adopt.py checks the words and says what to answer; this file finds the photo,
+waits its turn in the fair line (finding a face is engine work, so a flood of /adopt can't crowd
+out other chats), asks "where's the face?" when the finder isn't sure (handlers/faces.py), and
+sends the answer. Only the latent is stored, never the photo.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 
-from telegram import Message, Update
+from telegram import Message, Update, User
 from telegram.constants import ChatAction, ChatMemberStatus, ChatType
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import CallbackContext, ContextTypes
 
-from bot.common.adoption import adopted_list_text, scope_for
-from bot.common.cat_names import NameProblem, check_name
+from bot.common.adoption import scope_for
+from bot.common.commands import Refusal, adopt
+from bot.common.face_asks import FaceAsk
 from bot.common.scheduler import LineFull
 from bot.common.texts import error_text
 from bot.telegram.commands import parse_command
-from bot.telegram.media import MediaProblem, download, photo_ref
-from bot.telegram.replies import say, say_text
+from bot.telegram.handlers.faces import ask_where
+from bot.telegram.media import MediaProblem, download, has_media, photo_ref
+from bot.telegram.replies import refuse, say, say_text
 from bot.telegram.runner import turn
 from bot.telegram.state import get_state, lang_of
-from vae_core.errors import KittenError
+from vae_core.errors import FaceNotFound, KittenError
+from vae_core.hints import FaceHint
 
 log = logging.getLogger(__name__)
 
 ADMIN_STATUSES = frozenset({ChatMemberStatus.OWNER, ChatMemberStatus.ADMINISTRATOR})
+Fetch = Callable[[], Awaitable[bytes]]
 
 
 def telegram_scope(message: Message) -> str:
@@ -35,9 +43,10 @@ def telegram_scope(message: Message) -> str:
 
 
 def _photo_message(message: Message) -> Message | None:
-    """The photo to adopt: the message's own (an `/adopt` caption), else the replied-to one."""
+    """The picture to adopt: the message's own (an `/adopt` caption), else the replied-to one (a
+    photo, a file, or an animation such as the bot's own GIF; anything else is refused by name)."""
     for m in (message, message.reply_to_message):
-        if m is not None and (m.photo or m.document or m.sticker):
+        if m is not None and has_media(m):
             return m
     return None
 
@@ -45,36 +54,47 @@ def _photo_message(message: Message) -> Message | None:
 async def on_adopt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, st, lang = update.effective_message, get_state(context), lang_of(update)
     command = parse_command(message, context.bot.username)
-    words = command.args if command else []
     source = _photo_message(message)
-    if not words or source is None:
-        await say(message, "adopt_usage", lang)
+    plan = adopt.plan(command.args if command else [], 0 if source is None else 1)
+    if isinstance(plan, Refusal):
+        await refuse(message, plan, "adopt", lang)
         return
-    user = update.effective_user
     try:
-        # Several words can't be one name (no spaces): say so rather than adopt the first word.
-        name = check_name(" ".join(words))
         ref = photo_ref(source)
-        # Finding and encoding the face is engine work: it waits its turn in the fair line like a
-        # mix (with the place notice), so a flood of /adopt can't crowd out other chats' requests.
-        try:
-            ticket = st.scheduler.enter(user.id, message.chat_id)
-        except LineFull as full:
-            await say(message, full.key, lang, count=full.count)
-            return
+    except MediaProblem as problem:
+        await say(message, problem.key, lang, **problem.params)
+        return
+    fetch = lambda: download(context.bot, ref, st.download_limit, st.settings.download_timeout_s)  # noqa: E731
+    await adopt_in_turn(context, message, update.effective_user, lang, plan, f"telegram:{update.update_id}", fetch)
+
+
+async def adopt_in_turn(context: CallbackContext, message: Message, user: User, lang: str, plan: adopt.Adopt,
+                        request: str, photo: Fetch | bytes, hint: FaceHint | None = None) -> None:
+    """Adopt once the fair line gives the request its turn (with the place notice), then say so.
+    `photo`: how to download it, or (after a tapped question) its bytes, cut at `hint`."""
+    st = get_state(context)
+    try:
+        ticket = st.scheduler.enter(user.id, message.chat_id)
+    except LineFull as full:
+        await say(message, full.key, lang, count=full.count)
+        return
+    try:
         async with turn(context, message, ticket, lang, user.first_name) as place:
             await place.wait()
             if not place.shown:
                 with suppress(TelegramError):  # "typing..." is a courtesy
                     await context.bot.send_chat_action(message.chat_id, ChatAction.TYPING)
-            data = await download(context.bot, ref, st.download_limit, st.settings.download_timeout_s)
-            [cat] = await st.engine.cats([data])
-            name = await st.adopted.adopt(telegram_scope(message), name, cat.z, user.id,
-                                          request=f"telegram:{update.update_id}")
-            place.charged = True
-    except NameProblem as problem:
-        await say(message, problem.key, lang, **problem.params)
-        return
+            data = photo if isinstance(photo, bytes) else await photo()
+            try:
+                said = await plan.make(st.engine, st.adopted, telegram_scope(message), data, user.id, request, hint)
+            except FaceNotFound:  # not from the photo's middle, not refused: ask where the face is
+
+                async def tapped(context: CallbackContext, ask: FaceAsk) -> None:
+                    await adopt_in_turn(context, message, user, ask.lang, plan, request, data, ask.hints[0])
+
+                await ask_where(context, message, user.id, lang, [data], [0], tapped, got_it="face_got_it_adopt")
+                return
+            place.charged = not isinstance(said, Refusal)
     except MediaProblem as problem:
         await say(message, problem.key, lang, **problem.params)
         return
@@ -82,42 +102,26 @@ async def on_adopt(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.info("chat %s: adopt refused: %s", message.chat_id, err.code)
         await say_text(message, error_text(err, lang))
         return
-    await say(message, "adopt_done", lang, name=name)
+    await say_text(message, said.text(lang))
 
 
 async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message, st, lang = update.effective_message, get_state(context), lang_of(update)
     command = parse_command(message, context.bot.username)
-    words = command.args if command else []
-    if len(words) != 1:
-        await say(message, "forget_usage", lang)
+    plan = adopt.plan_forget(command.args if command else [])
+    if isinstance(plan, Refusal):
+        await refuse(message, plan, "forget", lang)
         return
-    scope = telegram_scope(message)
-    if words[0].lower() in ("all", "todos"):
-        if not await is_chat_admin(context, message, update.effective_user.id):
-            await say(message, "forget_all_admins", lang)
-            return
-        try:
-            count = await st.adopted.forget_all(scope)
-        except NameProblem as problem:  # the database can't be written right now
-            await say(message, problem.key, lang, **problem.params)
-            return
-        log.info("chat %s: all %d adopted cats forgotten by an admin", message.chat_id, count)
-        await say(message, "forget_all_done", lang, count=count)
-        return
-    try:
-        name = await st.adopted.forget(scope, words[0])
-    except NameProblem as problem:
-        await say(message, problem.key, lang, **problem.params)
-        return
-    await say(message, "forget_done", lang, name=name)
+    admin = plan.name is None and await is_chat_admin(context, message, update.effective_user.id)
+    said = await plan.make(st.adopted, telegram_scope(message), admin)
+    if plan.name is None and not isinstance(said, Refusal):
+        log.info("chat %s: all %s adopted cats forgotten by an admin", message.chat_id, said.params["count"])
+    await say_text(message, said.text(lang))
 
 
 async def adopted_heading(context: ContextTypes.DEFAULT_TYPE, chat_id: int, lang: str) -> str:
     """The chat's own cats, to put first on /cats (with a blank line after); "" when it has none."""
-    adopted = get_state(context).adopted
-    names = await adopted.names(scope_for("telegram", chat_id)) if adopted is not None else []
-    return adopted_list_text(names, lang, adopted.max_names) + "\n\n" if names else ""
+    return await adopt.heading(get_state(context).adopted, scope_for("telegram", chat_id), lang)
 
 
 async def is_chat_admin(context: ContextTypes.DEFAULT_TYPE, message: Message, user_id: int) -> bool:

@@ -37,6 +37,8 @@ Caption = Callable[[Reply], str]
 # What a tapped question finishes with when it is not a plain /mix (/kittens, /blend, /map): the sources
 # as Cats (each photo cut where the user said) -> the reply and its caption.
 Make = Callable[[list, str], Awaitable[tuple[Reply, str]]]
+# How a request finishes once every photo has its hint (ask.hints): a mix, a `Make`, an adoption.
+Finish = Callable[[CallbackContext, FaceAsk], Awaitable[None]]
 
 
 def face_asks(context: CallbackContext) -> FaceAsks:
@@ -58,7 +60,7 @@ async def mix_or_ask(context: CallbackContext, request: Message, user_id: int, l
     try:
         return await get_state(context).engine.mix(images, options)
     except FaceNotFound as missing:
-        await ask_where(context, request, user_id, lang, images, missing.photos, options, caption)
+        await ask_where(context, request, user_id, lang, images, missing.photos, _mix_finish(options, caption))
         raise Answered from None
 
 
@@ -69,15 +71,17 @@ async def make_or_ask(context: CallbackContext, request: Message, user_id: int, 
     try:
         return await make(sources, lang)
     except FaceNotFound as missing:
-        await ask_where(context, request, user_id, lang, sources, missing.photos, None, None, make=make)
+        await ask_where(context, request, user_id, lang, sources, missing.photos, _make_finish(make))
         raise Answered from None
 
 
 async def ask_where(context: CallbackContext, request: Message, user_id: int, lang: str, images: list,
-                    missing: list[int], options: MixOptions | None, caption: Caption | None,
-                    hints: list[FaceHint | None] | None = None, make: Make | None = None) -> None:
+                    missing: list[int], finish: Finish, hints: list[FaceHint | None] | None = None,
+                    got_it: str = "face_got_it") -> None:
+    """Ask `user_id` where the face is in each of `missing` (in turn); the last tap runs `finish`
+    and is answered with the toast `got_it` (a texts.py key)."""
     ask = face_asks(context).open(user_id, request.chat_id, images, missing, lang, hints,
-                                  request=request, options=options, caption=caption, make=make)
+                                  request=request, finish=finish, got_it=got_it)
     log.info("chat %s: no confident cat face in photo(s) %s; asking where", request.chat_id, missing)
     await _send_question(context, ask)
 
@@ -111,35 +115,46 @@ async def on_face_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await _toast(query, t("face_next", ask.lang))
         await _send_question(context, ask)
         return
-    await _toast(query, t("face_got_it", ask.lang))
+    await _toast(query, t(ask.extra["got_it"], ask.lang))
     await continue_request(context, ask)
 
 
 async def continue_request(context: CallbackContext, ask: FaceAsk) -> None:
-    """Run the waiting request with the hints, through the same job runner as a fresh mix."""
-    engine = get_state(context).engine
-    request: Message = ask.extra["request"]
-    make: Make | None = ask.extra["make"]
-    if make is not None:
+    """Run the waiting request with the hints, as it said it finishes (`ask_where`'s `finish`)."""
+    finish: Finish = ask.extra["finish"]
+    await finish(context, ask)
 
-        async def finish() -> tuple[Reply, str]:
+
+def _make_finish(make: Make) -> Finish:
+    """A `Make` finished through the same job runner as a fresh request."""
+
+    async def finish(context: CallbackContext, ask: FaceAsk) -> None:
+        async def produce() -> tuple[Reply, str]:
             return await make(await _hinted(context, ask), ask.lang)
 
-        await serve(context, request, ask.owner, ask.lang, upload_action(False), finish)
-        return
-    options: MixOptions = ask.extra["options"]
-    caption: Caption = ask.extra["caption"]
+        await serve(context, ask.extra["request"], ask.owner, ask.lang, upload_action(False), produce)
 
-    async def produce() -> tuple[Reply, str]:
-        reply = await engine.mix(await _hinted(context, ask), options)
-        # the result's buttons reuse these cats, in this chat only
-        results.put(key, MixState(tuple(reply.cats), options), Owner(request.chat_id))
-        return reply, caption(reply)
+    return finish
 
-    results = get_state(context).results
-    key = results.reserve()
-    await serve(context, request, ask.owner, ask.lang, upload_action(options.format == "gif"), produce,
-                result_markup(key, MixState((), options), ask.lang))
+
+def _mix_finish(options: MixOptions, caption: Caption) -> Finish:
+    """A /mix finished through the same job runner, with its result buttons."""
+
+    async def finish(context: CallbackContext, ask: FaceAsk) -> None:
+        request: Message = ask.extra["request"]
+
+        async def produce() -> tuple[Reply, str]:
+            reply = await get_state(context).engine.mix(await _hinted(context, ask), options)
+            # the result's buttons reuse these cats, in this chat only
+            results.put(key, MixState(tuple(reply.cats), options), Owner(request.chat_id))
+            return reply, caption(reply)
+
+        results = get_state(context).results
+        key = results.reserve()
+        await serve(context, request, ask.owner, ask.lang, upload_action(options.format == "gif"), produce,
+                    result_markup(key, MixState((), options), ask.lang))
+
+    return finish
 
 
 async def _hinted(context: CallbackContext, ask: FaceAsk) -> list:
@@ -149,7 +164,7 @@ async def _hinted(context: CallbackContext, ask: FaceAsk) -> list:
         return await with_hints(get_state(context).engine, ask.images, ask.hints)
     except FaceNotFound as missing:
         await ask_where(context, ask.extra["request"], ask.owner, ask.lang, ask.images, missing.photos,
-                        ask.extra["options"], ask.extra["caption"], ask.hints, make=ask.extra["make"])
+                        ask.extra["finish"], ask.hints, ask.extra["got_it"])
         raise Answered from None
 
 

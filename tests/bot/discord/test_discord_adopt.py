@@ -168,3 +168,33 @@ async def test_an_adopt_flood_waits_in_the_fair_line_and_another_server_is_not_s
     rows = adopted_rows(tmp_path / "kitten.db")
     assert sorted(name for _, name in rows) == sorted([*(f"Cat{i:02d}" for i in range(12)), "Solo"])
     assert (scope_for("discord", OTHER_GUILD_ID), "Solo") in rows
+
+
+def face_button(message: dict, label: str) -> str:
+    return next(b["custom_id"] for row in message["components"] for b in row["components"] if b["label"] == label)
+
+
+async def test_adopt_of_the_bots_own_gif_without_a_face_asks_and_the_press_adopts(fake, start_bot, face_jpegs,
+                                                                                gradient_png, tmp_path):
+    """Issue 20: /adopt of a picture without a confident cat face asks "where's the face?" as /mix
+    does (it used to refuse with err_no_face), here the bot's own GIF attached again, whose first
+    frame is the picture; the press adopts that face, announced publicly."""
+    await start_bot()
+    wall = fake.attachment_payload("wall.png", gradient_png, "image/png")
+    cat = fake.attachment_payload("tom.jpg", face_jpegs[0], "image/jpeg")
+    iid = await fake.inject(fake.slash("mix", {"frames": 3}, attachments={"cat1": wall, "cat2": cat}))
+    question = await fake.first_followup(iid)
+    press = await fake.inject(fake.button(question.message, face_button(question.message, "5")))
+    [gif] = (await fake.first_followup(press)).files
+    assert gif.filename.endswith(".gif")
+
+    again = fake.attachment_payload("kitten-mix.gif", gif.data, "image/gif")
+    iid = await fake.inject(fake.slash("adopt", {"name": "Luna"}, attachments={"photo": again}))
+    question = await fake.first_followup(iid)  # not "no cat face", not the middle of the frame
+    assert not question.ephemeral and question.files
+    assert question.content == t("face_where", "en", which=t("the_photo", "en"), minutes=5)
+    assert adopted_rows(tmp_path / "kitten.db") == []
+    press = await fake.inject(fake.button(question.message, face_button(question.message, "5")))
+    done = await fake.first_followup(press)
+    assert (done.content, done.ephemeral) == (t("adopt_done", "en", name="Luna"), False)
+    assert adopted_rows(tmp_path / "kitten.db") == [(scope_for("discord", GUILD_ID), "Luna")]

@@ -131,11 +131,36 @@ async def test_an_anonymous_admin_writing_as_the_group_may_forget_all(tg_api, tg
     assert tg_api.sent("getChatMember") == []  # no need to ask
 
 
-async def test_a_photo_without_a_cat_face_is_not_adopted(tg_api, tg_start, tg_settings):
+def face_callback(question, label: str) -> str:
+    rows = question.params["reply_markup"]["inline_keyboard"]
+    return next(b["callback_data"] for row in rows for b in row if b["text"] == label)
+
+
+async def test_adopt_on_the_bots_own_gif_without_a_face_asks_and_the_tap_adopts(tg_api, tg_start, tg_settings):
+    """Issue 20: /adopt on a picture without a confident cat face asks "where's the face?" as /mix
+    does (it used to refuse with err_no_face), also in reply to the bot's own GIF, whose first frame
+    is the picture; the tap adopts that face. (Replaces the test that asserted the refusal.)"""
     from tg_images import gradient_png
 
     await tg_start()
-    tg_api.message(ANA, GROUP, photo=gradient_png(), caption="/adopt Luna")
-    (reply,) = await tg_api.wait_replies(1)
-    assert reply.text == t("err_no_face", "en")
+    first = tg_api.message(ANA, GROUP, photo=gradient_png(seed=8), caption="/mix 3", media_group_id="wall")
+    tg_api.message(ANA, GROUP, photo=gradient_png(seed=9), media_group_id="wall")
+    for n, label in ((1, "5"), (2, t("face_whole", "en"))):  # neither photo has a face: tap both
+        question = (await tg_api.wait_replies(n))[-1]
+        tg_api.press_button(ANA, question.result, face_callback(question, label))
+    gif = (await tg_api.wait_replies(3))[-1]
+    assert gif.method == "sendAnimation" and gif.reply_to == first["message_id"]
+
+    command = tg_api.message(ANA, GROUP, text="/adopt Luna", reply_to=gif.result)
+    question = (await tg_api.wait_replies(4))[-1]  # not "no cat face", not the middle of the frame
+    assert question.method == "sendPhoto" and question.reply_to == command["message_id"]
+    assert question.text == t("face_where", "en", which=t("the_photo", "en"), minutes=5)
     assert rows(tg_settings.database_path) == []
+    tg_api.press_button(BEA, question.result, face_callback(question, "5"))  # not Bea's question
+    await tg_api.wait_for(lambda: t("face_not_yours", "es") in [c.params.get("text")
+                                                               for c in tg_api.sent("answerCallbackQuery")])
+    tg_api.press_button(ANA, question.result, face_callback(question, "5"))
+    done = (await tg_api.wait_replies(5))[-1]
+    assert done.text == t("adopt_done", "en", name="Luna") and done.reply_to == command["message_id"]
+    assert t("face_got_it_adopt", "en") in [c.params.get("text") for c in tg_api.sent("answerCallbackQuery")]
+    assert [r[1] for r in rows(tg_settings.database_path)] == ["Luna"]
