@@ -9,6 +9,7 @@ that it expired. Used from one event loop (both bots are asyncio), so no locks.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections import OrderedDict
@@ -16,8 +17,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
+from bot.common.texts import t
 from vae_core.engine import Cat, Engine
 from vae_core.hints import FaceHint
+
+log = logging.getLogger(__name__)
 
 
 class TapResult(Enum):
@@ -39,6 +43,7 @@ class FaceAsk:
     expires: float
     hints: list[FaceHint | None] = field(default_factory=list)
     extra: dict = field(default_factory=dict)  # the platform's own context (request message, options...)
+    got_it: str = "face_got_it"  # texts.py key: what the last tap is told ("Got it, mixing!", "... adopting!")
 
     def __post_init__(self) -> None:
         if not self.hints:
@@ -68,13 +73,13 @@ class FaceAsks:
         return len(self._asks)
 
     def open(self, owner: int, chat: int, images: list, missing: list[int], lang: str,
-             hints: list[FaceHint | None] | None = None, **extra: object) -> FaceAsk:
+             hints: list[FaceHint | None] | None = None, got_it: str = "face_got_it", **extra: object) -> FaceAsk:
         """Remember a request that needs the user's help with `missing` photos (in that order)."""
         if not missing:
             raise ValueError("a face question needs at least one photo to ask about")
         self._expire()
         ask = FaceAsk(secrets.token_hex(5), owner, chat, list(images), list(missing), lang,
-                      self._clock() + self.wait_s, list(hints) if hints else [], dict(extra))
+                      self._clock() + self.wait_s, list(hints) if hints else [], dict(extra), got_it)
         self._asks[ask.token] = ask
         self._bytes += ask.size
         while len(self._asks) > self.max_asks or (self._bytes > self.max_bytes and len(self._asks) > 1):
@@ -101,6 +106,19 @@ class FaceAsks:
         else:
             ask.expires = self._clock() + self.wait_s  # the next photo gets the full wait too
         return TapResult.OK, ask
+
+    def answer(self, token: str, user_id: int, hint: FaceHint, lang: str) -> tuple[TapResult, FaceAsk | None, str]:
+        """`tap`, and the line the tapper is told, the same on every platform: expired or not yours
+        (in the tapper's `lang`), "one more" when another photo waits, else the ask's `got_it`. On
+        OK the platform removes the answered buttons, then asks the next question or runs the request."""
+        result, ask = self.tap(token, user_id, hint)
+        if result is TapResult.EXPIRED:
+            return result, ask, t("face_expired", lang)
+        assert ask is not None
+        if result is TapResult.NOT_YOURS:
+            log.info("chat %s: a face tap by someone else was ignored", ask.chat)
+            return result, ask, t("face_not_yours", lang)
+        return result, ask, t("face_next" if ask.missing else ask.got_it, ask.lang)
 
     def close(self, token: str) -> FaceAsk | None:
         ask = self._asks.pop(token, None)

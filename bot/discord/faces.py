@@ -20,7 +20,6 @@ import discord
 
 from bot.common.face_asks import FaceAsk, FaceAsks, TapResult, with_hints
 from bot.common.face_question import QUESTION_FILENAME, FaceQuestion, make_question
-from bot.common.texts import t
 from vae_core.engine import MixOptions, Reply
 from vae_core.errors import FaceNotFound
 from vae_core.hints import FaceHint
@@ -105,16 +104,11 @@ class FaceButton(discord.ui.DynamicItem[discord.ui.Button],
 
 
 async def on_tap(interaction: discord.Interaction, token: str, hint: FaceHint) -> None:
-    lang = lang_of(interaction)
-    result, ask = face_asks(services(interaction)).tap(token, interaction.user.id, hint)
-    if result is TapResult.EXPIRED:
-        await respond(interaction, t("face_expired", lang), ephemeral=True)
+    result, ask, note = face_asks(services(interaction)).answer(token, interaction.user.id, hint,
+                                                                lang_of(interaction))
+    if result is not TapResult.OK or ask is None:  # expired, or someone else's: told privately
+        await respond(interaction, note, ephemeral=True)
         return
-    if result is TapResult.NOT_YOURS:
-        log.info("a face tap by user %s on someone else's question was ignored", interaction.user.id)
-        await respond(interaction, t("face_not_yours", lang), ephemeral=True)
-        return
-    assert ask is not None
     await interaction.response.edit_message(view=None)  # answered: its buttons go
     if ask.missing:  # another photo of the same request needs a tap too
         await _send_question(interaction, ask)

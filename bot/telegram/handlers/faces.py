@@ -20,7 +20,7 @@ from telegram.ext import CallbackContext, ContextTypes
 from bot.common.face_asks import FaceAsk, FaceAsks, TapResult, with_hints
 from bot.common.face_question import QUESTION_FILENAME, FaceQuestion, make_question
 from bot.common.results import MixState, Owner
-from bot.common.texts import lang_for, t
+from bot.common.texts import lang_for
 from bot.telegram.handlers.results import result_markup
 from bot.telegram.replies import upload_action
 from bot.telegram.runner import Answered, serve
@@ -81,7 +81,7 @@ async def ask_where(context: CallbackContext, request: Message, user_id: int, la
     """Ask `user_id` where the face is in each of `missing` (in turn); the last tap runs `finish`
     and is answered with the toast `got_it` (a texts.py key)."""
     ask = face_asks(context).open(user_id, request.chat_id, images, missing, lang, hints,
-                                  request=request, finish=finish, got_it=got_it)
+                                  got_it, request=request, finish=finish)
     log.info("chat %s: no confident cat face in photo(s) %s; asking where", request.chat_id, missing)
     await _send_question(context, ask)
 
@@ -98,25 +98,19 @@ async def _send_question(context: CallbackContext, ask: FaceAsk) -> None:
 
 async def on_face_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
-    lang = lang_for(query.from_user.language_code)
     token, hint = context.match.group(1), FaceHint.parse(context.match.group(2))
-    result, ask = face_asks(context).tap(token, query.from_user.id, hint)
-    if result is TapResult.EXPIRED:
-        await _toast(query, t("face_expired", lang))
-        await _drop_keyboard(query)  # nobody else should tap a dead question
-        return
+    result, ask, note = face_asks(context).answer(token, query.from_user.id, hint,
+                                                  lang_for(query.from_user.language_code))
+    await _toast(query, note)
     if result is TapResult.NOT_YOURS:
-        log.info("chat %s: a face tap by someone else was ignored", ask.chat if ask else "?")
-        await _toast(query, t("face_not_yours", lang))
         return
-    assert ask is not None
-    await _drop_keyboard(query)
+    await _drop_keyboard(query)  # answered, or expired: nobody should tap it again
+    if ask is None:
+        return
     if ask.missing:  # another photo of the same request needs a tap too
-        await _toast(query, t("face_next", ask.lang))
         await _send_question(context, ask)
-        return
-    await _toast(query, t(ask.extra["got_it"], ask.lang))
-    await continue_request(context, ask)
+    else:
+        await continue_request(context, ask)
 
 
 async def continue_request(context: CallbackContext, ask: FaceAsk) -> None:
@@ -164,7 +158,7 @@ async def _hinted(context: CallbackContext, ask: FaceAsk) -> list:
         return await with_hints(get_state(context).engine, ask.images, ask.hints)
     except FaceNotFound as missing:
         await ask_where(context, ask.extra["request"], ask.owner, ask.lang, ask.images, missing.photos,
-                        ask.extra["finish"], ask.hints, ask.extra["got_it"])
+                        ask.extra["finish"], ask.hints, ask.got_it)
         raise Answered from None
 
 

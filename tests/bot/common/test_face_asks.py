@@ -34,6 +34,19 @@ def test_only_the_owner_answers_and_each_missing_photo_gets_its_hint():
     assert asks.tap(ask.token, 1, FaceHint.at(0)) == (TapResult.EXPIRED, None)
 
 
+def test_each_tap_is_told_the_same_line_on_every_platform():
+    """Expired and not-yours in the tapper's language; "one more", then the request's own "got it"
+    (an adoption says it adopts) in the asker's."""
+    asks = FaceAsks(wait_s=60, clock=Clock())
+    ask = asks.open(1, 7, [b"a", b"b"], [0, 1], "es", got_it="face_got_it_adopt")
+    assert asks.answer(ask.token, 2, FaceHint.at(0), "en") == (TapResult.NOT_YOURS, ask, t("face_not_yours", "en"))
+    assert asks.answer(ask.token, 1, FaceHint.at(0), "en") == (TapResult.OK, ask, t("face_next", "es"))
+    assert asks.answer(ask.token, 1, FaceHint.at(1), "en") == (TapResult.OK, ask, t("face_got_it_adopt", "es"))
+    assert asks.answer(ask.token, 1, FaceHint.at(1), "en") == (TapResult.EXPIRED, None, t("face_expired", "en"))
+    mix = asks.open(1, 7, [b"a"], [0], "en")
+    assert asks.answer(mix.token, 1, FaceHint.whole_photo(), "es")[2] == t("face_got_it", "en")
+
+
 def test_questions_expire_and_each_tap_restarts_the_wait():
     clock = Clock()
     asks = FaceAsks(wait_s=60, clock=clock)
