@@ -9,7 +9,6 @@ unbounded queue) and every request has a timeout.
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import threading
 import time
@@ -29,7 +28,6 @@ from vae_core.errors import BadRequest, EngineBusy, EngineTimeout, FaceNotFound
 from vae_core.finder import Finder, load_finder
 from vae_core.hints import FaceHint
 from vae_core.intake import HI_SIDE, CropReport, IntakeLimits, Prepared, prepare
-from vae_core.latent import blend as blend_latents
 from vae_core.latent import interpolate
 from vae_core.latent_critic import LatentCritic, best_of
 from vae_core.prior import latent_center, sample_latents
@@ -172,14 +170,6 @@ class Engine:
         if not 1 <= n <= MAX_RANDOM:
             raise BadRequest(f"I can draw 1 to {MAX_RANDOM} cats, not {n}.", count=n)
         return await self._submit(self.random_sync, n, seed)
-
-    async def blend(self, images: Sequence[bytes], weights: Sequence[float] | None = None) -> Reply:
-        if not 2 <= len(images) <= 4:
-            raise BadRequest(f"blending needs 2 to 4 photos, got {len(images)}.", count=len(images))
-        w = list(weights) if weights is not None else [1.0] * len(images)
-        if len(w) != len(images) or any(x < 0 for x in w) or sum(w) <= 0:
-            raise BadRequest("blend weights must be one non-negative number per photo, not all zero.")
-        return await self._submit(self.blend_sync, list(images), w)
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -382,16 +372,6 @@ class Engine:
         data = render.grid_png(frames, cell=max(128, frames.shape[1]), columns=columns)
         return Reply(data, "image/png", "kitten-random.png", n, [], {"total": time.perf_counter() - t0},
                      [self.cat_from_latent(zi) for zi in z], list(frames))
-
-    def blend_sync(self, images: Sequence[bytes], weights: Sequence[float]) -> Reply:
-        t0 = time.perf_counter()
-        prepared = self.prepare_all(images)
-        z = self.encode([p.crop for p in prepared])
-        frame = self.draw(blend_latents(z, torch.tensor(weights, dtype=z.dtype)))[0]
-        buf = io.BytesIO()
-        render.upscale(frame, 256).save(buf, format="PNG")
-        return Reply(buf.getvalue(), "image/png", "kitten-blend.png", 1, [p.report for p in prepared],
-                     {"total": time.perf_counter() - t0})
 
 
 def _optional(given, default: Path | None, load):

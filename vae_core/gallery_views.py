@@ -8,6 +8,7 @@ decoding the thumbnails and drawing a 1100 px map are too slow for an event loop
 from __future__ import annotations
 
 import io
+import math
 import time
 from collections.abc import Sequence
 
@@ -92,6 +93,7 @@ async def blend(engine: Engine, sources: Sequence[bytes | Cat], weights: Sequenc
     if not 2 <= len(sources) <= 4:
         raise BadRequest(f"blending needs 2 to 4 cats, got {len(sources)}.", count=len(sources))
     w = [float(x) for x in weights] if weights is not None else [1.0] * len(sources)
-    if len(w) != len(sources) or any(x < 0 for x in w) or sum(w) <= 0:
-        raise BadRequest("blend weights must be one non-negative number per cat, not all zero.")
+    # `not 0 <= x < inf` also turns away nan, which every comparison calls False
+    if len(w) != len(sources) or any(not 0 <= x < math.inf for x in w) or not 0 < sum(w) < math.inf:
+        raise BadRequest("blend weights must be one finite, non-negative number per cat, not all zero.")
     return await engine.run(blend_sync, engine, list(sources), w)

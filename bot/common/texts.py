@@ -29,6 +29,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "blend_caption": "One cat, blended: {parts}",
         "usage_blend": "Usage: /blend 70 30 with two to four cat photos (or #12 #47 70 30): one weight per cat.",
         "blend_counts": "I need 2 to 4 cats with one weight each; I got {cats} cats and {weights} weights.",
+        "blend_bad_weight": "“{word}” isn't a weight I can use. Weights are numbers of 0 or more, one per cat: "
+                            "70 30, 70/30, 70% 30% or 70,5 29,5.",
+        "blend_zero_weights": "The weights can't all be zero: give each cat its share, e.g. 70 30.",
+        "map_counts": "A path on the map needs 2 to 4 cats; I got {count}.",
+        "kittens_bad_seed": "After the two cats I can take one whole number, the seed (like 42); “{word}” isn't one.",
+        "not_a_cat": "I don't know what “{word}” means here: name cats by gallery number (#12), by the name of a "
+                     "cat adopted here, or send photos.",
         "need_mix_cats": "I can mix 2 to 4 cats; I got {count}.",
         "mix_done_loop": "Here's your loop through {count} cats! 🐾",
         "cmd_cats": "The built-in cats, 16 a page",
@@ -236,6 +243,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "mix_how_telegram": "Envía dos fotos de gatos como álbum con /mix en el pie de foto, o responde /mix a una "
                             "foto adjuntando otra, o envía /mix y luego dos fotos.",
         "mix_how_discord": "Usa /mix con dos fotos de gatos (cat1 y cat2), o haz clic derecho en un mensaje con dos "
+        "blend_bad_weight": "«{word}» no es un peso que pueda usar. Los pesos son números de 0 o más, uno por gato: "
+                            "70 30, 70/30, 70% 30% o 70,5 29,5.",
+        "blend_zero_weights": "Los pesos no pueden ser todos cero: da a cada gato su parte, p. ej. 70 30.",
+        "map_counts": "Un camino en el mapa necesita de 2 a 4 gatos; recibí {count}.",
+        "kittens_bad_seed": "Después de los dos gatos puedo tomar un número entero, la semilla (como 42); «{word}» "
+                            "no lo es.",
+        "not_a_cat": "No sé qué significa «{word}» aquí: nombra los gatos por su número de la galería (#12), por el "
+                     "nombre de un gato adoptado aquí, o manda fotos.",
                            "fotos → Apps → Mix these cats.",
         "ask_photos": "Envíame dos fotos de gatos (en {minutes} minutos) y las mezclo.",
         "ask_one_more": "¡Tengo un gato! Ahora envía la segunda foto.",

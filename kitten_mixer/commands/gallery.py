@@ -29,6 +29,20 @@ def _engine(weights: str | None):
     return Engine(weights, EngineSettings(workers=1, threads_per_worker=2, middle_without_face=True))
 
 
+def _plan(make_plan, cats: list[str], **options):
+    """The bots' plan for these arguments (bot/common/commands/gallery.py): the same checks and
+    words, without the chat's usage line. Gallery cats are `#12`; anything else is a photo."""
+    from bot.common.commands import Refusal
+    from bot.common.sources import hash_number
+    from bot.common.texts import t
+
+    picks = [c for c in cats if hash_number(c) is not None]
+    plan = make_plan(picks, len(cats) - len(picks), **options)
+    if isinstance(plan, Refusal):
+        raise OutputError(t(plan.key, "en", **plan.params))
+    return plan
+
+
 def _notes(reply, args: list[str]) -> None:
     photos = [a for a in args if not a.startswith("#")]
     for i in reply.faces_missing:
@@ -37,6 +51,7 @@ def _notes(reply, args: list[str]) -> None:
 
 
 def _add(sub) -> None:
+    from bot.common.commands.gallery import MAX_SEED
     from vae_core.litter import LITTER_SIZE, MAX_LITTER
 
     fmt = DefaultsHelpFormatter
@@ -83,7 +98,7 @@ def _add(sub) -> None:
     p.add_argument("a", help=CAT_HELP)
     p.add_argument("b", help="the other parent")
     p.add_argument("-o", "--out", default="litter.png", help="output PNG file")
-    p.add_argument("--seed", type=bounded_int(0, 2**63 - 1, "seed"), default=None,
+    p.add_argument("--seed", type=bounded_int(0, MAX_SEED, "seed"), default=None,
                    help="the same seed gives the same litter (default: a fresh one, printed)")
     p.add_argument("-n", type=bounded_int(1, MAX_LITTER, "kittens"), default=LITTER_SIZE, help="how many kittens")
     p.add_argument("--cells", default=None, metavar="DIR",
@@ -93,12 +108,12 @@ def _add(sub) -> None:
 
     p = sub.add_parser("blend", formatter_class=fmt, help="one cat blended from 2-4 cats by weight",
                        description="Weighted average of the cats' latents, decoded: "
-                                   "`kitten-mixer blend a.jpg '#12' --weights 70 30 -o b.png`.")
+                                   "`kitten-mixer blend a.jpg '#12' --shares 70 30 -o b.png`.")
     p.add_argument("cats", nargs="+", metavar="CAT", help=f"2-4 cats: {CAT_HELP}")
-    p.add_argument("--weights", nargs="+", type=float, default=None, metavar="W",
-                   help="one weight per cat, e.g. 70 30 (default: equal)")
+    p.add_argument("--shares", nargs="+", default=None, metavar="W",
+                   help="one weight per cat, as in the bots: 70 30, 70/30, 70%% 30%% or 70,5 29,5 (default: equal)")
     p.add_argument("-o", "--out", default="blend.png", help="output PNG file")
-    p.add_argument("--checkpoint", default=None, help=f"{MODEL_HELP}; --weights here are the blend's")
+    p.add_argument("--weights", "--checkpoint", dest="weights", default=None, help=MODEL_HELP)
     p.add_argument("--gallery", default=None, help=GALLERY_HELP)
 
 
@@ -154,11 +169,11 @@ def _run_gallery(a: argparse.Namespace) -> int:
 def _run_map(a: argparse.Namespace) -> int:
     import asyncio
 
+    from bot.common.commands.gallery import plan_map
     from kitten_mixer.sources import open_gallery, read_sources
     from vae_core.gallery_views import gallery_map
 
-    if a.cats and not 2 <= len(a.cats) <= 4:
-        raise OutputError(f"give no cats (the map alone) or 2 to 4 to see their mix's path, not {len(a.cats)}")
+    _plan(plan_map, a.cats)
     out = _png(a.out, "the map")
     eng = _engine(a.weights)
     try:
@@ -177,9 +192,11 @@ def _run_map(a: argparse.Namespace) -> int:
 def _run_kittens(a: argparse.Namespace) -> int:
     import asyncio
 
+    from bot.common.commands.gallery import plan_kittens
     from kitten_mixer.sources import read_sources
     from vae_core.litter import litter
 
+    _plan(plan_kittens, [a.a, a.b], cats_only=True, seed=a.seed)
     out = _png(a.out, "a litter")
     cells = cells_target(a.cells) if a.cells else None
     eng = _engine(a.weights)
@@ -201,24 +218,20 @@ def _run_kittens(a: argparse.Namespace) -> int:
 def _run_blend(a: argparse.Namespace) -> int:
     import asyncio
 
+    from bot.common.commands.gallery import percent, plan_blend
     from kitten_mixer.sources import read_sources
     from vae_core.gallery_views import blend
 
-    if not 2 <= len(a.cats) <= 4:
-        raise OutputError(f"blend takes 2 to 4 cats, not {len(a.cats)}")
-    if a.weights is not None and len(a.weights) != len(a.cats):
-        raise OutputError(f"--weights needs one number per cat: {len(a.cats)} cats, {len(a.weights)} weights")
+    plan = _plan(plan_blend, a.cats, weights=a.shares or ["1"] * len(a.cats))
     out = _png(a.out, "a blend")
-    eng = _engine(a.checkpoint)
+    eng = _engine(a.weights)
     try:
-        reply = asyncio.run(blend(eng, read_sources(a.cats, eng, a.gallery), a.weights))
+        reply = asyncio.run(blend(eng, read_sources(a.cats, eng, a.gallery), plan.shares))
     finally:
         eng.close()
     write(out, reply.data)
     _notes(reply, a.cats)
-    weights = a.weights or [1.0] * len(a.cats)
-    total = sum(weights) or 1.0
-    parts = " + ".join(f"{c} {100 * w / total:.0f}%" for c, w in zip(a.cats, weights, strict=True))
+    parts = " + ".join(f"{c} {percent(s)}" for c, s in zip(a.cats, plan.shares, strict=True))
     print(f"wrote {out} ({parts})")
     return 0
 

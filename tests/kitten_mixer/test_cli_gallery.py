@@ -90,15 +90,22 @@ def test_kittens_are_seeded(opts, photo, tmp_path, capsys):
     assert "must end in .png" in _last_line(capsys.readouterr().err)
 
 
-def test_blend_weights(tiny_weights, tiny_gallery, photo, tmp_path, capsys):
-    g = ["--checkpoint", str(tiny_weights), "--gallery", str(tiny_gallery)]
+def test_blend_weights(opts, photo, tmp_path, capsys):
+    """Issue 20: `--weights` is the model file here too; the blend's weights are `--shares`, read
+    as the bots read them (bot/common/commands/gallery.py), with the bots' refusals."""
     out = tmp_path / "b.png"
-    assert main(["blend", "#1", str(photo), "--weights", "70", "30", "-o", str(out), *g]) == 0
+    assert main(["blend", "#1", str(photo), "--shares", "70%", "30%", "-o", str(out), *opts]) == 0
     assert "#1 70% + " in capsys.readouterr().out
     img = Image.open(io.BytesIO(out.read_bytes()))
     assert img.size == (256, 256)
-    assert main(["blend", "#1", "#2", "--weights", "70", "-o", str(out), *g]) == 2
-    assert "one number per cat" in _last_line(capsys.readouterr().err)
+    assert main(["blend", "#1", "#2", "--shares", "70,5/29,5", "-o", str(out), *opts]) == 0
+    assert "#1 70.5% + #2 29.5%" in capsys.readouterr().out
+    assert main(["blend", "#1", "#2", "--shares", "70", "-o", str(out), *opts]) == 2
+    assert "2 cats and 1 weights" in _last_line(capsys.readouterr().err)
+    assert main(["blend", "#1", "#2", "--shares", "nan", "30", "-o", str(out), *opts]) == 2
+    assert "“nan” isn't a weight" in _last_line(capsys.readouterr().err)
+    assert main(["blend", "#1", "#2", "--shares", "0", "0", "-o", str(out), *opts]) == 2
+    assert "can't all be zero" in _last_line(capsys.readouterr().err)
 
 
 def test_build_gallery_command(tiny_weights, tmp_path, capsys):

@@ -59,16 +59,13 @@ async def test_largest_allowed_reply_fits_chat_upload_limits(engine):
     assert len(_gif_frames(r.data)) == 62
 
 
-async def test_random_and_blend(engine):
+async def test_random(engine):
     r = await engine.random(4, seed=1)
     assert r.mime == "image/png" and Image.open(io.BytesIO(r.data)).size == (2 * 128 + 4, 2 * 128 + 4)
     assert (await engine.random(4, seed=1)).data == r.data
     assert (await engine.random(4, seed=2)).data != r.data
     with pytest.raises(BadRequest):
         await engine.random(17)
-    cats = [encode_image(f) for f in synthetic_faces(3, size=128, seed=9)]
-    b = await engine.blend(cats, [1, 1, 2])
-    assert Image.open(io.BytesIO(b.data)).size == (256, 256) and len(b.reports) == 3
 
 
 async def test_bad_upload_raises_the_typed_error(engine, face_jpegs):

@@ -65,7 +65,7 @@ async def test_blend_weights_move_the_result_towards_the_heavier_cat(engine, gal
     assert np.abs(mostly_a - only_a).mean() < np.abs(mostly_a - only_b).mean()
     mixed = await gv.blend(engine, [face_jpegs[0], b], [1, 1])
     assert mixed.mime == "image/png" and len(mixed.cats) == 2
-    for bad in ([1], [0, 0], [-1, 2]):
+    for bad in ([1], [0, 0], [-1, 2], [float("nan"), 1], [float("inf"), 1], [1e308, 1e308]):
         with pytest.raises(BadRequest):
             await gv.blend(engine, [a, b], bad)
     with pytest.raises(BadRequest):

@@ -1,10 +1,11 @@
 """/cats, /map, /kittens and /blend on Discord (issue 13): the gallery and what grows from it.
 
-Slash commands can't take "photos or numbers" in one option, so each command has optional
-attachments (cat1..cat4) and a `cats` text option for gallery numbers or the server's adopted
-names ("12 47", "Luna 12"); bot/common/sources.py decides what the words mean, exactly as on
-Telegram. The ◀ ▶ buttons under a gallery page are DynamicItems (the page is in the custom id),
-so pages keep turning after a restart.
+What each command means, every check and every caption are bot/common/commands/gallery.py's, as
+on Telegram and the CLI. Slash commands can't take "photos or numbers" in one option, so each
+command has optional attachments (cat1..cat4) and a `cats` text option for gallery numbers or
+the server's adopted names ("12 47", "Luna 12"); this file fetches the photos and runs the plan
+through the job runner. The ◀ ▶ buttons under a gallery page are DynamicItems (the page is in
+the custom id), so pages keep turning after a restart.
 """
 
 from __future__ import annotations
@@ -17,18 +18,19 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.common.captions import source_labels
 from bot.common.catalog import CatCatalog
+from bot.common.commands import Refusal
+from bot.common.commands.gallery import MAX_SEED, CatsPlan, plan_blend, plan_cats, plan_kittens, plan_map
 from bot.common.face_asks import with_hints
 from bot.common.sources import Pick, SourceProblem, resolve_cats, split_cat_words
 from bot.common.texts import t
-from vae_core import gallery_views
 from vae_core.engine import Cat, Reply
 from vae_core.errors import FaceNotFound
-from vae_core.litter import LITTER_SIZE, litter
 
 from ..ack import before_deferring, defer
 from ..attachments import check_attachment, fetch_images
-from ..errors import Notice, answer_error
+from ..errors import Notice, answer_error, tell_privately
 from ..faces import Hints, ask_where
 from ..i18n import text
 from ..replies import clean_name, send_result
@@ -38,30 +40,28 @@ from .adopt import adopted_heading
 
 log = logging.getLogger(__name__)
 
-MAX_SEED = 2**53 - 1  # Discord integer options stop at 2**53
-
 
 def catalog(interaction: discord.Interaction) -> CatCatalog:
     """The gallery and the servers' last mixes, made on first use (see bot/common/catalog.py)."""
     return services(interaction).catalog
 
 
-def _gallery(interaction: discord.Interaction):
-    gallery = catalog(interaction).gallery
-    if gallery is None:
-        raise Notice("no_gallery")
-    return gallery
-
-
 async def _names(interaction: discord.Interaction):
-    """(is_name, named) for the server's adopted cats, when the bot keeps any."""
-    adopted = getattr(services(interaction), "adopted", None)
-    if adopted is None:
-        return None, None
+    """(is_name, named) for the server's adopted cats."""
     from bot.common.adoption import name_source, scope_for
 
-    scope = scope_for("discord", chat_of(interaction))
+    adopted, scope = services(interaction).adopted, scope_for("discord", chat_of(interaction))
     return await adopted.name_test(scope), name_source(adopted, scope)
+
+
+async def _refuse(interaction: discord.Interaction, refusal: Refusal) -> None:
+    """Said only to the asker, before anything public (no deferral yet)."""
+    log.info("refused /%s: %s", interaction.command.name if interaction.command else "?", refusal.key)
+    await tell_privately(interaction, refusal.text(lang_of(interaction)))
+
+
+def _bold(name: str) -> str:
+    return f"**{name}**"
 
 
 # ---- /cats and its page buttons -------------------------------------------------------------------
@@ -84,31 +84,21 @@ class PageButton(discord.ui.DynamicItem[discord.ui.Button], template=r"kitten-mi
             await answer_error(interaction, e)
 
 
-def page_view(page: int, pages: int, lang: str) -> discord.ui.View | None:
-    view = discord.ui.View(timeout=None)
-    if page > 1:
-        view.add_item(PageButton(page - 1, t("cats_prev", lang)))
-    if page < pages:
-        view.add_item(PageButton(page + 1, t("cats_next", lang)))
-    return view if view.children else None
-
-
 async def show_page(interaction: discord.Interaction, page: int) -> None:
-    gallery = _gallery(interaction)
-    if not 1 <= page <= gallery.pages:
-        raise Notice("usage_cats", pages=gallery.pages)
-    lang = lang_of(interaction)
-    numbers = gallery.page_numbers(page)
-    first, last = numbers[0], numbers[-1]
+    plan = plan_cats([str(page)], catalog(interaction).gallery)
+    if isinstance(plan, Refusal):
+        await _refuse(interaction, plan)
+        return
+    gallery, lang = catalog(interaction).gallery, lang_of(interaction)
+    assert gallery is not None  # the plan was made with it
     async with job(interaction, retry=lambda again: show_page(again, page)):
         await defer(interaction)
-        title = t("cats_title", lang, first=first, last=last, count=len(gallery))
-        reply = await gallery_views.gallery_page(services(interaction).engine, gallery, page, lang, title)
-        caption = t("cats_caption", lang, first=first, last=last, count=len(gallery), page=page,
-                    pages=gallery.pages)
-        if page == 1:  # the server's own cats come first (issue 13)
-            caption = await adopted_heading(interaction) + caption
-        await send_result(interaction, reply, caption, view=page_view(page, gallery.pages, lang))
+        heading = await adopted_heading(interaction) if plan.page == 1 else ""  # the server's own cats first
+        made = await plan.make(services(interaction).engine, gallery, lang, heading)
+        view = discord.ui.View(timeout=None)
+        for label, turn in plan.turns(lang):
+            view.add_item(PageButton(turn, label))
+        await send_result(interaction, made.reply, made.caption, view=view if view.children else None)
 
 
 # ---- commands over cats ---------------------------------------------------------------------------
@@ -150,17 +140,26 @@ async def run_over_cats(interaction: discord.Interaction, attachments: Sequence[
         await send_result(interaction, reply, caption)
 
 
-def _labels(reply: Reply, files: Sequence[discord.Attachment], lang: str) -> list[str]:
-    """Each source as the caption names it: the gallery/adopted label, else the file name."""
-    names, photos = [], iter(files)
-    for c in reply.cats:
-        if c.label:
-            names.append(c.label)
-        else:
-            f = next(photos, None)
-            names.append(clean_name(f.filename) if f is not None else f"{'foto' if lang == 'es' else 'photo'} "
-                                                                       f"{len(names) + 1}")
-    return names
+def _files(files: Sequence[discord.Attachment]) -> list[str]:
+    """The photos' names for captions, made safe (bot/common/captions.py source_labels)."""
+    return [clean_name(f.filename) for f in files]
+
+
+async def run_plan(interaction: discord.Interaction, files: Sequence[discord.Attachment], plan: CatsPlan | Refusal,
+                   named) -> None:
+    """A gallery command's plan: refused privately, or made over its photos and picks and sent."""
+    if isinstance(plan, Refusal):
+        await _refuse(interaction, plan)
+        return
+    where, names = chat_of(interaction), _files(files)
+
+    async def make(sources: list[bytes | Cat], lang: str) -> tuple[Reply, str]:
+        cats_here = catalog(interaction)
+        made = await plan.make(services(interaction).engine, sources, lang, gallery=cats_here.gallery,
+                               last=cats_here.recent.last(where), files=names, strong=_bold)
+        return made.reply, made.caption
+
+    await run_over_cats(interaction, files, plan.picks, make, named)
 
 
 def _attachments(*items: discord.Attachment | None) -> list[discord.Attachment]:
@@ -188,21 +187,9 @@ class GalleryCog(commands.Cog):
                   cat1: discord.Attachment | None = None, cat2: discord.Attachment | None = None) -> None:
         files = _attachments(cat1, cat2)
         is_name, named = await _names(interaction)
-        words = split_cat_words((cats or "").split(), len(files), bare_numbers="all", is_name=is_name)
-        count = len(files) + len(words.picks)
-        if words.rest or count == 1 or count > 4:
-            raise Notice("usage_map")
-        gallery = _gallery(interaction)
-        where = chat_of(interaction)
-
-        async def make(sources: list[bytes | Cat], lang: str) -> tuple[Reply, str]:
-            path = sources or catalog(interaction).recent.last(where)  # nothing given: the last mix here
-            reply = await gallery_views.gallery_map(services(interaction).engine, gallery, path)
-            if not reply.cats:
-                return reply, t("map_caption", lang)
-            return reply, t("map_path_caption", lang, names=" → ".join(_labels(reply, files, lang)))
-
-        await run_over_cats(interaction, files, words.picks, make, named)
+        plan = plan_map((cats or "").split(), len(files), is_name=is_name,
+                        gallery_ready=catalog(interaction).gallery is not None)
+        await run_plan(interaction, files, plan, named)
 
     @app_commands.command(name="kittens", description=text("cmd_kittens"))
     @app_commands.describe(cats=text("dc_opt_picks"), cat1=text("dc_opt_cat1"), cat2=text("dc_opt_cat2"),
@@ -212,19 +199,8 @@ class GalleryCog(commands.Cog):
                       seed: app_commands.Range[int, 0, MAX_SEED] | None = None) -> None:
         files = _attachments(cat1, cat2)
         is_name, named = await _names(interaction)
-        words = split_cat_words((cats or "").split(), len(files), bare_numbers="all", is_name=is_name)
-        if words.rest:
-            raise Notice("usage_kittens")
-        count = len(files) + len(words.picks)
-        if count != 2:
-            raise Notice("need_two_parents", count=count)
-
-        async def make(sources: list[bytes | Cat], lang: str) -> tuple[Reply, str]:
-            reply, used = await litter(services(interaction).engine, sources, seed)
-            first, second = _labels(reply, files, lang)
-            return reply, t("kittens_caption", lang, count=LITTER_SIZE, first=first, second=second, seed=used)
-
-        await run_over_cats(interaction, files, words.picks, make, named)
+        plan = plan_kittens((cats or "").split(), len(files), is_name=is_name, cats_only=True, seed=seed)
+        await run_plan(interaction, files, plan, named)
 
     @app_commands.command(name="blend", description=text("cmd_blend"))
     @app_commands.describe(weights=text("dc_opt_weights"), cats=text("dc_opt_picks"), cat1=text("dc_opt_cat1"),
@@ -234,25 +210,8 @@ class GalleryCog(commands.Cog):
                     cat3: discord.Attachment | None = None, cat4: discord.Attachment | None = None) -> None:
         files = _attachments(cat1, cat2, cat3, cat4)
         is_name, named = await _names(interaction)
-        words = split_cat_words((cats or "").split(), len(files), bare_numbers=False, is_name=is_name)
-        try:
-            w = [float(x.rstrip("%").replace(",", ".")) for x in weights.replace("/", " ").split()]
-        except ValueError:
-            raise Notice("usage_blend") from None
-        count = len(files) + len(words.picks)
-        if words.rest or not w or any(x < 0 or x > 1000 for x in w):
-            raise Notice("usage_blend")
-        if not 2 <= count <= 4 or len(w) != count or sum(w) <= 0:
-            raise Notice("blend_counts", cats=count, weights=len(w))
-
-        async def make(sources: list[bytes | Cat], lang: str) -> tuple[Reply, str]:
-            reply = await gallery_views.blend(services(interaction).engine, sources, w)
-            total = sum(w)
-            parts = " + ".join(f"**{n}** {100 * x / total:.0f}%"
-                               for n, x in zip(_labels(reply, files, lang), w, strict=True))
-            return reply, t("blend_caption", lang, parts=parts)
-
-        await run_over_cats(interaction, files, words.picks, make, named)
+        plan = plan_blend((cats or "").split(), len(files), is_name=is_name, weights=weights)
+        await run_plan(interaction, files, plan, named)
 
 
 async def mix_cats(interaction: discord.Interaction, files: Sequence[discord.Attachment], cats: str,
@@ -271,7 +230,7 @@ async def mix_cats(interaction: discord.Interaction, files: Sequence[discord.Att
         from bot.common.captions import about_mix
 
         reply = await services(interaction).engine.mix(sources, options)
-        labels = _labels(reply, files, lang)
+        labels = source_labels(reply.cats, _files(files), lang)
         catalog(interaction).recent.remember(where, reply.cats, labels)  # for /map right after
         names = " → ".join(f"**{n}**" for n in labels)
         return reply, f"{names}\n{t('mix_done_loop' if count > 2 else 'mix_done', lang, count=count)}\n" \

@@ -63,7 +63,8 @@ async def test_map_plain_and_with_two_gallery_cats(fake, start):
     a, b = _rgb(plain.files[0].data), _rgb(path.files[0].data)
     assert a.shape == b.shape and np.abs(a - b).sum(-1).astype(bool).mean() > 0.01
     usage = await fake.first_callback(await fake.inject(fake.slash("map", {"cats": "2"})))
-    assert usage.ephemeral and usage.content == t("usage_map", "en")
+    # issue 20: what was wrong, then the usage line
+    assert usage.ephemeral and usage.content == f"{t('map_counts', 'en', count=1)}\n{t('usage_map', 'en')}"
 
 
 async def test_kittens_from_a_photo_and_a_number_seeded(fake, start, face_jpegs):
@@ -96,6 +97,29 @@ async def test_blend_photos_and_gallery_cats(fake, start, face_jpegs):
     assert only.files[0].data != other.files[0].data
     wrong = await fake.first_callback(await fake.inject(fake.slash("blend", {"weights": "70", "cats": "#3 #9"})))
     assert wrong.ephemeral and wrong.content == t("blend_counts", "en", cats=2, weights=1)
+
+
+async def test_blend_weights_as_people_type_them_and_one_refusal_for_the_rest(fake, start):
+    """Issue 20: Discord took `1e2` and `nan` (Telegram refused them); `0 0` was "2 cats and 2
+    weights"; an unknown name was not said to be one. Now the same plan as Telegram's and the CLI's."""
+    await start()
+    made = []
+    for weights in ("70% 30%", "70/30", "٧٠ ٣٠", "70,5 29,5"):
+        made.append(await fake.first_followup(await fake.inject(fake.slash("blend", {"weights": weights,
+                                                                                      "cats": "#3 #9"}))))
+    assert made[0].content == made[1].content == made[2].content and made[0].content.endswith("** 30%")
+    assert made[0].files[0].data == made[1].files[0].data
+    assert made[3].content.endswith("** 29.5%")
+    refused = {}
+    for weights, cats in (("1e2 30", "#3 #9"), ("nan 30", "#3 #9"), ("-70 30", "#3 #9"), ("0 0", "#3 #9"),
+                          ("50 50", "Secret #12")):
+        answer = await fake.first_callback(await fake.inject(fake.slash("blend", {"weights": weights, "cats": cats})))
+        assert answer.ephemeral
+        refused[weights] = answer.content
+    for word in ("1e2", "nan", "-70"):
+        assert refused[f"{word} 30"] == f"{t('blend_bad_weight', 'en', word=word)}\n{t('usage_blend', 'en')}"
+    assert refused["0 0"] == t("blend_zero_weights", "en")
+    assert refused["50 50"] == t("unknown_cat_name", "en", word="Secret")
 
 
 async def test_no_gallery_for_this_model_is_said_kindly(fake, start_bot):

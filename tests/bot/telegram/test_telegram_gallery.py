@@ -114,8 +114,8 @@ async def test_map_alone_with_two_cats_and_right_after_a_mix(tg_api, start):
     assert other.text == t("map_caption", "en")
 
     tg_api.message(ANA, CHAT, text="/map 2 grid")
-    usage = (await tg_api.wait_replies(5, chat_id=20))[4]
-    assert usage.text == t("usage_map", "en")
+    usage = (await tg_api.wait_replies(5, chat_id=20))[4]  # issue 20: says what was wrong, then the usage line
+    assert usage.text == f"{t('not_a_cat', 'en', word='grid')}\n{t('usage_map', 'en')}"
 
 
 async def test_kittens_from_numbers_photos_and_the_spanish_alias(tg_api, start, face_jpegs):
@@ -140,7 +140,8 @@ async def test_kittens_from_numbers_photos_and_the_spanish_alias(tg_api, start, 
     tg_api.message(ANA, CHAT, text="/kittens 4")
     tg_api.message(ANA, CHAT, text="/kittens 4 5 six")
     refusals = (await tg_api.wait_replies(5, chat_id=20))[3:]
-    assert [r.text for r in refusals] == [t("need_two_parents", "en", count=0), t("usage_kittens", "en")]
+    assert [r.text for r in refusals] == [t("need_two_parents", "en", count=0),  # issue 20: and why
+                                          f"{t('kittens_bad_seed', 'en', word='six')}\n{t('usage_kittens', 'en')}"]
 
 
 async def test_blend_weights_with_photos_and_gallery_cats(tg_api, start, face_jpegs):
@@ -161,6 +162,27 @@ async def test_blend_weights_with_photos_and_gallery_cats(tg_api, start, face_jp
     tg_api.message(ANA, CHAT, text="/blend #3 #4")
     refusals = (await tg_api.wait_replies(5))[3:]
     assert [r.text for r in refusals] == [t("blend_counts", "en", cats=1, weights=2), t("usage_blend", "en")]
+
+
+async def test_blend_reads_weights_as_people_type_them_and_says_what_is_wrong(tg_api, start):
+    """Issue 20: `70%`, `70,5` and `٧٠` once reached the user as "something went wrong" or the usage
+    line; `0 0` was answered "I got 2 cats and 2 weights"; an unknown name was "the option"."""
+    await start()
+    asks = ["/blend #3 #8 70% 30%", "/blend #3 #8 70,5 29,5", "/blend #3 #8 ٧٠ ٣٠", "/blend #3 #8 0 0",
+            "/blend #3 #8 nan 30", "/blend Secret #12 50 50", "/map 1 2 3 4 5", "/kittens 4 5 six"]
+    for ask in asks:
+        tg_api.message(ANA, CHAT, text=ask)
+        await tg_api.wait_replies(asks.index(ask) + 1)  # in order: each answer quotes its own command
+    replies = [r.text for r in await tg_api.wait_replies(len(asks))]
+    assert replies[0].startswith(t("blend_caption", "en", parts="#3 ")) and " 70% + #8 " in replies[0]
+    assert replies[0].endswith(" 30%")
+    assert replies[1].endswith(" 29.5%") and " 70.5% + " in replies[1]
+    assert replies[2] == replies[0]
+    assert replies[3:] == [t("blend_zero_weights", "en"),
+                           f"{t('blend_bad_weight', 'en', word='nan')}\n{t('usage_blend', 'en')}",
+                           t("unknown_cat_name", "en", word="Secret"),
+                           f"{t('map_counts', 'en', count=5)}\n{t('usage_map', 'en')}",
+                           f"{t('kittens_bad_seed', 'en', word='six')}\n{t('usage_kittens', 'en')}"]
 
 
 async def test_gallery_built_for_another_model_is_a_kind_sentence(tg_api, tg_start):
@@ -209,5 +231,6 @@ async def test_a_photo_without_a_face_is_asked_about_in_kittens_blend_and_galler
     _tap(tg_api, ANA, question, "1")
     mix = (await tg_api.wait_replies(6))[5]
     assert mix.method == "sendAnimation" and gif_frames(mix.upload("animation")) == 4
-    # the user placed the face: no "I used the middle" excuse
-    assert mix.text.splitlines() == [t("mix_done", "en"), "4 frames · slerp path · GIF"]
+    # the user placed the face: no "I used the middle" excuse (issue 20: the sources by name first)
+    names, *rest = mix.text.splitlines()
+    assert "#7" in names and rest == [t("mix_done", "en"), "4 frames · slerp path · GIF"]
