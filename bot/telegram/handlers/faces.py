@@ -17,10 +17,13 @@ from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, 
 from telegram.error import TelegramError
 from telegram.ext import CallbackContext, ContextTypes
 
+from bot.common.commands import Made
+from bot.common.commands.mix import finish
 from bot.common.face_asks import FaceAsk, FaceAsks, TapResult, with_hints
 from bot.common.face_question import QUESTION_FILENAME, FaceQuestion, make_question
 from bot.common.results import MixState, Owner
 from bot.common.texts import lang_for
+from bot.telegram.cats import catalog
 from bot.telegram.handlers.results import result_markup
 from bot.telegram.replies import upload_action
 from bot.telegram.runner import Answered, serve
@@ -132,23 +135,23 @@ def _make_finish(make: Make) -> Finish:
 
 
 def _mix_finish(options: MixOptions, caption: Caption) -> Finish:
-    """A /mix finished through the same job runner, with its result buttons."""
+    """A /mix finished through the same job runner and ended as every mix is (commands/mix.py
+    `finish`): its cats kept for the result buttons and as the chat's last mix, for /map."""
 
-    async def finish(context: CallbackContext, ask: FaceAsk) -> None:
-        request: Message = ask.extra["request"]
+    async def run(context: CallbackContext, ask: FaceAsk) -> None:
+        st, request = get_state(context), ask.extra["request"]
 
         async def produce() -> tuple[Reply, str]:
-            reply = await get_state(context).engine.mix(await _hinted(context, ask), options)
-            # the result's buttons reuse these cats, in this chat only
-            results.put(key, MixState(tuple(reply.cats), options), Owner(request.chat_id))
-            return reply, caption(reply)
+            reply = await st.engine.mix(await _hinted(context, ask), options)
+            made = Made(reply, caption(reply), MixState(tuple(reply.cats), options), remember=True)
+            finish(made, key, Owner(request.chat_id), st.results, catalog(context).recent)
+            return made.reply, made.caption
 
-        results = get_state(context).results
-        key = results.reserve()
+        key = st.results.reserve()
         await serve(context, request, ask.owner, ask.lang, upload_action(options.format == "gif"), produce,
                     result_markup(key, MixState((), options), ask.lang))
 
-    return finish
+    return run
 
 
 async def _hinted(context: CallbackContext, ask: FaceAsk) -> list:

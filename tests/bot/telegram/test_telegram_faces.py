@@ -14,6 +14,7 @@ from tg_fake_api import group_chat, private_chat, user
 from tg_images import gif_frames, gradient_png
 
 from bot.common.texts import t
+from bot.telegram.state import STATE_KEY
 
 ANA = user(10, "Ana")
 BOB = user(11, "Bob")
@@ -40,7 +41,7 @@ async def ask_about_gradient(tg_api, who, chat, face_jpegs, frames: int = 3):
 
 
 async def test_no_face_asks_with_a_grid_and_the_tap_continues_the_same_request(tg_api, tg_start, face_jpegs):
-    await tg_start()
+    app = await tg_start()
     chat = private_chat(10)
     first, question = await ask_about_gradient(tg_api, ANA, chat, face_jpegs)
     # the question, not a mix of the middle of the gradient
@@ -62,6 +63,8 @@ async def test_no_face_asks_with_a_grid_and_the_tap_continues_the_same_request(t
     assert result.text.startswith(t("mix_done", "en"))
     assert t("face_got_it", "en") in toasts(tg_api)
     assert tg_api.sent("editMessageReplyMarkup")  # the answered question's buttons are gone
+    # ended as every mix is: the chat's last mix, for /map right after (issue 20: a tapped mix was not)
+    assert len(app.bot_data[STATE_KEY].catalog.recent.last(chat["id"])) == 2
 
     # the same buttons again: that question is closed, nothing is mixed twice
     tg_api.press_button(ANA, question.result, callback(question, "5"))
