@@ -83,6 +83,9 @@ class Settings:
     telegram_webhook_url: str = ""  # set to run with a webhook instead of long polling
     telegram_webhook_port: int = 8443
     telegram_group_rate: int = 20  # calls a minute per group, Telegram's flood limit; 0: no client-side limit
+    # inline mode (`@bot 12 47` in any chat): a private channel where the bot is an admin; pictures are uploaded
+    # there once and answered by file id. 0: inline mode answers only with pictures it already has
+    telegram_storage_chat_id: int = 0
     # discord
     discord_bot_token: Secret = Secret("")
     discord_guild_id: int = 0  # sync commands to this guild only (development)

@@ -23,6 +23,7 @@ from bot.common.storage import Storage, StorageError
 from bot.common.texts import TEXTS
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import register
+from bot.telegram.inline import InlineMode, register_inline, start_inline
 from bot.telegram.journal import JournalingApplication, JournalingJobQueue, RequestJournal
 from bot.telegram.logs import protect_logs, quiet_http_logs
 from bot.telegram.sending import PatientRateLimiter
@@ -31,7 +32,7 @@ from vae_core.engine import Engine
 
 log = logging.getLogger(__name__)
 
-ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY]
+ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.INLINE_QUERY, Update.CHOSEN_INLINE_RESULT]
 MISSING_TOKEN = ("TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and put its token in the "
                  "environment or in .env (TELEGRAM_BOT_TOKEN=123456:ABC...).")
 
@@ -62,6 +63,8 @@ def build_application(settings: Settings, engine: Engine) -> Application:
     state.requests = RequestJournal(app, state.storage.journal, settings.request_max_age_s, settings.stop_grace_s,
                                     settings.journal_retry_s)
     register(app)
+    state.inline = InlineMode(state)  # inline mode: bot/telegram/inline.py (issue 23)
+    register_inline(app)
     app.add_error_handler(on_error)
     return app
 
@@ -74,6 +77,7 @@ async def _post_init(app: Application) -> None:
     with contextlib.suppress(StorageError):  # logged once by the database; mixes don't need it
         await state.storage.open()
     await state.requests.load_unfinished()  # before polling starts: only the last run's requests
+    await start_inline(app)  # the same for chosen inline results (bot/telegram/inline.py)
     if state.requests.handle_signals:
         state.requests.install_signal_handlers()
     # Once the application runs (the line, the job queue): replay what the last run left unanswered.

@@ -24,6 +24,7 @@ from bot.telegram.media import TELEGRAM_DOWNLOAD_LIMIT
 from vae_core.engine import Engine
 
 if TYPE_CHECKING:
+    from bot.telegram.inline import InlineMode
     from bot.telegram.journal import RequestJournal
 
 STATE_KEY = "kitten_mixer"
@@ -44,6 +45,7 @@ class BotState:
     results: ResultCache | None = None  # the cats behind the buttons under mixes; set by `create`
     catalog: CatCatalog | None = None  # the gallery and the chats' last mixes; set by `create`
     face_asks: FaceAsks | None = None  # open "tap its square" questions; set by `create`
+    inline: InlineMode | None = None  # inline mode (`@bot 12 47` in any chat): bot/telegram/inline.py
 
     @classmethod
     def create(cls, settings: Settings, engine: Engine) -> BotState:

@@ -56,6 +56,18 @@ MIGRATIONS: tuple[Migration, ...] = (
         -- 'telegram:<update id>' or 'discord:<interaction id>'; NULL for cats adopted before it was kept
         ALTER TABLE adopted_cats ADD COLUMN request TEXT;
     """),
+    Migration(4, "pictures already uploaded (inline mode answers by file id); a user's own cats in any chat", """
+        CREATE TABLE platform_files (
+            platform  TEXT    NOT NULL,  -- 'telegram'
+            key       TEXT    NOT NULL,  -- what the picture shows: a hash of the model, the cats and the options
+            file_id   TEXT    NOT NULL,  -- the platform's id of the uploaded file, reusable by this bot
+            kind      TEXT    NOT NULL,  -- photo | gif
+            made_at   REAL    NOT NULL,
+            PRIMARY KEY (platform, key)
+        ) WITHOUT ROWID;
+        -- inline mode: `@bot Luna` finds the cats this user adopted in any chat
+        CREATE INDEX adopted_cats_by ON adopted_cats (adopted_by);
+    """),
 )
 
 LATEST = MIGRATIONS[-1].version

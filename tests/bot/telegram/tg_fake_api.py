@@ -86,6 +86,9 @@ class FakeBotApi:
         self.polls = 0  # getUpdates calls answered: the bot is up and polling
         self._update_of_message: dict[int, int] = {}
         self.admins: dict[int, set[int]] = {}  # chat id -> user ids getChatMember calls administrators
+        # inline mode: queries pushed (id -> query text) and the messages users sent through it
+        self.inline_queries: dict[str, str] = {}
+        self.inline_messages: dict[str, dict] = {}  # inline_message_id -> what it shows (media, caption, markup)
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -232,6 +235,46 @@ class FakeBotApi:
         return self.push_update({"callback_query": {"id": str(next(self._ids)), "from": user, "message": message,
                                                     "chat_instance": "ci", "data": data}})
 
+    # ---- inline mode ------------------------------------------------------------------------------
+    def inline_query(self, user: dict, query: str, offset: str = "", chat_type: str = "sender") -> dict:
+        """A user typing `@bot <query>` in some chat (the bot need not be in it)."""
+        qid = str(next(self._ids))
+        self.inline_queries[qid] = query
+        return self.push_update({"inline_query": {"id": qid, "from": user, "query": query, "offset": offset,
+                                                  "chat_type": chat_type}})
+
+    def answers(self, query_update: dict | None = None) -> list[Call]:
+        """answerInlineQuery calls (for one pushed query when given)."""
+        calls = self.sent("answerInlineQuery")
+        if query_update is None:
+            return calls
+        qid = query_update["inline_query"]["id"]
+        return [c for c in calls if str(c.params.get("inline_query_id")) == qid]
+
+    def choose(self, user: dict, answer: Call, result_id: str) -> str | None:
+        """The user picks a result of `answer`: Telegram sends it into their chat and, with inline
+        feedback on, reports it. As on Telegram, only a result with an inline keyboard gets an
+        inline_message_id (returned). The message shows the result's media, caption and keyboard."""
+        result = next(r for r in answer.params["results"] if r["id"] == result_id)
+        query = self.inline_queries.get(str(answer.params["inline_query_id"]), "")
+        chosen: dict[str, Any] = {"result_id": result_id, "from": user, "query": query}
+        imid = None
+        if result.get("reply_markup"):
+            imid = f"IM{next(self._ids)}"
+            chosen["inline_message_id"] = imid
+            media = result.get("photo_file_id") or result.get("gif_file_id")
+            self.inline_messages[imid] = {"type": "photo" if "photo_file_id" in result else "animation",
+                                          "media": media, "caption": result.get("caption"),
+                                          "reply_markup": result.get("reply_markup"), "edits": 0}
+        self.push_update({"chosen_inline_result": chosen})
+        return imid
+
+    def press_inline_button(self, user: dict, inline_message_id: str, data: str) -> dict:
+        """A button pressed on a message sent through inline mode: no message, only its inline id."""
+        return self.push_update({"callback_query": {"id": str(next(self._ids)), "from": user,
+                                                    "inline_message_id": inline_message_id,
+                                                    "chat_instance": "ci-inline", "data": data}})
+
     # ---- what tests look at ----------------------------------------------------------------------
     def update_id_of(self, message: dict) -> int:
         return self._update_of_message[message["message_id"]]
@@ -362,6 +405,54 @@ class FakeBotApi:
         return self._sent_message(call, animation={"file_id": f.file_id, "file_unique_id": f.unique_id,
                                                    "width": 256, "height": 256, "duration": 1,
                                                    "mime_type": "video/mp4"})
+
+    def _m_answerInlineQuery(self, call: Call) -> bool:
+        """Telegram's checks: at most 50 results, unique ids of 1-64 bytes, cached files it knows."""
+        for name in ("cache_time", "is_personal"):  # form fields: read back as the JSON values they are
+            if isinstance(call.params.get(name), str):
+                call.params[name] = json.loads(call.params[name])
+        results = call.params.get("results") or []
+        if len(results) > 50:
+            raise _ApiError(400, "Bad Request: RESULTS_TOO_MUCH")
+        ids = [r.get("id", "") for r in results]
+        if len(set(ids)) != len(ids) or any(not 1 <= len(i.encode()) <= 64 for i in ids):
+            raise _ApiError(400, "Bad Request: RESULT_ID_INVALID")
+        for r in results:
+            fid = r.get("photo_file_id") or r.get("gif_file_id")
+            if fid is not None and fid not in self.files:
+                raise _ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        return True
+
+    def _m_editMessageMedia(self, call: Call) -> Any:
+        """By inline_message_id: only a file id (an inline message's edit can't upload), and only a
+        message with media; answers true, as Telegram does for inline messages."""
+        imid = call.params.get("inline_message_id")
+        if imid is None:
+            return True
+        shown = self.inline_messages.get(imid)
+        if shown is None:
+            raise _ApiError(400, "Bad Request: MESSAGE_ID_INVALID")
+        media = call.params.get("media") or {}
+        if call.files or str(media.get("media", "")).startswith("attach://"):
+            raise _ApiError(400, "Bad Request: can't upload file to an inline message")
+        if media.get("media") not in self.files:
+            raise _ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        if shown["media"] == media["media"] and shown["caption"] == media.get("caption"):
+            raise _ApiError(400, "Bad Request: message is not modified")
+        shown.update(type=media.get("type"), media=media["media"], caption=media.get("caption"),
+                     reply_markup=call.params.get("reply_markup"), edits=shown["edits"] + 1)
+        return True
+
+    def _m_editMessageCaption(self, call: Call) -> Any:
+        imid = call.params.get("inline_message_id")
+        if imid is None:
+            return True
+        shown = self.inline_messages.get(imid)
+        if shown is None:
+            raise _ApiError(400, "Bad Request: MESSAGE_ID_INVALID")
+        shown["caption"] = call.params.get("caption")
+        shown["reply_markup"] = call.params.get("reply_markup")  # an edit without one removes the keyboard
+        return True
 
     def _m_deleteWebhook(self, call: Call) -> bool:
         return True
