@@ -146,3 +146,11 @@ async def test_guild_sync_registers_commands_in_the_guild(fake, start_bot):
     assert guild == GUILD_ID
     assert {c["name"] for c in payload} == {"mix", "random", "help", "resync", "Mix these cats", "adopt", "forget",
                                             "cats", "map", "kittens", "blend"}
+
+
+async def test_an_unknown_name_among_the_cats_is_said_to_be_a_name(fake, start_bot):
+    """Issue 20: "I don't know a cat called Secret", privately, not the option message."""
+    await start_bot()
+    answer = await fake.first_callback(await fake.inject(fake.slash("mix", {"cats": "Secret 12"})))
+    assert answer.type == 4 and answer.ephemeral
+    assert answer.content == t("unknown_cat_name", "en", word="Secret")

@@ -79,3 +79,15 @@ async def test_a_mix_button_pressed_in_another_channel_is_refused_privately(fake
 
     iid = await fake.inject(fake.button(first.message, swap))
     assert not (await fake.first_followup(iid)).ephemeral  # in its own channel it still makes the mix
+
+
+async def test_a_mix_of_gallery_cats_has_buttons_too(fake, start_bot, tiny_gallery):
+    """Issue 20: `/mix cats:12 47` came without the buttons Telegram's `/mix 12 47` has."""
+    await start_bot(kitten_gallery=tiny_gallery)
+    first = await fake.first_followup(await fake.inject(fake.slash("mix", {"cats": "3 20", "frames": 4})))
+    names, done = first.content.splitlines()[:2]  # the same caption as Telegram's (bold here)
+    assert names.startswith("**#3 ") and " → **#20 " in names and done == t("mix_done", "en")
+    buttons = _buttons(first.message)
+    assert list(buttons) == ["swap", "boom", "fmt", "more", "rnd"]
+    swapped = await fake.first_followup(await fake.inject(fake.button(first.message, buttons["swap"]["custom_id"])))
+    assert not swapped.ephemeral and swapped.files[0].data != first.files[0].data

@@ -74,13 +74,13 @@ async def test_a_failing_request_leaves_only_a_cut_form_of_a_long_option_in_the_
     traceback is logged with the message cut and quoted, and the user gets the plain apology."""
     import logging
 
-    import bot.telegram.handlers.random as random_handler
+    import bot.common.commands.random as random_command  # /random's words are read there (issue 20)
     from bot.common.logtext import LOG_QUOTE_CHARS
 
     def buggy(words):
         return [int(w) for w in words]  # ValueError: invalid literal for int() with base 10: 'bbb…'
 
-    monkeypatch.setattr(random_handler, "parse_random_args", buggy)
+    monkeypatch.setattr(random_command, "parse_random_args", buggy)
     caplog.set_level(logging.INFO)
     await tg_start()
     word = "b" * 4086

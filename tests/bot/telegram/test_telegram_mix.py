@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 
+from image_factory import encode_image, synthetic_faces
 from tg_fake_api import BOT_USERNAME, group_chat, private_chat, user
 from tg_images import gif_frames, gradient_png, png_size
 
@@ -162,3 +163,23 @@ async def test_five_photos_are_one_too_many(tg_api, tg_start, face_jpegs):
         tg_api.message(ANA, CHAT, photo=data, media_group_id="five")
     (reply,) = await tg_api.wait_replies(1)
     assert reply.text == t("need_mix_cats", "en", count=5) and reply.reply_to == first["message_id"]
+
+
+async def test_three_photos_get_the_loop_caption_as_on_discord(tg_api, tg_start, face_jpegs):
+    """Issue 20: the loop caption existed only on Discord; the captions are one function now."""
+    await tg_start()
+    third = encode_image(synthetic_faces(1, size=256, seed=31)[0], "JPEG", quality=90)
+    for i, photo in enumerate((*face_jpegs, third)):
+        tg_api.message(ANA, CHAT, photo=photo, caption="/mix 3" if i == 0 else None, media_group_id="loop")
+    (result,) = await tg_api.wait_replies(1)
+    assert gif_frames(result.upload("animation")) == 3 * 2  # A->B->C->A, 3 frames a leg, the ends shared
+    assert result.text.splitlines() == [t("mix_done_loop", "en", count=3), "3 frames · slerp path · GIF"]
+    assert result.params["reply_markup"]["inline_keyboard"]  # the result buttons, as under any mix
+
+
+async def test_an_unknown_name_is_said_to_be_a_name_not_an_option(tg_api, tg_start):
+    """Issue 20: `/mix Secret 12` got "I don't know the option “Secret”"."""
+    await tg_start()
+    tg_api.message(ANA, CHAT, text="/mix Secret 12")
+    (reply,) = await tg_api.wait_replies(1)
+    assert reply.text == t("unknown_cat_name", "en", word="Secret")

@@ -62,3 +62,11 @@ async def test_random_usage(tg_api, tg_start):
         "“cats” isn't a number.\n" + t("usage_random", "en"),
         "“3” is one word too many.\n" + t("usage_random", "en"),
     ])
+
+
+async def test_a_negative_count_is_called_negative(tg_api, tg_start):
+    """Issue 20: `/random -1` got "“-1” isn't a number"."""
+    await tg_start()
+    tg_api.message(CAT_FAN, CHAT, text="/random -1")
+    (reply,) = await tg_api.wait_replies(1)
+    assert reply.text == t("opt_negative", "en", word="-1") + "\n" + t("usage_random", "en")
