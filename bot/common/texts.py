@@ -192,7 +192,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "dc_opt_seed": "A number to draw the same cats again",
         "dc_cmd_resync": "Owner only: register the bot's commands with Discord again",
         "dc_menu_mix": "Mix these cats",
-        "dc_mix_done": "**{first}** + **{second}**: here's your kitten mix! 🐾",
         # the chat's own cats (/adopt, /forget, the list in /cats)
         "adopt_usage": "Reply /adopt NAME to a cat photo to keep that cat for this chat, e.g. /adopt Luna",
         "adopt_done": "{name} is now one of this chat's cats! 🐾 Try /mix {name} with a photo or another cat.",
@@ -402,7 +401,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "dc_opt_seed": "Un número para volver a obtener los mismos gatos",
         "dc_cmd_resync": "Solo el dueño: registrar de nuevo los comandos del bot en Discord",
         "dc_menu_mix": "Mix these cats",  # not translated: the Spanish help text names it in English
-        "dc_mix_done": "**{first}** + **{second}**: ¡aquí tienes tu mezcla de gatitos! 🐾",
         "adopt_usage": "Responde /adopt NOMBRE a una foto de gato para guardar ese gato en este chat, "
                        "p. ej. /adopt Luna",
         "adopt_done": "¡{name} ya es uno de los gatos de este chat! 🐾 Prueba /mix {name} con una foto u otro gato.",
