@@ -21,7 +21,7 @@ from discord.ext import commands
 from bot.common.captions import source_labels
 from bot.common.catalog import CatCatalog
 from bot.common.commands import Refusal
-from bot.common.commands.gallery import MAX_SEED, CatsPlan, plan_blend, plan_cats, plan_kittens, plan_map
+from bot.common.commands.gallery import MAX_SEED, CatsPlan, IsName, plan_blend, plan_cats, plan_kittens, plan_map
 from bot.common.face_asks import with_hints
 from bot.common.sources import Pick, SourceProblem, resolve_cats, split_cat_words
 from bot.common.texts import t
@@ -145,9 +145,12 @@ def _files(files: Sequence[discord.Attachment]) -> list[str]:
     return [clean_name(f.filename) for f in files]
 
 
-async def run_plan(interaction: discord.Interaction, files: Sequence[discord.Attachment], plan: CatsPlan | Refusal,
-                   named) -> None:
-    """A gallery command's plan: refused privately, or made over its photos and picks and sent."""
+async def run_plan(interaction: discord.Interaction, files: Sequence[discord.Attachment],
+                   planner: Callable[[IsName], CatsPlan | Refusal]) -> None:
+    """A gallery command's plan (made knowing the server's adopted names): refused privately, or
+    made over its photos and picks and sent."""
+    is_name, named = await _names(interaction)
+    plan = planner(is_name)
     if isinstance(plan, Refusal):
         await _refuse(interaction, plan)
         return
@@ -185,11 +188,9 @@ class GalleryCog(commands.Cog):
     @app_commands.describe(cats=text("dc_opt_picks"), cat1=text("dc_opt_cat1"), cat2=text("dc_opt_cat2"))
     async def map(self, interaction: discord.Interaction, cats: str | None = None,
                   cat1: discord.Attachment | None = None, cat2: discord.Attachment | None = None) -> None:
-        files = _attachments(cat1, cat2)
-        is_name, named = await _names(interaction)
-        plan = plan_map((cats or "").split(), len(files), is_name=is_name,
-                        gallery_ready=catalog(interaction).gallery is not None)
-        await run_plan(interaction, files, plan, named)
+        files, ready = _attachments(cat1, cat2), catalog(interaction).gallery is not None
+        await run_plan(interaction, files, lambda is_name: plan_map((cats or "").split(), len(files), is_name=is_name,
+                                                                    gallery_ready=ready))
 
     @app_commands.command(name="kittens", description=text("cmd_kittens"))
     @app_commands.describe(cats=text("dc_opt_picks"), cat1=text("dc_opt_cat1"), cat2=text("dc_opt_cat2"),
@@ -198,9 +199,8 @@ class GalleryCog(commands.Cog):
                       cat1: discord.Attachment | None = None, cat2: discord.Attachment | None = None,
                       seed: app_commands.Range[int, 0, MAX_SEED] | None = None) -> None:
         files = _attachments(cat1, cat2)
-        is_name, named = await _names(interaction)
-        plan = plan_kittens((cats or "").split(), len(files), is_name=is_name, cats_only=True, seed=seed)
-        await run_plan(interaction, files, plan, named)
+        await run_plan(interaction, files, lambda is_name: plan_kittens((cats or "").split(), len(files),
+                                                                        is_name=is_name, cats_only=True, seed=seed))
 
     @app_commands.command(name="blend", description=text("cmd_blend"))
     @app_commands.describe(weights=text("dc_opt_weights"), cats=text("dc_opt_picks"), cat1=text("dc_opt_cat1"),
@@ -209,9 +209,8 @@ class GalleryCog(commands.Cog):
                     cat1: discord.Attachment | None = None, cat2: discord.Attachment | None = None,
                     cat3: discord.Attachment | None = None, cat4: discord.Attachment | None = None) -> None:
         files = _attachments(cat1, cat2, cat3, cat4)
-        is_name, named = await _names(interaction)
-        plan = plan_blend((cats or "").split(), len(files), is_name=is_name, weights=weights)
-        await run_plan(interaction, files, plan, named)
+        await run_plan(interaction, files, lambda is_name: plan_blend((cats or "").split(), len(files),
+                                                                      is_name=is_name, weights=weights))
 
 
 async def mix_cats(interaction: discord.Interaction, files: Sequence[discord.Attachment], cats: str,

@@ -3,8 +3,6 @@ each check and message is tested here; the platforms' end-to-end tests only show
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from bot.common.commands import Refusal
@@ -130,14 +128,6 @@ def test_counts_names_and_the_usage_line():
     assert plan_blend(["Luna", "#12", "50", "50"], is_name=_luna).picks == (NamePick("Luna"), GalleryPick(12))
     assert plan_blend(["Secret", "12"], weights="50 50") == Refusal("unknown_cat_name", {"word": "Secret"})
     assert plan_blend(["12", "47"], 1, weights="1 1 1").picks == (GalleryPick(12), GalleryPick(47))
-
-
-async def test_gallery_views_blend_refuses_nan_itself(engine, gallery):
-    from vae_core.errors import BadRequest
-
-    a, b = gallery_views.gallery_cat(engine, gallery, 1), gallery_views.gallery_cat(engine, gallery, 2)
-    with pytest.raises(BadRequest):
-        await gallery_views.blend(engine, [a, b], [math.nan, 1])
 
 
 # ---- what the plans make --------------------------------------------------------------------------
