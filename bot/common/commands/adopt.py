@@ -16,6 +16,7 @@ the square as the hint. That holds for any picture /adopt is given, the bot's ow
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -29,6 +30,8 @@ from vae_core.hints import FaceHint
 USAGE = "adopt_usage"
 FORGET_USAGE = "forget_usage"
 EVERY_CAT = frozenset({"all", "todos"})  # /forget all (also reserved as names: cat_names.RESERVED)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -90,9 +93,11 @@ class Forget:
                 return Done("forget_done", {"name": await adopted.forget(scope, self.name)})
             if not admin:
                 return Refusal("forget_all_admins")
-            return Done("forget_all_done", {"count": await adopted.forget_all(scope)})
+            count = await adopted.forget_all(scope)
         except NameProblem as problem:  # unknown name, or the database can't be used now
             return _refusal(problem)
+        log.info("%s: all %d adopted cats forgotten by an admin", scope, count)
+        return Done("forget_all_done", {"count": count})
 
 
 def plan_forget(words: Sequence[str]) -> Forget | Refusal:

@@ -10,8 +10,6 @@ server shares its cats.
 
 from __future__ import annotations
 
-import logging
-
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -31,8 +29,6 @@ from ..i18n import text
 from ..runner import job
 from ..say import edit_original, follow_up, respond
 from ..services import chat_of, lang_of, services
-
-log = logging.getLogger(__name__)
 
 
 def discord_scope(interaction: discord.Interaction) -> str:
@@ -111,6 +107,4 @@ class AdoptCog(commands.Cog):
         if isinstance(plan, Refusal):
             raise Notice(plan.key, **plan.params)
         said = await plan.make(services(interaction).adopted, discord_scope(interaction), is_chat_admin(interaction))
-        if plan.name is None and not isinstance(said, Refusal):
-            log.info("%s: all %s adopted cats forgotten by an admin", discord_scope(interaction), said.params["count"])
         await announce(interaction, said)

@@ -114,8 +114,6 @@ async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     admin = plan.name is None and await is_chat_admin(context, message, update.effective_user.id)
     said = await plan.make(st.adopted, telegram_scope(message), admin)
-    if plan.name is None and not isinstance(said, Refusal):
-        log.info("chat %s: all %s adopted cats forgotten by an admin", message.chat_id, said.params["count"])
     await say_text(message, said.text(lang))
 
 
