@@ -1,8 +1,8 @@
 """Inline mode's half that needs no chat platform: what `@bot <query>` offers, and how each offer is made.
 
-A query reads like the words after `/mix`, through the same parsers (bot/common/sources.py
-`split_cat_words`, bot/common/options.py, bot/common/numbers.py), so names and numbers mean what
-they mean in `/mix`:
+A query reads like the words after `/mix`, through the commands' own plans (bot/common/commands:
+`mix.plan`, `random.plan_numbers`, `gallery.plan_kittens`, over bot/common/sources.py and
+bot/common/options.py), so names and numbers mean what they mean in `/mix`, with the same refusals:
 
 - ``""``: the user's own recent results, then the gallery's cats (the front end lists those);
 - ``12 47 [options]`` (or ``#12 Luna``...): the mix as a GIF and as a grid (3-4 cats: one loop);
@@ -32,16 +32,18 @@ from PIL import Image
 
 from bot.common.captions import about_mix, random_caption
 from bot.common.cat_names import name_key
-from bot.common.commands import Refusal, unknown_name
+from bot.common.commands import Made, Refusal, unknown_name
+from bot.common.commands import mix as mix_command
+from bot.common.commands import random as random_command
+from bot.common.commands.gallery import plan_kittens
 from bot.common.numbers import whole_number
-from bot.common.options import OptionError, parse_mix_options
-from bot.common.results import MixState
-from bot.common.sources import MAX_CATS, NamePick, hash_number, split_cat_words
+from bot.common.results import MixState, button_caption
+from bot.common.sources import MAX_CATS, MIN_CATS, NamePick, hash_number
 from bot.common.storage.files import OwnedCat
 from bot.common.texts import t
 from vae_core.engine import Cat, Engine, MixOptions, Reply
 from vae_core.gallery import Gallery
-from vae_core.litter import LITTER_SIZE, litter
+from vae_core.litter import LITTER_SIZE
 from vae_core.seeds import MAX_SEED, new_seed
 
 MAX_RESULTS = 50  # Telegram's limit per answer; more come with next_offset
@@ -56,7 +58,7 @@ PERSONAL_CACHE_S = 30  # names: the user's own cats (adopted or forgotten elsewh
 FIXED_CACHE_S = 300  # gallery mixes, seeded random cats and litters: the same words, the same picture
 FRESH_CACHE_S = 1  # `random` without a seed: every query draws new cats
 
-Make = Callable[[Engine], Awaitable[Reply]]
+Make = Callable[[Engine], Awaitable[Made]]
 
 
 @dataclass(frozen=True)
@@ -67,9 +69,9 @@ class Offer:
     kind: str  # gif | photo
     title: str
     description: str
-    caption: str
+    caption: str  # the caption of the finished picture (the same as `make`'s: one is shown before it is made)
     key: str
-    make: Make
+    make: Make  # the picture, its caption and (a mix) the state its result buttons continue from
     names: str = ""  # the cats, for "Mixing Luna and #12…"
     state: MixState | None = None  # a mix: its result buttons (swap, boomerang...) continue from this
     again: str | None = None  # a query for the "again" button (random cats, litters)
@@ -136,16 +138,16 @@ def cat_png(engine: Engine, z: torch.Tensor) -> Reply:
     return Reply(buf.getvalue(), "image/png", "kitten-cat.png", 1)
 
 
-def _make_cat(z: torch.Tensor) -> Make:
-    async def make(engine: Engine) -> Reply:
-        return await engine.run(cat_png, engine, z)
+def _make_cat(z: torch.Tensor, caption: str) -> Make:
+    async def make(engine: Engine) -> Made:
+        return Made(await engine.run(cat_png, engine, z), caption)
 
     return make
 
 
 def cat_offer(catalog: Catalog, oid: str, z: torch.Tensor, title: str, description: str) -> Offer:
     return Offer(oid, "photo", title, description, title, content_key(catalog.fingerprint, "cat", [z]),
-                 _make_cat(z), names=title)
+                 _make_cat(z, title), names=title)
 
 
 def _own_by_name(owned: Sequence[OwnedCat]) -> dict[str, OwnedCat]:
@@ -189,6 +191,7 @@ async def plan_inline(query: str, user_id: int, lang: str, catalog: Catalog, cho
 
 
 def _random(rest: Sequence[str], lang: str, catalog: Catalog, chosen: str | None) -> Answer:
+    """`random [seed]`: the seed as /random reads its seed (its plan's limits and messages)."""
     seed = _seed_word(rest)
     if seed is False:
         return Answer(refusal=Refusal("opt_extra_word" if len(rest) > 1 else "opt_not_number",
@@ -199,8 +202,12 @@ def _random(rest: Sequence[str], lang: str, catalog: Catalog, chosen: str | None
         seed = new_seed() if seed is None else seed
     offers = []
     for n in RANDOM_COUNTS:
-        async def make(engine: Engine, n: int = n, seed: int = seed) -> Reply:
-            return await engine.random(n, seed)
+        plan = random_command.plan_numbers(n, seed)
+        if isinstance(plan, Refusal):
+            return Answer(refusal=plan)
+
+        async def make(engine: Engine, plan: random_command.RandomPlan = plan) -> Made:
+            return await plan.make(engine, lang, lambda count, s: f"@{catalog.bot} random {s}")
 
         offers.append(Offer(
             f"rnd.{n}.{seed}", "photo", t("inline_random_title", lang, count=n),
@@ -230,67 +237,72 @@ def _resolve(picks, catalog: Catalog, owned: dict[str, OwnedCat], lang: str) -> 
 
 async def _kittens(rest: Sequence[str], lang: str, catalog: Catalog, owned: dict[str, OwnedCat],
                    chosen: str | None) -> Answer:
-    words = split_cat_words(rest, 0, is_name=lambda w: name_key(w) in owned)
-    seed = _seed_word(words.rest)
-    if seed is False or len(words.picks) != 2:
-        if len(words.picks) != 2 and seed is not False:
-            return Answer(refusal=Refusal("need_two_parents", {"count": len(words.picks)}))
-        return Answer(refusal=Refusal("usage_kittens"))
-    cats = _resolve(words.picks, catalog, owned, lang)
+    plan = plan_kittens(rest, 0, is_name=lambda w: name_key(w) in owned)  # /kittens' own checks and messages
+    if isinstance(plan, Refusal):
+        return Answer(refusal=plan)
+    cats = _resolve(plan.picks, catalog, owned, lang)
     if isinstance(cats, Refusal):
         return Answer(refusal=cats)
-    fresh = seed is None
-    if fresh:
+    fresh = plan.seed is None
+    seed = plan.seed
+    if seed is None:
         seed = _seed_of(chosen, "kit.")
         seed = new_seed() if seed is None else seed
+    plan = replace(plan, seed=seed)
     first, second = (c.label for c in cats)
 
-    async def make(engine: Engine) -> Reply:
-        reply, _ = await litter(engine, cats, seed)
-        return reply
+    async def make(engine: Engine) -> Made:
+        return await plan.make(engine, cats, lang)
 
     offer = Offer(f"kit.{seed}", "photo", t("inline_kittens_title", lang, first=first, second=second),
                   t("inline_kittens_about", lang, seed=seed, bot=catalog.bot),
                   t("kittens_caption", lang, count=LITTER_SIZE, first=first, second=second, seed=seed),
                   content_key(catalog.fingerprint, "litter", [c.z for c in cats], f"{seed}|{first}|{second}"), make,
                   names=f"{first} + {second}", again=f"kittens {' '.join(rest)}".strip())
-    personal = any(isinstance(p, NamePick) for p in words.picks)
+    personal = any(isinstance(p, NamePick) for p in plan.picks)
     return Answer([offer], PERSONAL_CACHE_S if personal else FRESH_CACHE_S if fresh else FIXED_CACHE_S, personal)
 
 
-def mix_offer(catalog: Catalog, cats: Sequence[Cat], options: MixOptions, lang: str) -> Offer:
+def mix_offer(catalog: Catalog, cats: Sequence[Cat], options: MixOptions, lang: str,
+              button: MixState | None = None) -> Offer:
+    """The mix of `cats`: captioned as /mix captions it (`MixPlan.made`), or as a result button's
+    mix when `button` is the state a button asked for (`mix.remade`)."""
     names = " + ".join(c.label for c in cats)
-    state = MixState(tuple(cats), options)
+    plan = mix_command.MixPlan(options)
+    state = button or MixState(tuple(cats), options)
 
-    async def make(engine: Engine) -> Reply:
-        return await engine.mix(list(cats), options)
+    async def make(engine: Engine) -> Made:
+        reply = await engine.mix(list(cats), options)
+        return mix_command.remade(button, reply, lang) if button is not None else plan.made(reply, lang)
 
+    caption = button_caption(button, lang) if button is not None else \
+        plan.made(Reply(b"", "", "", cats=list(cats)), lang).caption  # named cats: no photo notes to wait for
     fmt = "grid" if options.format == "grid" else "gif"
     return Offer(fmt, "photo" if fmt == "grid" else "gif", t("inline_mix_title", lang, names=names),
-                 t(f"inline_mix_{fmt}", lang, about=about_mix(options, lang)),
-                 f"{t('mix_done', lang)}\n{names}\n{about_mix(options, lang)}",
+                 t(f"inline_mix_{fmt}", lang, about=about_mix(options, lang)), caption,
                  content_key(catalog.fingerprint, "mix", [c.z for c in cats], _options_text(options)), make,
                  names=names, state=state)
 
 
 def _mix_or_cats(words: Sequence[str], lang: str, catalog: Catalog, owned: dict[str, OwnedCat]) -> Answer:
-    split = split_cat_words(words, 0, is_name=lambda w: name_key(w) in owned)
-    personal = any(isinstance(p, NamePick) for p in split.picks)
-    if len(split.picks) >= 2:
-        if len(split.picks) > MAX_CATS:
-            return Answer(refusal=Refusal("usage_mix"))
-        try:
-            options = parse_mix_options(split.rest)
-        except OptionError as err:
-            named = next((r for w in split.rest if (r := unknown_name(w)) is not None), None)
-            return Answer(refusal=named or Refusal(err.key, err.params, "usage_mix"))
-        cats = _resolve(split.picks, catalog, owned, lang)
-        if isinstance(cats, Refusal):
-            return Answer(refusal=cats)
-        other = replace(options, format="grid" if options.format == "gif" else "gif")
-        offers = [mix_offer(catalog, cats, options, lang), mix_offer(catalog, cats, other, lang)]
-        return Answer(offers, PERSONAL_CACHE_S if personal else FIXED_CACHE_S, personal)
-    return _cats(words, lang, catalog, owned)
+    plan = mix_command.plan(words, 0, is_name=lambda w: name_key(w) in owned)  # /mix's own reading
+    if isinstance(plan, Refusal):
+        return _cats(words, lang, catalog, owned) if len(words) == 1 else Answer(refusal=plan)
+    if len(plan.picks) < MIN_CATS:
+        if len(words) == 1:
+            return _cats(words, lang, catalog, owned)
+        checked = plan.check(0)
+        return Answer(refusal=checked if isinstance(checked, Refusal) else Refusal("inline_help_about"))
+    if len(plan.picks) > MAX_CATS:
+        return Answer(refusal=Refusal("need_mix_cats", {"count": len(plan.picks)}))
+    cats = _resolve(plan.picks, catalog, owned, lang)
+    if isinstance(cats, Refusal):
+        return Answer(refusal=cats)
+    personal = any(isinstance(p, NamePick) for p in plan.picks)
+    options = plan.options
+    other = replace(options, format="grid" if options.format == "gif" else "gif")
+    offers = [mix_offer(catalog, cats, options, lang), mix_offer(catalog, cats, other, lang)]
+    return Answer(offers, PERSONAL_CACHE_S if personal else FIXED_CACHE_S, personal)
 
 
 def _cats(words: Sequence[str], lang: str, catalog: Catalog, owned: dict[str, OwnedCat]) -> Answer:

@@ -28,7 +28,6 @@ import contextlib
 import io
 import logging
 import time
-from dataclasses import replace
 from functools import partial
 
 from PIL import Image, ImageDraw
@@ -47,6 +46,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, ChosenInlineResultHandler, ContextTypes, InlineQueryHandler
 
 from bot.common.backoff import reason
+from bot.common.commands import Made
 from bot.common.inline import (
     MAX_RESULTS,
     Answer,
@@ -56,6 +56,7 @@ from bot.common.inline import (
     RecentPictures,
     find_offer,
     gallery_cat_key,
+    mix_offer,
     plan_inline,
 )
 from bot.common.request_log import RequestLog
@@ -233,6 +234,8 @@ class InlineMode:
     async def resume(self, app: Application) -> None:
         """Finish the chosen results a previous run journaled but never edited in."""
         entries, self._leftovers = self._leftovers, []
+        if self.can_upload:  # the "mixing…" card stored before the first query needs it
+            self.spawn(app, self.placeholder(app.bot))
         if entries:
             log.info("inline mode: finishing %d chosen result(s) from the journal", len(entries))
         now = time.time()
@@ -293,15 +296,14 @@ class InlineMode:
         if offer is None:
             await self._edit_caption(bot, inline_message_id, t("inline_gone", lang, bot=bot.username))
             return True
-        state = None
-        if offer.state is not None:
-            state = offer.state
-        return await self._render_into(bot, user_id, lang, offer, inline_message_id, state)
+        return await self.render_into(bot, user_id, lang, offer, inline_message_id)
 
-    async def _render_into(self, bot, user_id: int, lang: str, offer: Offer, inline_message_id: str,
-                           state) -> bool:
+    async def render_into(self, bot, user_id: int, lang: str, offer: Offer, inline_message_id: str) -> bool:
+        """The offer's picture (stored, or made in the fair line and uploaded once) edited into the
+        inline message, with its buttons; or a caption saying why not. True: nothing left to do."""
         record = RequestLog("telegram", "inline", offer.kind)
         picture = (await self.known([offer.key])).get(offer.key)
+        state, caption = offer.state, offer.caption
         if picture is None:
             if not self.can_upload:
                 self.say_what_is_missing()
@@ -309,7 +311,7 @@ class InlineMode:
                 record.done("refused", "no_storage_chat")
                 return True
             try:
-                reply = await self._in_line(bot, user_id, lang, offer, inline_message_id, record)
+                made = await self._in_line(bot, user_id, lang, offer, inline_message_id, record)
             except LineFull:
                 await self._edit_caption(bot, inline_message_id, t("inline_busy", lang, bot=bot.username))
                 record.done("refused", "line_full")
@@ -318,6 +320,7 @@ class InlineMode:
                 await self._edit_caption(bot, inline_message_id, t("inline_failed", lang, reason=error_text(err, lang)))
                 record.done("failed" if err.code in ("busy", "timeout") else "refused", err.code)
                 return True
+            reply, caption, state = made.reply, made.caption, made.state or state
             if not fits(reply):
                 await self._edit_caption(bot, inline_message_id, t("inline_failed", lang,
                                                                    reason=t("reply_too_big", lang)))
@@ -330,13 +333,11 @@ class InlineMode:
                 log.warning("inline mode: upload to the storage chat failed (%s); kept for a restart", reason(e))
                 record.done("failed", type(e).__name__)
                 return False
-            if state is not None:
-                state = replace(state, cats=tuple(reply.cats) or state.cats)
         markup = self.markup_for(offer, state, lang)
         media_cls = InputMediaAnimation if picture.kind == "gif" else InputMediaPhoto
         try:
             with record.stage("edit"):
-                await bot.edit_message_media(media=media_cls(media=picture.file_id, caption=offer.caption),
+                await bot.edit_message_media(media=media_cls(media=picture.file_id, caption=caption),
                                              inline_message_id=inline_message_id, reply_markup=markup)
         except TelegramError as e:
             if "not modified" in str(e).lower():
@@ -345,12 +346,12 @@ class InlineMode:
             log.warning("inline mode: could not edit the inline message (%s)", reason(e))
             record.done("failed", type(e).__name__)
             return "message to edit not found" in str(e).lower() or "message_id_invalid" in str(e).lower()
-        self.recent.add(user_id, Recent(picture.file_id, picture.kind, offer.title, offer.caption))
+        self.recent.add(user_id, Recent(picture.file_id, picture.kind, offer.title, caption))
         record.done("ok")
         return True
 
     async def _in_line(self, bot, user_id: int, lang: str, offer: Offer, inline_message_id: str,
-                       record: RequestLog) -> Reply:
+                       record: RequestLog) -> Made:
         """Make the picture in its turn in the fair line (each user's inline requests one chat)."""
         scheduler = self.state.scheduler
         ticket = scheduler.enter(user_id, line_chat(user_id))
@@ -363,10 +364,10 @@ class InlineMode:
             with record.stage("wait"):
                 await scheduler.wait_turn(ticket, show_place, self.state.settings.queue_notice_s)
             with record.stage("engine"):
-                reply = await offer.make(self.state.engine)
-            record.engine(reply.timings)
+                made = await offer.make(self.state.engine)
+            record.engine(made.reply.timings)
             charged = True
-            return reply
+            return made
         finally:
             scheduler.finish(ticket, charged=charged)
 
@@ -517,13 +518,9 @@ async def on_inline_result_button(update: Update, context: ContextTypes.DEFAULT_
         return
     new = next_state(state, action, partial(random_cat, st.engine))
     await _toast(query, None)
-    from bot.common.inline import mix_offer
-
-    offer = mix_offer(mode.catalog(context.bot.username), new.cats, new.options, lang)
-    if new.random_seed is not None:
-        offer = replace(offer, caption=f"{offer.caption}\n{t('with_random_cat', lang, seed=new.random_seed)}")
+    offer = mix_offer(mode.catalog(context.bot.username), new.cats, new.options, lang, button=new)
     await mode._edit_caption(context.bot, query.inline_message_id, t("inline_mixing", lang, names=offer.names))
-    await mode._render_into(context.bot, query.from_user.id, lang, offer, query.inline_message_id, new)
+    await mode.render_into(context.bot, query.from_user.id, lang, offer, query.inline_message_id)
 
 
 async def _toast(query, text: str | None) -> None:
