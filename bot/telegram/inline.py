@@ -40,6 +40,7 @@ from telegram import (
     InputMediaAnimation,
     InputMediaPhoto,
     InputTextMessageContent,
+    Message,
     Update,
 )
 from telegram.error import TelegramError
@@ -120,6 +121,16 @@ class InlineMode:
         self._placeholder: asyncio.Task | None = None
         self._leftovers: list = []
         self._tasks: set[asyncio.Task] = set()
+
+    def saw(self, user_id: int, sent: Message, caption: str) -> None:
+        """A result the bot sent in a chat: offered again, by file id, on the user's empty query."""
+        if sent.animation is not None:
+            picture = Recent(sent.animation.file_id, "gif", caption.split("\n", 1)[0], caption)
+        elif sent.photo:
+            picture = Recent(sent.photo[-1].file_id, "photo", caption.split("\n", 1)[0], caption)
+        else:
+            return
+        self.recent.add(user_id, picture)
 
     # ---- what is known -----------------------------------------------------------------------------
     def catalog(self, username: str) -> Catalog:

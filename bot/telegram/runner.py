@@ -114,7 +114,9 @@ async def run_job(context: CallbackContext, job: Job, *, ticket: Ticket | None =
                 await say(request, "reply_too_big", lang)
                 return
             with record.stage("send"):
-                await send_result(request, reply, caption, job.markup)
+                sent = await send_result(request, reply, caption, job.markup)
+            if st.inline is not None:  # the user's recent results, for their empty inline query (inline.py)
+                st.inline.saw(job.user_id, sent, caption)
             delivered = place.charged = True
             record.done("ok")
     except BaseException as e:

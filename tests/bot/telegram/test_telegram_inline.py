@@ -10,7 +10,7 @@ import sqlite3
 
 import numpy as np
 import pytest
-from tg_fake_api import user
+from tg_fake_api import private_chat, user
 from tg_lifecycle import stop_app
 
 import bot.telegram.inline as inline_module
@@ -203,6 +203,13 @@ async def test_without_a_storage_chat_it_says_so_once_and_offers_only_what_exist
     assert not tg_api.sent("sendPhoto", "sendAnimation")
     lines = [r for r in caplog.records if "TELEGRAM_STORAGE_CHAT_ID" in r.getMessage()]
     assert len(lines) == 1
+
+    tg_api.message(ANA, private_chat(10), text="/mix 3 7 4")  # a mix made in a chat needs no upload to offer
+    (result,) = await tg_api.wait_replies(1)
+    mine = await ask(tg_api, ANA, "")
+    assert ids(mine) == ["r0"] and mine.params["results"][0]["gif_file_id"] == result.result["animation"]["file_id"]
+    assert mine.params["is_personal"] is True
+    assert (await ask(tg_api, BEN, "")).params["results"] == []  # Ana's, not Ben's
 
 
 async def test_a_restart_between_the_chosen_result_and_the_edit_finishes_it(tg_api, start, tg_settings):
