@@ -10,26 +10,31 @@ the finder sees the same reduced image) and the time per photo counts decode + f
 - AFHQ close-ups found, with the truth derived from the cats64 framing (the fixed 512 px face
   square x 62-444, y 102-484, inverted through `crop_square`), plus the loose middle-third rule;
 - small heads (< 10% of the width), made by scaling held-out scenes onto larger canvases;
-- ms per photo (p50, mean), one thread.
+- ms per photo (p50, mean), one thread;
+- issue 22's sets (trainer/finder_sets.py): dog photos (taken for a cat, or answered "a dog"), cat-free
+  strips cut like real photos (the widest strip beside the heads, at the photo's resolution), people
+  and cats (a person's portrait pasted beside the cat: is the person's face ever chosen?), and a table of
+  the misses by kind.
 
-The split must match training: `trainer.finder_data.scene_split` decides which scenes are "test".
+The split must match training: `trainer.finder_data.scene_split` decides which scenes were never trained
+on; `finder_sets.scene_split3` cuts those in "test" (thresholds are chosen here) and "held-out".
 """
 
 from __future__ import annotations
 
 import io
-import json
 import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from trainer.finder_data import scene_split
-from vae_core.detection import CROP_PER_HEAD, CROP_SHIFT_Y, Detection, Finder
+from trainer.finder_sets import STRIP_EXCLUDED, dog_files, heads_of, load_scene_items, widest_strip
+from vae_core.detection import CROP_PER_HEAD, CROP_SHIFT_Y, Detection, Finder, look
 from vae_core.facecrop import iou
 from vae_core.intake import IntakeLimits, decode_image
 
@@ -71,16 +76,18 @@ class Timed:
 
 
 def run_finder(finder: Finder, data: bytes) -> Timed:
-    """Decode like intake, find, and time both."""
+    """Decode like intake, look (cats' and dogs' heads: the same work as `find`), and time both."""
     t0 = time.perf_counter()
     img, facts = decode_image(data, IntakeLimits())
-    dets = finder.find(img)
+    dets = look(finder, img)
     ms = (time.perf_counter() - t0) * 1000
     return Timed(dets, ms, max(img.size) / max(facts["source_size"]))
 
 
-def _confident(finder: Finder, dets: list[Detection]) -> Detection | None:
-    return dets[0] if dets and dets[0].score >= finder.threshold else None
+def _confident(finder: Finder, dets: list[Detection], kind: str = "cat") -> Detection | None:
+    """The best head of that kind when it clears the threshold (what intake would use)."""
+    best = next((d for d in dets if d.kind == kind), None)
+    return best if best is not None and best.score >= finder.threshold else None
 
 
 def _scaled(box: Box, k: float) -> Box:
@@ -94,8 +101,9 @@ def _jpeg(img: Image.Image, quality: int = 92) -> bytes:
 
 
 def load_manifest(root: Path, split: str) -> list[dict]:
-    items = json.loads((root / "manifest.json").read_text())["items"]
-    return [it for it in items if split == "all" or scene_split(it["file"]) == split]
+    """Scenes of a split: "test", "held-out", "test+held-out" (every scene the finder never trained on),
+    "train" or "all"."""
+    return load_scene_items(root, split)
 
 
 def _score_heads(finder: Finder, det: Detection | None, truths: list[Box]) -> tuple[bool, bool]:
@@ -137,7 +145,8 @@ def small_head_canvas(img: Image.Image, head: Box, rng: np.random.Generator) -> 
 
 def evaluate_finder(finder: Finder, scenes: str | Path, split: str = "test", photos: str | Path | None = None,
                     small: bool = True, seed: int = 0, progress: bool = True, limit: int = 0,
-                    draws: int = 1) -> dict:
+                    draws: int = 1, strips: bool = True, dogs: str | Path | None = None,
+                    people: str | Path | None = None, tilts: bool = True) -> dict:
     """All the figures as one dict (what `--json` writes).
 
     The cat-free regions and the made-up small-head canvases are random; `draws` > 1 repeats them
@@ -150,6 +159,7 @@ def evaluate_finder(finder: Finder, scenes: str | Path, split: str = "test", pho
         items = items[:limit]
     rngs = [np.random.default_rng(seed + k) for k in range(max(1, draws))]
     per_bucket = {bucket_name(*b): [0, 0, 0] for b in BUCKETS}  # n, centre hits, iou hits
+    misses = dict.fromkeys(MISS_KINDS, 0)
     ms: list[float] = []
     regions = false_finds = 0
     small_n = small_centre = small_iou = 0
@@ -158,7 +168,9 @@ def evaluate_finder(finder: Finder, scenes: str | Path, split: str = "test", pho
         timed = run_finder(finder, data)
         ms.append(timed.ms)
         truths = [_scaled(tuple(b), timed.scale) for b in it.get("all_head_boxes") or [it["head_box"]]]
-        centre, good = _score_heads(finder, _confident(finder, timed.dets), truths)
+        best = _confident(finder, timed.dets)
+        centre, good = _score_heads(finder, best, truths)
+        misses[miss_kind(best, truths)] += 1
         frac = it["head_frac_w"]
         name = next(bucket_name(lo, hi) for lo, hi in BUCKETS if lo <= frac < hi)
         row = per_bucket[name]
@@ -196,6 +208,7 @@ def evaluate_finder(finder: Finder, scenes: str | Path, split: str = "test", pho
         "ms_per_photo": {"p50": round(statistics.median(ms), 2) if ms else None,
                          "mean": round(statistics.fmean(ms), 2) if ms else None},
     }
+    result["misses"] = {k: v for k, v in misses.items() if k != "hit"}
     if small:
         result["small_heads"] = {"n": small_n, "head_frac_w": list(SMALL_FRACS),
                                  "centre_recall": _rate(small_centre, small_n),
@@ -203,7 +216,154 @@ def evaluate_finder(finder: Finder, scenes: str | Path, split: str = "test", pho
     photo_dir = Path(photos) if photos else root.parent / "photos"
     if photo_dir.is_dir():
         result["afhq"] = evaluate_closeups(finder, photo_dir, progress)
+        if tilts:
+            result["tilted"] = evaluate_tilted(finder, photo_dir, progress)
+    if strips:
+        result["strips"] = evaluate_strips(finder, root, items, progress)
+    dog_dir = Path(dogs) if dogs else root.parent / "dogs"
+    if dog_dir.is_dir():
+        result["dogs"] = evaluate_dogs(finder, dog_dir, "test" if split in ("test+held-out", "all") else split,
+                                       progress, also_held_out=split in ("test+held-out", "all"))
+    if people:
+        result["people"] = evaluate_people(finder, root, items, Path(people), progress, seed)
     return result
+
+
+MISS_KINDS = ("hit", "no head", "part of a head", "box too big", "loose or shifted box", "another place")
+
+
+def miss_kind(det: Detection | None, truths: list[Box]) -> str:
+    """What went wrong with the photo's chosen head ("hit": nothing, centre rule and IoU >= 0.5 met)."""
+    if det is None:
+        return "no head"
+    if any(centre_hit(det, t) and iou(det.box, t) >= 0.5 for t in truths):
+        return "hit"
+    cx, cy = det.center
+    inside = [t for t in truths if t[0] <= cx <= t[2] and t[1] <= cy <= t[3]]
+    if not inside:
+        return "another place"
+    w = det.box[2] - det.box[0]
+    if all(w < 0.6 * (t[2] - t[0]) for t in inside):
+        return "part of a head"
+    if all(w > 1.6 * (t[2] - t[0]) for t in inside):
+        return "box too big"
+    return "loose or shifted box"
+
+
+def evaluate_strips(finder: Finder, root: Path, items: list[dict], progress: bool = True) -> dict:
+    """False finds on real cat-free strips: per scene, the widest strip beside every labelled head, cut at
+    the photo's own resolution (finder_sets.widest_strip), less those excluded by hand (STRIP_EXCLUDED)."""
+    n = found = 0
+    files = []
+    for it in tqdm(items, desc="strips", unit="strip", disable=not progress):
+        if it["file"] in STRIP_EXCLUDED:
+            continue
+        img = Image.open(root / "photos" / it["file"]).convert("RGB")
+        box = widest_strip(img.size, heads_of(it))
+        if box is None:
+            continue
+        n += 1
+        det = _confident(finder, run_finder(finder, _jpeg(img.crop(box))).dets)
+        if det is not None:
+            found += 1
+            files.append(it["file"])
+    return {"n": n, "found": found, "rate": _rate(found, n), "excluded_by_hand": len(STRIP_EXCLUDED),
+            "files_found": files}
+
+
+def evaluate_dogs(finder: Finder, dog_dir: Path, split: str, progress: bool = True,
+                  also_held_out: bool = False) -> dict:
+    """Dog photos (no cat in them): how many are taken for a cat (a confident cat head), and how many
+    the finder answers with a dog's head instead. Per split; "test" and "held-out" both when asked."""
+    out = {}
+    for name in (split, "held-out") if also_held_out and split != "held-out" else (split,):
+        files = dog_files(dog_dir, name)
+        as_cat, as_dog, cat_files = 0, 0, []
+        for path in tqdm(files, desc=f"dogs ({name})", unit="photo", disable=not progress):
+            dets = run_finder(finder, path.read_bytes()).dets
+            cat = _confident(finder, dets)
+            if cat is not None:
+                as_cat += 1
+                cat_files.append(path.name)
+            elif _confident(finder, dets, "dog") is not None:
+                as_dog += 1
+        out[name] = {"n": len(files), "taken_for_cat": _rate(as_cat, len(files)),
+                     "answered_dog": _rate(as_dog, len(files)), "files_taken_for_cat": cat_files}
+    return out
+
+
+# People for the people-and-cats composites: portraits that ship inside registry packages' sample data
+# (no photo of a person ships in the shared data). The face box (forehead or hat brim to chin, ear to
+# ear) was marked by hand on each; `--people DIR` points at a folder holding the files.
+PORTRAITS = {
+    "grace_hopper.jpg": (150.0, 110.0, 378.0, 340.0),  # matplotlib's sample_data (US Navy photo, public domain)
+    "astronaut.png": (160.0, 30.0, 300.0, 190.0),  # scikit-image's data (NASA, public domain)
+}
+
+
+def people_composite(scene: Image.Image, heads: list[Box], portrait: Image.Image, face: Box,
+                     rng: np.random.Generator) -> tuple[Image.Image, Box] | None:
+    """The scene with a person's head and shoulders pasted beside its cats, the person's face 0.9-1.6x
+    the cat's head (a person holding a cat), edges feathered; None when no place clears every cat head."""
+    cat_w = max(h[2] - h[0] for h in heads)
+    fw, fh = face[2] - face[0], face[3] - face[1]
+    k = rng.uniform(0.8, 1.5) * cat_w / fw
+    # head and shoulders: the face grown 0.5 face widths each side, 0.3 up, 1.0 down
+    px0, py0 = max(0, face[0] - 0.5 * fw), max(0, face[1] - 0.3 * fh)
+    px1, py1 = min(portrait.width, face[2] + 0.5 * fw), min(portrait.height, face[3] + 1.0 * fh)
+    part = portrait.crop((round(px0), round(py0), round(px1), round(py1)))
+    pw, ph = max(8, round(part.width * k)), max(8, round(part.height * k))
+    part = part.resize((pw, ph), Image.Resampling.LANCZOS)
+    fx, fy = (face[0] - px0) * k, (face[1] - py0) * k  # the face's corner in the pasted part
+    grown = [(h[0] - 0.15 * (h[2] - h[0]), h[1] - 0.15 * (h[3] - h[1]), h[2] + 0.15 * (h[2] - h[0]),
+              h[3] + 0.15 * (h[3] - h[1])) for h in heads]
+    # the person may stand partly off the frame (shoulders cut, as in real photos), never the face
+    for _ in range(100):
+        x = int(rng.integers(round(-fx), max(round(-fx) + 1, round(scene.width - fx - fw * k) + 1)))
+        y = int(rng.integers(round(-fy), max(round(-fy) + 1, round(scene.height - fy - fh * k) + 1)))
+        box = (x, y, x + pw, y + ph)
+        if all(box[2] <= g[0] or box[0] >= g[2] or box[3] <= g[1] or box[1] >= g[3] for g in grown):
+            break
+    else:
+        return None
+    edge = max(2, round(0.06 * min(pw, ph)))
+    ramp = np.minimum(np.arange(pw)[None, :], np.arange(pw)[::-1][None, :]) / edge
+    ramp = np.minimum(ramp, np.minimum(np.arange(ph)[:, None], np.arange(ph)[::-1][:, None]) / edge)
+    mask = Image.fromarray((np.clip(ramp, 0, 1) * 255).astype(np.uint8), "L")
+    out = scene.copy()
+    out.paste(part, (x, y), mask)
+    return out, (x + fx, y + fy, x + fx + fw * k, y + fy + fh * k)
+
+
+def evaluate_people(finder: Finder, root: Path, items: list[dict], people: Path, progress: bool = True,
+                    seed: int = 0) -> dict:
+    """People and cats: each scene with each portrait pasted beside its cat. A person's face is chosen
+    when the confident head's centre lies in the pasted face; the cat is found by the centre rule."""
+    rng = np.random.default_rng(seed + 22)
+    portraits = [(Image.open(people / name).convert("RGB"), face) for name, face in PORTRAITS.items()
+                 if (people / name).is_file()]
+    if not portraits:
+        return {"n": 0, "note": f"no portraits in {people}"}
+    n = person = cat = 0
+    files = []
+    for it in tqdm(items, desc="people", unit="photo", disable=not progress):
+        scene = Image.open(root / "photos" / it["file"]).convert("RGB")
+        heads = heads_of(it)
+        for portrait, face in portraits:
+            made = people_composite(scene, heads, portrait, face, rng)
+            if made is None:
+                continue
+            img, face_box = made
+            timed = run_finder(finder, _jpeg(img))
+            det = _confident(finder, timed.dets)
+            n += 1
+            fb = _scaled(face_box, timed.scale)
+            if det is not None and fb[0] <= det.center[0] <= fb[2] and fb[1] <= det.center[1] <= fb[3]:
+                person += 1
+                files.append(it["file"])
+            cat += det is not None and any(centre_hit(det, _scaled(t, timed.scale)) for t in heads)
+    return {"n": n, "person_chosen": person, "person_rate": _rate(person, n), "cat_found": _rate(cat, n),
+            "files_person_chosen": files, "portraits": len(portraits)}
 
 
 def evaluate_closeups(finder: Finder, photo_dir: Path, progress: bool = True) -> dict:
@@ -228,6 +388,51 @@ def evaluate_closeups(finder: Finder, photo_dir: Path, progress: bool = True) ->
     n = len(files)
     return {"n": n, "centre_recall": _rate(centre, n), "iou50_recall": _rate(good, n),
             "middle_third_rule": _rate(loose, n)}
+
+
+TILTS = (30.0, 60.0, 90.0)  # degrees, each way
+
+
+def tilted(img: Image.Image, head: Box, degrees: float) -> tuple[Image.Image, Box]:
+    """The photo turned `degrees` clockwise about its centre (canvas grown to hold it all, corners its
+    mean colour) and where the head's box goes (same side, its centre moved with the photo)."""
+    a = np.asarray(img.convert("RGB"))
+    h, w = a.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), -degrees, 1.0)
+    cos, sin = abs(m[0, 0]), abs(m[0, 1])
+    nw, nh = int(round(h * sin + w * cos)), int(round(h * cos + w * sin))
+    m[0, 2] += nw / 2 - w / 2
+    m[1, 2] += nh / 2 - h / 2
+    fill = tuple(int(v) for v in a.reshape(-1, 3).mean(0))
+    out = cv2.warpAffine(a, m, (nw, nh), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
+    cx, cy = (head[0] + head[2]) / 2, (head[1] + head[3]) / 2
+    ncx, ncy = m @ np.array([cx, cy, 1.0])
+    half = (head[2] - head[0]) / 2
+    return Image.fromarray(out), (ncx - half, ncy - half, ncx + half, ncy + half)
+
+
+def evaluate_tilted(finder: Finder, photo_dir: Path, progress: bool = True) -> dict:
+    """Pose: the AFHQ close-ups (eyes level) turned by TILTS each way: heads found (centre rule), and how
+    far the reported roll is from the true turn (what the upright crop is cut by)."""
+    files = sorted(p for p in photo_dir.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
+    truth = afhq_truth()
+    out = {}
+    for deg in TILTS:
+        found, errors, n = 0, [], 0
+        for path in tqdm(files, desc=f"tilted {deg:.0f}", unit="photo", disable=not progress):
+            img = Image.open(path).convert("RGB")
+            t0 = _scaled(truth, img.width / 512)
+            for sign in (1, -1):
+                turned, head = tilted(img, t0, sign * deg)
+                timed = run_finder(finder, _jpeg(turned))
+                det = _confident(finder, timed.dets)
+                n += 1
+                if det is not None and centre_hit(det, _scaled(head, timed.scale)):
+                    found += 1
+                    errors.append(abs((det.angle - sign * deg + 180) % 360 - 180))
+        out[f"{deg:.0f}"] = {"n": n, "found": _rate(found, n),
+                             "roll_error_p50": round(statistics.median(errors), 1) if errors else None}
+    return out
 
 
 def _rate(k: int, n: int) -> float | None:
@@ -255,6 +460,22 @@ def format_table(r: dict) -> str:
         lines.append(f"AFHQ close-ups found: {pct(a['centre_recall']).strip()} centre rule, "
                      f"{pct(a['iou50_recall']).strip()} IoU>=.5, {pct(a['middle_third_rule']).strip()} middle-third "
                      f"rule (n={a['n']})")
+    if "strips" in r:
+        st = r["strips"]
+        lines.append(f"false finds on cat-free strips (widest beside the heads, own resolution): "
+                     f"{st['found']}/{st['n']} = {pct(st['rate']).strip()}")
+    for name, d in r.get("dogs", {}).items():
+        lines.append(f"dog photos ({name}, n={d['n']}): taken for a cat {pct(d['taken_for_cat']).strip()}, "
+                     f"answered 'a dog' {pct(d['answered_dog']).strip()}")
+    if r.get("people", {}).get("n"):
+        p = r["people"]
+        lines.append(f"people and cats (n={p['n']}, {p['portraits']} portraits pasted): a person's face chosen "
+                     f"{p['person_chosen']} times, cat found {pct(p['cat_found']).strip()}")
+    for deg, t in r.get("tilted", {}).items():
+        lines.append(f"AFHQ close-ups turned {deg} degrees (n={t['n']}): found {pct(t['found']).strip()}, "
+                     f"roll error p50 {t['roll_error_p50']} degrees")
+    if "misses" in r:
+        lines.append("misses by kind (scenes): " + ", ".join(f"{k} {v}" for k, v in r["misses"].items()))
     m = r["ms_per_photo"]
     lines.append(f"ms per photo (decode + find, one thread): p50 {m['p50']}, mean {m['mean']}")
     return "\n".join(lines)

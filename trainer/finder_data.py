@@ -55,6 +55,9 @@ class Sources:
     faces64: np.ndarray  # N x 64 x 64 x 3
     faces192: np.ndarray  # M x 192 x 192 x 3
     rng: np.random.Generator = field(default_factory=np.random.default_rng)
+    # Largest head tilt made, degrees. Above 45, a quarter of the scenes are also turned by up to this
+    # much (cats lying on their side) and pasted faces reach it (issue 22: lying and tilted cats).
+    max_tilt: float = 45.0
 
 
 def load_scenes(root: str | Path, split: str | None = "train", max_side: int = 640) -> list[tuple[str, Scene]]:
@@ -110,6 +113,8 @@ def _affine_scene(src: Sources, out_side: int, head_frac: tuple[float, float]) -
     s = want / side0
     s = min(max(s, 0.5 * out_side / max(w, h)), 3.0 * out_side / max(w, h))
     ang = rng.uniform(-12, 12) if rng.random() < 0.5 else 0.0
+    if src.max_tilt > 45 and rng.random() < 0.25:
+        ang = rng.uniform(-src.max_tilt, src.max_tilt)
     # keep the main head on the canvas when possible
     mcx, mcy = (main[0] + main[2]) / 2 * s, (main[1] + main[3]) / 2 * s
     tx = rng.uniform(min(0, out_side - w * s), max(0, out_side - w * s))
@@ -181,8 +186,9 @@ def _paste(canvas: np.ndarray, src: Sources, heads: list[Head], side_frac: tuple
     out = canvas.shape[0]
     side = math.exp(rng.uniform(math.log(side_frac[0]), math.log(side_frac[1]))) * out
     patch, crop_side = _face_patch(src, side)
-    ang = float(rng.normal(0, 15)) if rng.random() < 0.8 else float(rng.uniform(-45, 45))
-    ang = float(np.clip(ang, -45, 45))
+    most = max(45.0, src.max_tilt)
+    ang = float(rng.normal(0, 15)) if rng.random() < 0.8 else float(rng.uniform(-most, most))
+    ang = float(np.clip(ang, -most, most))
     for _ in range(10):
         if close_up:
             cx, cy = rng.uniform(0.35, 0.65) * out, rng.uniform(0.35, 0.65) * out

@@ -44,6 +44,7 @@ class FinderTrainOptions:
     init_from: str = ""  # a finder file whose heatmap net to start from (a fine-tune at a lower lr)
     warmup: int = 200
     cat_free: float = 0.0  # share of canvases with no head: scene parts beside the heads
+    max_tilt: float = 45.0  # largest head tilt in the made examples (degrees; issue 22 used 90)
 
 
 def focal_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
@@ -131,6 +132,7 @@ def train_finder(opts: FinderTrainOptions, config: FinderConfig | None = None, s
         step, elapsed = st["step"], st["elapsed"]
         log.info("resuming at step %d (%.0f s trained)", step, elapsed)
     src = sources or load_sources(opts.data, seed=opts.seed + step)
+    src.max_tilt = opts.max_tilt
     if held_out is None:
         held_out = load_scenes(Path(opts.data) / "scenes", "test")[:60]
     (out / "options.json").write_text(json.dumps(asdict(opts), indent=1))

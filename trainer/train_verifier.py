@@ -45,6 +45,7 @@ class VerifierTrainOptions:
     init_from: str = ""  # a finder file whose verifier weights to start from (a warm restart)
     cat_free: float = 0.0  # share of canvases with no head (scene parts beside the heads): all negatives
     free_regions: int = 0  # per step: small cat-free squares of scene photos, seen as find() sees them
+    max_tilt: float = 45.0  # largest head tilt in the made examples (degrees)
 
 
 def _box(cx: float, cy: float, side: float) -> tuple[float, float, float, float]:
@@ -142,6 +143,7 @@ def train_verifier(opts: VerifierTrainOptions, sources: Sources | None = None, p
         opt.load_state_dict(st["opt"])
         step, elapsed = st["step"], st["elapsed"]
     src = sources or load_sources(opts.data, seed=opts.seed + 1000 + step)
+    src.max_tilt = opts.max_tilt
     start = time.time() - elapsed
 
     def save() -> None:

@@ -22,12 +22,14 @@ CROP_SHIFT_Y = 0.10
 
 @dataclass(frozen=True)
 class Detection:
-    """One cat head: `box` (x0, y0, x1, y1) in image pixels, `score` in 0..1, `angle` the head's
-    roll in degrees (positive: the head leans clockwise); rotating the crop by -angle makes it upright."""
+    """One head: `box` (x0, y0, x1, y1) in image pixels, `score` in 0..1, `angle` the head's roll in
+    degrees (positive: the head leans clockwise; rotating the crop by -angle makes it upright), and
+    `kind`: "cat", or "dog" for a dog's head (reported only by `look`, never by `find`)."""
 
     box: tuple[float, float, float, float]
     score: float
     angle: float = 0.0
+    kind: str = "cat"
 
     @property
     def side(self) -> float:
@@ -43,8 +45,16 @@ class Finder(Protocol):
 
     def find(self, img: Image.Image, floor: float | None = None) -> list[Detection]:
         """Heads in `img`, best first. Detections scoring under `floor` (default: `threshold`) may be
-        left out, which lets a finder skip work on candidates that cannot matter."""
+        left out, which lets a finder skip work on candidates that cannot matter. Only cat heads:
+        a dog's head is never reported here (see `look`)."""
         ...
+
+
+def look(finder: Finder, img: Image.Image, floor: float | None = None) -> list[Detection]:
+    """Every head a finder sees, cats' and dogs' (`Detection.kind`), best first: the finder's own
+    `look` where it has one (the learned finder tells dogs apart), else its cat heads."""
+    own = getattr(finder, "look", None)
+    return own(img, floor) if callable(own) else finder.find(img, floor)
 
 
 def crop_square(det: Detection) -> tuple[float, float, float, float]:

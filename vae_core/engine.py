@@ -24,7 +24,7 @@ import torch
 from vae_core import compose, render
 from vae_core.checkpoint import LoadedModel, load_checkpoint, load_latent_critic, load_refiner
 from vae_core.detail_bank import DetailBank, load_bank
-from vae_core.errors import BadRequest, EngineBusy, EngineTimeout, FaceNotFound
+from vae_core.errors import BadRequest, DogFound, EngineBusy, EngineTimeout, FaceNotFound
 from vae_core.finder import Finder, load_finder
 from vae_core.hints import FaceHint
 from vae_core.intake import HI_SIDE, CropReport, IntakeLimits, Prepared, prepare
@@ -54,6 +54,10 @@ class EngineSettings:
     # A photo without a confident cat head: False raises FaceNotFound (the bots ask the user to tap
     # the face); True mixes the middle of the photo and says so in Reply.faces_missing (the CLI).
     middle_without_face: bool = False
+    # A photo whose only confident head is a dog's: False raises DogFound (the bots say it looks like a
+    # dog and offer "mix it anyway", which sends FaceHint.mix_anyway()); True mixes the dog's face
+    # (the CLI's --anyway).
+    mix_dogs: bool = False
 
 
 @dataclass(frozen=True)
@@ -221,6 +225,9 @@ class Engine:
         prepared = [self.prepare(b, timings, h, hi_side) for b, h in zip(images, hints, strict=True)]
         missing = [i for i, (p, h) in enumerate(zip(prepared, hints, strict=True))
                    if not p.report.face_found and h is None]
+        dogs = [i for i in missing if prepared[i].report.dog]
+        if dogs and not self.settings.mix_dogs:
+            raise DogFound(missing, dogs)
         if missing and not self.settings.middle_without_face:
             raise FaceNotFound(missing)
         return prepared
@@ -244,6 +251,8 @@ class Engine:
             made = iter(self.cats_sync(photos, None, timings, hi_side) if photos else [])
         except FaceNotFound as e:  # name the photos by their place among all the sources
             at = [i for i, s in enumerate(sources) if not isinstance(s, Cat)]
+            if isinstance(e, DogFound):
+                raise DogFound([at[i] for i in e.photos], [at[i] for i in e.dogs]) from None
             raise FaceNotFound([at[i] for i in e.photos]) from None
         return [s if isinstance(s, Cat) else next(made) for s in sources]
 

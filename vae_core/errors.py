@@ -41,6 +41,18 @@ class FaceNotFound(IntakeError):
                          photos=self.photos)
 
 
+class DogFound(FaceNotFound):
+    """Some of the photos without a cat face show a dog's face instead (`dogs`, 0-based, a subset of
+    `photos`). The bots say it looks like a dog and offer "mix it anyway", which sends that photo again
+    with `FaceHint.anyway()`; the other photos in `photos` get the usual "where's the face?"."""
+
+    def __init__(self, photos: list[int] | tuple[int, ...] = (), dogs: list[int] | tuple[int, ...] = ()):
+        self.photos, self.dogs = list(photos), list(dogs)
+        which = ", ".join(str(i + 1) for i in self.dogs)
+        where = f"Photo {which} looks" if len(self.dogs) == 1 else f"Photos {which} look" if self.dogs else "It looks"
+        IntakeError.__init__(self, "dog", f"{where} like a dog, not a cat.", photos=self.photos, dogs=self.dogs)
+
+
 class BadRequest(KittenError):
     """Options out of range (frames, count, weights...)."""
 

@@ -18,7 +18,7 @@ import numpy as np
 from PIL import Image
 
 from vae_core import resample
-from vae_core.detection import Detection, Finder, crop_square
+from vae_core.detection import Detection, Finder, crop_square, look
 from vae_core.finder import load_finder
 from vae_core.hints import FaceHint, cell_square, search_box, whole_square
 
@@ -46,7 +46,8 @@ class Located:
     """Where the face is in one photo: `square` is what the model will see (image pixels, may run
     past the borders), `head` the head box found (None when nothing was), `found` whether a
     confident head was found, `cats` how many distinct confident heads there were, `hint` the
-    user's hint token when one was used."""
+    user's hint token when one was used, `dog` whether the head is a dog's (then `found` is False
+    unless the hint was FaceHint.mix_anyway(); `square` is the dog's face square either way)."""
 
     square: Box
     head: Box | None
@@ -55,6 +56,7 @@ class Located:
     angle: float = 0.0
     cats: int = 0
     hint: str | None = None
+    dog: bool = False
 
 
 def iou(a: Box, b: Box) -> float:
@@ -105,26 +107,35 @@ def _axis_shift(lo: float, hi: float, extent: float, limit: float) -> float:
     return 0.0
 
 
-def _from_detection(det: Detection, size: tuple[int, int], cats: int, hint: str | None) -> Located:
-    return Located(shift_inside(crop_square(det), size), det.box, True, det.score, det.angle, cats, hint)
+def _from_detection(det: Detection, size: tuple[int, int], cats: int, hint: str | None,
+                    found: bool = True) -> Located:
+    return Located(shift_inside(crop_square(det), size), det.box, found, det.score, det.angle, cats, hint,
+                   det.kind == "dog")
 
 
 def locate(img: Image.Image, finder: Finder | None = None, hint: FaceHint | None = None) -> Located:
-    """The square to crop, found by the finder (most confident head), or where the hint says.
+    """The square to crop, found by the finder (most confident cat head), or where the hint says.
 
-    Without a hint and without a confident head, `found` is False and `square` is the centred
-    square: intake decides whether that may be used (the CLI) or the user must be asked (chat).
+    Without a hint and without a confident cat head, `found` is False: `square` is a confident dog's
+    face square (`dog` True: a dog photo is never taken for a cat; a dog beside a cat loses to the cat),
+    else the centred square. Intake decides whether that may be used (the CLI) or the user must be asked
+    (chat). `FaceHint.mix_anyway()` takes the most confident head of any kind, dog or cat.
     """
     finder = finder or load_finder()
     if hint is not None and hint.whole:
         return Located(whole_square(img.size), None, False, hint=hint.token())
-    if hint is not None:
+    if hint is not None and hint.cell is not None:
         return _locate_in_cell(img, finder, hint)
-    dets = finder.find(img)
-    cats = count_cats(dets, finder.threshold)
-    if dets and dets[0].score >= finder.threshold:
-        return _from_detection(dets[0], img.size, cats, None)
-    return Located(whole_square(img.size), None, False, dets[0].score if dets else 0.0)
+    dets = look(finder, img)
+    cat_heads = [d for d in dets if d.kind == "cat"]
+    cats = count_cats(cat_heads, finder.threshold)
+    if cat_heads and cat_heads[0].score >= finder.threshold:
+        return _from_detection(cat_heads[0], img.size, cats, hint.token() if hint else None)
+    dogs = [d for d in dets if d.kind == "dog" and d.score >= finder.threshold]
+    if dogs:
+        return _from_detection(dogs[0], img.size, 0, hint.token() if hint else None, found=hint is not None)
+    return Located(whole_square(img.size), None, False, cat_heads[0].score if cat_heads else 0.0,
+                   hint=hint.token() if hint else None)
 
 
 def _locate_in_cell(img: Image.Image, finder: Finder, hint: FaceHint) -> Located:

@@ -52,6 +52,10 @@ class FinderConfig:
     # Heads mostly off the photo's edge are not reported either: they crop badly, and on held-out scenes
     # such peaks were mostly paws, bottles and furniture cut by the frame.
     max_outside: float = 0.25  # of the box's area
+    # A confident head that OpenCV's human-face cascade calls a person's face loses this share of its
+    # score (0: no check); at most `people_top` confident heads are checked (about 1 ms each).
+    people_penalty: float = 0.0
+    people_top: int = 2
 
 
 @dataclass(frozen=True)
@@ -116,13 +120,47 @@ class VerifierNet(nn.Module):
         return self.head(self.features(x).mean((2, 3)))
 
 
+KINDS = ("cat", "dog", "none")  # what KindNet tells apart, in its output order
+
+
+@dataclass(frozen=True)
+class KindConfig:
+    """The third look: what kind of head a verified candidate is (a cat's, a dog's, or none: an eye,
+    a muzzle, a spotted cushion). It sees a larger crop than the verifier (64 px of 1.6x the head): a
+    bulldog's muzzle and ears are what tell it from a cat, and they are a few pixels at 48."""
+
+    crop: int = 64
+    context: float = 1.6
+    widths: tuple[int, ...] = (16, 32, 48, 64)
+    top: int = 3  # candidates looked at (best first, those that can still clear the floor)
+    dog_min: float = 0.5  # p(dog) at which a head is reported as a dog's (when above p(cat))
+    cat_min: float = 0.2  # p(cat) under which a head is dropped (not a cat's head)
+
+
+class KindNet(nn.Module):
+    """Cat head / dog head / not a head, for one candidate crop (logits in `KINDS` order)."""
+
+    def __init__(self, config: KindConfig = KindConfig()):
+        super().__init__()
+        self.config = c = config
+        layers, cin = [], 3
+        for w in c.widths:
+            layers += [conv_bn(cin, w, 2), conv_bn(w, w)]
+            cin = w
+        self.features = nn.Sequential(*layers)
+        self.head = nn.Linear(cin, len(KINDS))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(x).mean((2, 3)))
+
+
 def context_square(det: Detection, context: float) -> tuple[float, float, float, float]:
     cx, cy = det.center
     half = det.side * context / 2
     return cx - half, cy - half, cx + half, cy + half
 
 
-def crops_for(img: Image.Image, dets: list[Detection], vc: VerifierConfig) -> torch.Tensor:
+def crops_for(img: Image.Image, dets: list[Detection], vc: VerifierConfig | KindConfig) -> torch.Tensor:
     """Normalised N x 3 x crop x crop context squares (zero-padded past the photo's edges), in the
     channels-last layout the folded verifier runs in. Only the part on the photo is resized (area
     filter), then placed: 0.3 ms a crop where Pillow took 0.8 ms for a square reaching past the photo."""
@@ -236,13 +274,15 @@ def _outside(det: Detection, size: tuple[int, int]) -> float:
 class NetFinder:
     """The shipped finder: FinderNet weights + config from one safetensors file."""
 
-    def __init__(self, net: FinderNet, verifier: VerifierNet | None = None):
+    def __init__(self, net: FinderNet, verifier: VerifierNet | None = None, kinds: KindNet | None = None):
         self.net = net.eval()
         self.verifier = verifier.eval() if verifier is not None else None
-        self._fast: tuple[object, nn.Module, nn.Module | None] | None = None  # BatchNorm-folded copies
+        self.kinds = kinds.eval() if kinds is not None else None
+        self._fast: tuple[object, nn.Module, nn.Module | None, nn.Module | None] | None = None  # folded copies
         self.config = net.config
         self.threshold = net.config.threshold
         self._lock = threading.Lock()
+        self._people = None  # vae_core.human_faces.HumanFaces, made on first use
 
     @classmethod
     def load(cls, path: str | Path) -> NetFinder:
@@ -257,14 +297,20 @@ class NetFinder:
         cfg["widths"] = tuple(cfg.get("widths", FinderConfig.widths))
         state = {k: v.float() for k, v in load_file(str(path)).items()}
         net = FinderNet(FinderConfig(**cfg))
-        net.load_state_dict({k: v for k, v in state.items() if not k.startswith("verifier.")})
+        net.load_state_dict({k: v for k, v in state.items() if not k.startswith(("verifier.", "kinds."))})
         verifier = None
         if "verifier" in meta:
             vcfg = json.loads(meta["verifier"])
             vcfg["widths"] = tuple(vcfg["widths"])
             verifier = VerifierNet(VerifierConfig(**vcfg))
             verifier.load_state_dict({k[9:]: v for k, v in state.items() if k.startswith("verifier.")})
-        return cls(net, verifier)
+        kinds = None
+        if "kinds" in meta:
+            kcfg = json.loads(meta["kinds"])
+            kcfg["widths"] = tuple(kcfg["widths"])
+            kinds = KindNet(KindConfig(**kcfg))
+            kinds.load_state_dict({k[6:]: v for k, v in state.items() if k.startswith("kinds.")})
+        return cls(net, verifier, kinds)
 
     def save(self, path: str | Path, half: bool = True) -> None:
         import json
@@ -276,21 +322,25 @@ class NetFinder:
         if self.verifier is not None:
             state.update({f"verifier.{k}": v for k, v in self.verifier.state_dict().items()})
             meta["verifier"] = json.dumps(asdict(self.verifier.config))
+        if self.kinds is not None:
+            state.update({f"kinds.{k}": v for k, v in self.kinds.state_dict().items()})
+            meta["kinds"] = json.dumps(asdict(self.kinds.config))
         state = {k: (v.half() if half and v.is_floating_point() else v).contiguous() for k, v in state.items()}
         save_file(state, str(path), metadata=meta)
 
-    def _folded(self) -> tuple[nn.Module, nn.Module | None]:
+    def _folded(self) -> tuple[nn.Module, nn.Module | None, nn.Module | None]:
         """Inference copies of the nets (BatchNorm folded, channels-last: measured 5.6 -> 3.7 ms for the
-        256 px pass on one thread), remade if either net was replaced."""
-        key = (id(self.net), id(self.verifier))
+        256 px pass on one thread), remade if any net was replaced."""
+        key = (id(self.net), id(self.verifier), id(self.kinds))
         last = torch.channels_last
+
+        def fast(m: nn.Module | None) -> nn.Module | None:
+            return fold_batchnorm(copy.deepcopy(m)).eval().to(memory_format=last) if m is not None else None
+
         with self._lock:
             if self._fast is None or self._fast[0] != key:
-                net = fold_batchnorm(copy.deepcopy(self.net)).eval().to(memory_format=last)
-                ver = (fold_batchnorm(copy.deepcopy(self.verifier)).eval().to(memory_format=last)
-                       if self.verifier is not None else None)
-                self._fast = (key, net, ver)
-            return self._fast[1], self._fast[2]
+                self._fast = (key, fast(self.net), fast(self.verifier), fast(self.kinds))
+            return self._fast[1], self._fast[2], self._fast[3]
 
     @torch.inference_mode()
     def candidates(self, img: Image.Image, side: int | None = None) -> list[Detection]:
@@ -315,16 +365,70 @@ class NetFinder:
 
     @torch.inference_mode()
     def find(self, img: Image.Image, floor: float | None = None) -> list[Detection]:
+        """Cat heads, best first (a dog's head is never among them: see `look`)."""
+        return [d for d in self.look(img, floor) if d.kind == "cat"]
+
+    @torch.inference_mode()
+    def look(self, img: Image.Image, floor: float | None = None) -> list[Detection]:
+        """Every head, cats' and dogs' (`Detection.kind`), best first. Candidates that are neither (an
+        eye or a muzzle alone, a patterned cushion) are dropped, and a confident head that is a
+        person's face (vae_core.human_faces) loses `people_penalty` of its score, so a cat beside it wins
+        and a person alone is asked about."""
         c = self.config
         floor = self.threshold if floor is None else floor
-        dets = self._verified(img, self.candidates(img), floor)
-        sure = [d for d in dets if d.score >= self.threshold]
+        dets = self.kinds_of(img, self._verified(img, self.candidates(img), floor), floor)
+        sure = [d for d in dets if d.score >= self.threshold and d.kind == "cat"]
         if c.zoom_side > c.input_side and (not sure or sure[0].side < c.zoom_below * max(img.size)):
-            zoomed = self._verified(img, self.candidates(img, c.zoom_side), floor)
+            zoomed = self.kinds_of(img, self._verified(img, self.candidates(img, c.zoom_side), floor), floor)
             dets = _suppress(sorted(dets + zoomed, key=lambda d: -d.score))
-        if c.pad > 0 and (max(img.size) <= c.thumbnail or not any(d.score >= self.threshold for d in dets)):
-            dets = _suppress(sorted(dets + self._padded(img, floor), key=lambda d: -d.score))
-        return dets
+        if c.pad > 0 and (max(img.size) <= c.thumbnail
+                          or not any(d.score >= self.threshold and d.kind == "cat" for d in dets)):
+            dets = _suppress(sorted(dets + self.kinds_of(img, self._padded(img, floor), floor),
+                                    key=lambda d: -d.score))
+        return self._people_checked(img, dets)
+
+    def _people_checked(self, img: Image.Image, dets: list[Detection]) -> list[Detection]:
+        c = self.config
+        if c.people_penalty <= 0:
+            return dets
+        out, checked = [], 0
+        for d in dets:
+            if d.kind == "cat" and d.score >= self.threshold and checked < c.people_top:
+                checked += 1
+                if self._human_faces().is_person(img, d):
+                    d = Detection(d.box, d.score * (1 - c.people_penalty), d.angle, d.kind)
+            out.append(d)
+        return sorted(out, key=lambda d: -d.score)
+
+    def _human_faces(self):
+        if self._people is None:
+            from vae_core.human_faces import HumanFaces  # noqa: PLC0415  (loads a cascade file)
+
+            self._people = HumanFaces()
+        return self._people
+
+    @torch.inference_mode()
+    def kinds_of(self, img: Image.Image, dets: list[Detection], floor: float | None = None) -> list[Detection]:
+        """The kind net's verdict on the best few heads that can still clear `floor` (the rest pass as
+        they are): each becomes a cat's or a dog's head, or is dropped."""
+        if self.kinds is None or not dets:
+            return dets
+        floor = self.threshold if floor is None else floor
+        kc = self.kinds.config
+        todo = [d for d in dets[: kc.top] if d.score >= floor]
+        if not todo:
+            return dets
+        crops = crops_for(img, todo, kc).contiguous(memory_format=torch.channels_last)
+        probs = torch.softmax(self._folded()[2](crops), 1).tolist()
+        judged: dict[int, Detection | None] = {}
+        for d, (p_cat, p_dog, _) in zip(todo, probs):
+            if p_dog >= kc.dog_min and p_dog > p_cat:
+                judged[id(d)] = Detection(d.box, d.score, d.angle, "dog")
+            elif p_cat >= kc.cat_min:
+                judged[id(d)] = d
+            else:
+                judged[id(d)] = None
+        return [j for j in (judged.get(id(d), d) for d in dets) if j is not None]
 
     def framed(self, img: Image.Image) -> tuple[Image.Image, int]:
         """The photo on a border of its mean colour (`config.pad` of its longest side each way), and

@@ -20,14 +20,17 @@ Box = tuple[float, float, float, float]
 
 @dataclass(frozen=True)
 class FaceHint:
-    """`cell` 0-8, or None with `whole=True` for the centred square of the photo."""
+    """`cell` 0-8, or None with `whole=True` for the centred square of the photo, or `anyway=True`:
+    the user was told the photo looks like a dog (DogFound) and asked to mix it anyway, so the best
+    head of any kind is used (the dog's face)."""
 
     cell: int | None = None
     whole: bool = False
+    anyway: bool = False
 
     def __post_init__(self) -> None:
-        if self.whole == (self.cell is not None):
-            raise ValueError("a FaceHint is either a cell (0-8) or the whole photo")
+        if (self.cell is not None) + self.whole + self.anyway != 1:
+            raise ValueError("a FaceHint is either a cell (0-8), the whole photo, or 'mix it anyway'")
         if self.cell is not None and not 0 <= self.cell < CELLS:
             raise ValueError(f"cell must be 0-{CELLS - 1}, not {self.cell}")
 
@@ -39,14 +42,20 @@ class FaceHint:
     def whole_photo(cls) -> FaceHint:
         return cls(whole=True)
 
+    @classmethod
+    def mix_anyway(cls) -> FaceHint:
+        return cls(anyway=True)
+
     def token(self) -> str:
-        """Compact form for button payloads ("0".."8" or "w")."""
-        return "w" if self.whole else str(self.cell)
+        """Compact form for button payloads ("0".."8", "w", or "a" for mix it anyway)."""
+        return "w" if self.whole else "a" if self.anyway else str(self.cell)
 
     @classmethod
     def parse(cls, token: str) -> FaceHint:
         if token == "w":
             return cls.whole_photo()
+        if token == "a":
+            return cls.mix_anyway()
         if len(token) == 1 and token.isdigit():
             return cls.at(int(token))
         raise ValueError(f"not a face hint: {token!r}")

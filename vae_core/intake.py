@@ -54,6 +54,9 @@ class CropReport:
     cats: int = 0  # distinct cat heads seen with confidence: > 1 means the most confident one was used
     hint: str | None = None  # the user's FaceHint token ("0".."8", "w") when one placed the crop
     image_size: tuple[int, int] = (0, 0)  # size of the (reduced, upright) image `box` refers to
+    # The confident head was a dog's: with no cat's beside it `face_found` is False and `box` is the
+    # dog's face square (engine: DogFound); with FaceHint.mix_anyway() it was used, and this stays True.
+    dog: bool = False
 
 
 def _mb(n: int) -> str:
@@ -160,4 +163,4 @@ def prepare(data: bytes, limits: IntakeLimits = IntakeLimits(), size: int = 64,
     return Prepared(crop, hi, CropReport(
         face_found=where.found, box=_ints(where.square), head=_ints(where.head) if where.head else None,
         score=round(where.score, 4), angle=round(where.angle, 2), cats=where.cats, hint=where.hint,
-        image_size=img.size, **facts))
+        image_size=img.size, dog=where.dog, **facts))

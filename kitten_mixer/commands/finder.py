@@ -23,14 +23,23 @@ def _add_finder(sub) -> None:
     p.add_argument("-o", "--out", metavar="DIR", default=None, help=f"write the {CROP_PNG_SIDE} px crops as PNG here")
     p.add_argument("--weights", default=None, help="finder weights (default: weights/finder.safetensors)")
     p.add_argument("--haar", action="store_true", help="use the old Haar finder instead")
+    p.add_argument("--anyway", action="store_true",
+                   help="a photo that looks like a dog is cropped on the dog's face as if it were a cat's")
 
     p = sub.add_parser("evaluate-finder", help="recall by head size, false finds, AFHQ close-ups and speed")
     p.add_argument("--data", required=True, help="the scenes folder (manifest.json, photos/)")
     p.add_argument("--photos", default=None, help="AFHQ close-ups (default: DATA/../photos when present)")
     p.add_argument("--weights", default=None, help="finder weights (default: weights/finder.safetensors)")
     p.add_argument("--haar", action="store_true", help="evaluate the old Haar finder instead")
-    p.add_argument("--split", choices=["test", "all"], default="test",
-                   help="test: only the scenes held out of training (default); all: every scene")
+    p.add_argument("--split", choices=["test", "held-out", "test+held-out", "all"], default="test",
+                   help="scenes never trained on are cut in two: test (thresholds are chosen on it; default) and "
+                        "held-out (checked once); test+held-out is both, all every scene. Dog photos: the "
+                        "same split of their own (test+held-out and all report both)")
+    p.add_argument("--dogs", default=None, help="dog photos (default: DATA/../dogs when present)")
+    p.add_argument("--people", default=None, metavar="DIR",
+                   help="portraits for the people-and-cats composites (grace_hopper.jpg from matplotlib's "
+                        "sample data, astronaut.png from scikit-image's); without it that set is skipped")
+    p.add_argument("--no-strips", action="store_true", help="skip the cat-free strips")
     p.add_argument("--json", default=None, metavar="OUT", help="also write the figures to this JSON file")
     p.add_argument("--no-small", action="store_true", help="skip the made-up small-head canvases")
     p.add_argument("--draws", type=int, default=1,
@@ -76,23 +85,26 @@ def upright_scale(decoded: tuple[int, int], source: tuple[int, int]) -> float:
     return max(source) / max(decoded)
 
 
-def crop_line(path: str, finder) -> tuple[dict, object, object]:
-    """The JSON contract for one photo, plus the decoded image and the location (for -o)."""
+def crop_line(path: str, finder, anyway: bool = False) -> tuple[dict, object, object]:
+    """The JSON contract for one photo, plus the decoded image and the location (for -o). `dog` is
+    True when the head is a dog's (then `found` is False unless `anyway`)."""
     from vae_core.facecrop import locate
+    from vae_core.hints import FaceHint
     from vae_core.intake import IntakeLimits, decode_image
 
     data = Path(path).read_bytes()
     t0 = time.perf_counter()
     img, facts = decode_image(data, IntakeLimits())
-    where = locate(img, finder)
+    where = locate(img, finder, FaceHint.mix_anyway() if anyway else None)
     ms = (time.perf_counter() - t0) * 1000
     k = upright_scale(img.size, facts["source_size"])
 
     def full(box):
         return [round(v * k, 1) for v in box]
 
-    line = {"file": path, "found": where.found, "box": full(where.head) if where.found and where.head else None,
-            "crop": full(where.square), "score": round(float(where.score), 4), "ms": round(ms, 1)}
+    line = {"file": path, "found": where.found,
+            "box": full(where.head) if (where.found or where.dog) and where.head else None,
+            "crop": full(where.square), "score": round(float(where.score), 4), "dog": where.dog, "ms": round(ms, 1)}
     return line, img, where
 
 
@@ -107,19 +119,23 @@ def _run_crop(a: argparse.Namespace) -> int:
     failed = 0
     for path in a.photos:
         try:
-            line, img, where = crop_line(path, finder)
+            line, img, where = crop_line(path, finder, getattr(a, "anyway", False))
         except (IntakeError, OSError) as e:
             failed += 1
             print(f"{path}: {e}", file=sys.stderr)
             if a.json:
                 print(json.dumps({"file": path, "error": str(e)}))
             continue
-        if not where.found:
+        if where.dog and not where.found:
+            print(f"note: {path} looks like a dog, not a cat; cropped its face (--anyway uses it as a cat's)",
+                  file=sys.stderr)
+        elif not where.found:
             print(f"note: no cat face found in {path}; used the middle of the photo", file=sys.stderr)
         if a.json:
             print(json.dumps(line))
         else:
-            what = f"head {line['box']} score {line['score']:.2f}" if line["found"] else "no head found"
+            what = (f"dog's head {line['box']} score {line['score']:.2f}" if where.dog
+                    else f"head {line['box']} score {line['score']:.2f}" if line["found"] else "no head found")
             many = f", {where.cats} cats (used the most confident)" if where.cats > 1 else ""
             print(f"{path}: {what}{many}; crop {line['crop']} ({line['ms']:.0f} ms)")
         if out is not None:
@@ -137,7 +153,7 @@ def _run_evaluate_finder(a: argparse.Namespace) -> int:
 
     torch.set_num_threads(max(1, a.threads))
     result = evaluate_finder(_finder(a), a.data, a.split, a.photos, small=not a.no_small, limit=a.limit,
-                             draws=a.draws)
+                             draws=a.draws, strips=not a.no_strips, dogs=a.dogs, people=a.people)
     print(format_table(result))
     if a.json:
         Path(a.json).parent.mkdir(parents=True, exist_ok=True)

@@ -99,21 +99,30 @@ def _run_mix(a: argparse.Namespace) -> int:
     from bot.common.commands.mix import MixPlan
     from kitten_mixer.sources import read_sources
     from vae_core.engine import MixOptions
+    from vae_core.errors import DogFound
 
     out, fmt = mix_target(a.out, a.format, MixOptions().format)
     asked = MixPlan(MixOptions(frames=a.frames, format=fmt, path=a.path, boomerang=a.boomerang, size=a.size))
     if isinstance(verdict := asked.check(len(a.cats)), Refusal):
         raise OutputError(verdict.text("en"))
     check_writable(out)  # before loading the model: a bad -o should cost a second, not a mix
-    eng = _engine(a.weights)
+    eng = _engine(a.weights, mix_dogs=a.anyway)
     try:
         reply = asyncio.run(asked.make(eng, read_sources(a.cats, eng), "en")).reply
+    except DogFound as e:  # a photo that looks like a dog: said, and mixed only with --anyway
+        for i in e.dogs:
+            print(f"{a.cats[i]} looks like a dog, not a cat; add --anyway to mix it anyway", file=sys.stderr)
+        return 1
     finally:
         eng.close()
     write(out, reply.data)
     photos = [c for c in a.cats if not c.startswith("#")]
+    for i, report in enumerate(reply.reports):
+        if report.dog:
+            print(f"note: {photos[i]} looks like a dog; mixed anyway (its face)", file=sys.stderr)
     for i in reply.faces_missing:
-        print(f"note: no cat face found in {photos[i]}; used the middle of the photo", file=sys.stderr)
+        if not reply.reports[i].dog:
+            print(f"note: no cat face found in {photos[i]}; used the middle of the photo", file=sys.stderr)
     print(f"wrote {out} ({fmt}, {reply.frames} frames, {a.path} path, {len(reply.data) // 1024} KB)")
     return 0
 

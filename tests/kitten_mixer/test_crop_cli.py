@@ -15,7 +15,7 @@ from trainer.evaluate_finder import afhq_truth
 from vae_core.finder import CROP_PER_HEAD, HaarFinder
 
 PHOTOS = Path(__file__).resolve().parents[3] / "shared" / "data" / "photos"
-KEYS = {"file", "found", "box", "crop", "score", "ms"}
+KEYS = {"file", "found", "box", "crop", "score", "dog", "ms"}
 
 
 def jpeg_with_exif_rotation(upright: Image.Image, path: Path) -> None:
