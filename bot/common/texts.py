@@ -193,6 +193,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "dc_cmd_resync": "Owner only: register the bot's commands with Discord again",
         "dc_menu_mix": "Mix these cats",
         # the chat's own cats (/adopt, /forget, the list in /cats)
+        # issue 23: user-installed commands (the bot itself may not be where they are used)
+        "dc_needs_bot_here": "I can only keep adopted cats for a server that added me, and this one hasn't. Ask "
+                             "an admin to add Kitten Mixer to the server, or adopt your cats in a DM with me. "
+                             "/mix, /random and the gallery work here anyway.",
+        "dc_only_you_see": "(Only you can see this: this server doesn't let apps you added yourself post for "
+                           "everyone. Share it by hand, or ask an admin to add Kitten Mixer.)",
+        "dc_shrunk": "(Made plainer to fit the {limit_mb} MB upload limit here: fewer colours, frames or pixels.)",
         "adopt_usage": "Reply /adopt NAME to a cat photo to keep that cat for this chat, e.g. /adopt Luna",
         "adopt_done": "{name} is now one of this chat's cats! 🐾 Try /mix {name} with a photo or another cat.",
         "name_empty": "Please give the cat a name, e.g. /adopt Luna",
@@ -404,6 +411,13 @@ TEXTS: dict[str, dict[str, str]] = {
         "adopt_usage": "Responde /adopt NOMBRE a una foto de gato para guardar ese gato en este chat, "
                        "p. ej. /adopt Luna",
         "adopt_done": "¡{name} ya es uno de los gatos de este chat! 🐾 Prueba /mix {name} con una foto u otro gato.",
+        "dc_needs_bot_here": "Solo puedo guardar gatos adoptados para un servidor que me haya añadido, y este no "
+                             "lo ha hecho. Pide a un admin que añada Kitten Mixer al servidor, o adopta tus gatos "
+                             "en un mensaje directo conmigo. /mix, /random y la galería funcionan aquí igualmente.",
+        "dc_only_you_see": "(Solo tú puedes ver esto: este servidor no deja que las apps que añadiste tú publiquen "
+                           "para todos. Compártelo a mano, o pide a un admin que añada Kitten Mixer.)",
+        "dc_shrunk": "(Simplificado para caber en el límite de subida de {limit_mb} MB de aquí: menos colores, "
+                     "fotogramas o píxeles.)",
         "name_empty": "Dale un nombre al gato, p. ej. /adopt Luna",
         "name_too_long": "El nombre de un gato puede tener como mucho {limit} caracteres.",
         "name_bad_chars": "El nombre de un gato solo puede tener letras, números, - y _ (sin espacios).",
