@@ -23,7 +23,9 @@ HEAD_START_S = 1.5
 async def defer(interaction: discord.Interaction) -> None:
     """Show "thinking..." publicly: real work (the mix) is about to start."""
     if not interaction.response.is_done():
-        await interaction.response.defer(thinking=True)
+        answered = await interaction.response.defer(thinking=True)
+        if answered is not None and answered.is_ephemeral():  # Discord made it private (installs.py)
+            interaction.extras["forced_private"] = True
 
 
 async def before_deferring(interaction: discord.Interaction, work: Awaitable[T],

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import logging
 
 import discord
 
 from bot.common.commands import Refusal
 from bot.common.request_log import current, refused, stage
+from bot.common.texts import mb, t
 from vae_core.engine import Reply
+from vae_core.fit_size import fit_under
 
 from .errors import Notice, tell_privately
+from .installs import forced_private
 from .say import edit_original, follow_up
 from .services import lang_of
+
+log = logging.getLogger(__name__)
 
 
 def clean_name(filename: str, limit: int = 60) -> str:
@@ -34,11 +41,26 @@ async def refuse(interaction: discord.Interaction, refusal: Refusal, command: st
 
 async def send_result(interaction: discord.Interaction, reply: Reply, text: str,
                       view: discord.ui.View | None = None) -> None:
-    """Follow up the deferral with the file; too big for here -> a private explanation instead."""
-    if len(reply.data) > interaction.filesize_limit:
-        raise Notice("reply_too_big")
+    """Follow up the deferral with the file. Too big for here: made plainer until it fits (fewer
+    colours, frames, pixels: vae_core/fit_size.py), and the caption says so; nothing plain enough
+    fits -> a private explanation instead. Where Discord shows the answer to the user alone (a
+    user install in a server that turned external apps off: installs.py), the caption says that too."""
+    lang = lang_of(interaction)
+    data, notes = reply.data, []
+    limit = interaction.filesize_limit  # the interaction's attachment_size_limit (10 MiB for most)
+    if len(data) > limit:
+        with stage("shrink"):
+            fitted = await asyncio.to_thread(fit_under, data, limit)
+        if fitted is None:
+            raise Notice("reply_too_big")
+        log.info("result shrunk from %d to %d bytes for a %d-byte upload limit", len(data), len(fitted), limit)
+        data = fitted
+        notes.append(t("dc_shrunk", lang, limit_mb=mb(limit)))
+    if forced_private(interaction):
+        notes.append(t("dc_only_you_see", lang))
+    text = "\n".join([text, *notes])
     extra = {"view": view} if view is not None else {}
-    file = discord.File(io.BytesIO(reply.data), filename=reply.filename)
+    file = discord.File(io.BytesIO(data), filename=reply.filename)
     if (record := current()) is not None:  # the request's log line shows the engine's stages too
         record.engine(reply.timings)
     with stage("send"):
@@ -46,5 +68,12 @@ async def send_result(interaction: discord.Interaction, reply: Reply, text: str,
             await edit_original(interaction, text, attachments=[file],
                                 allowed_mentions=discord.AllowedMentions.none(), **extra)
         else:
-            await follow_up(interaction, text, file=file, allowed_mentions=discord.AllowedMentions.none(), **extra)
+            try:
+                await follow_up(interaction, text, file=file, allowed_mentions=discord.AllowedMentions.none(),
+                                **extra)
+            except discord.Forbidden:  # not allowed to post here for everyone: privately, and say why
+                log.info("public result refused here (403); sending it privately")
+                file = discord.File(io.BytesIO(data), filename=reply.filename)
+                await follow_up(interaction, "\n".join([text, t("dc_only_you_see", lang)]), file=file,
+                                ephemeral=True, allowed_mentions=discord.AllowedMentions.none(), **extra)
     interaction.extras["delivered"] = True  # from now on the original response is the result

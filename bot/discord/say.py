@@ -17,6 +17,8 @@ import discord
 
 from bot.common.fitting import DISCORD_CONTENT, fit
 
+from .installs import spend_follow_up
+
 
 def content(text: str) -> str:
     """`text` as Discord will take it: at most 2,000 characters, "…" when cut."""
@@ -29,7 +31,10 @@ async def respond(interaction: discord.Interaction, text: str, **kwargs: Any) ->
 
 
 async def follow_up(interaction: discord.Interaction, text: str, **kwargs: Any) -> None:
-    """A message after the first answer (or after a deferral, replacing its "thinking...")."""
+    """A message after the first answer (or after a deferral, replacing its "thinking...").
+    Counted: a user-installed interaction gets at most 5 (installs.py); one more is logged, not sent."""
+    if not spend_follow_up(interaction):
+        return
     await interaction.followup.send(content(text), **kwargs)
 
 

@@ -1,7 +1,8 @@
 """Registering the commands with Discord: one server while developing, everywhere otherwise.
 
 Global registration can take a while to show up in clients; a guild sync is immediate, which is
-why `DISCORD_GUILD_ID` exists. The owner's /resync calls the same function.
+why `DISCORD_GUILD_ID` exists. The owner's /resync calls the same function. Every sync first says
+where each command may be installed and used (installs.py: server and user installs, contexts).
 """
 
 from __future__ import annotations
@@ -11,11 +12,14 @@ import logging
 import discord
 from discord import app_commands
 
+from .installs import place_commands
+
 log = logging.getLogger(__name__)
 
 
 async def sync_commands(tree: app_commands.CommandTree, guild_id: int = 0) -> int:
     """Push the tree to Discord and return how many commands are registered there now."""
+    place_commands(tree)
     if guild_id:
         guild = discord.Object(id=guild_id)
         tree.copy_global_to(guild=guild)

@@ -26,6 +26,7 @@ from ..attachments import check_attachment, fetch_images
 from ..errors import Notice
 from ..faces import ask_where
 from ..i18n import text
+from ..installs import bot_is_here
 from ..runner import job
 from ..say import edit_original, follow_up, respond
 from ..services import chat_of, lang_of, services
@@ -94,6 +95,8 @@ class AdoptCog(commands.Cog):
     @app_commands.describe(name=text("dc_opt_adopt_name"), photo=text("dc_opt_adopt_photo"))
     async def adopt(self, interaction: discord.Interaction,
                     name: app_commands.Range[str, 1, 2 * MAX_NAME_LEN], photo: discord.Attachment) -> None:
+        if not bot_is_here(interaction):  # a user install where the app is not (installs.py)
+            raise Notice("dc_needs_bot_here")
         plan = adopt_cmd.plan([name], photos=1)
         if isinstance(plan, Refusal):
             raise Notice(plan.key, **plan.params)
@@ -103,6 +106,8 @@ class AdoptCog(commands.Cog):
     @app_commands.command(name="forget", description=text("cmd_forget"))
     @app_commands.describe(name=text("dc_opt_forget_name"))
     async def forget(self, interaction: discord.Interaction, name: app_commands.Range[str, 1, 100]) -> None:
+        if not bot_is_here(interaction):
+            raise Notice("dc_needs_bot_here")
         plan = adopt_cmd.plan_forget([name])
         if isinstance(plan, Refusal):
             raise Notice(plan.key, **plan.params)

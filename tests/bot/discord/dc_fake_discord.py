@@ -28,6 +28,12 @@ OWNER_ID = 700000000000000100
 GUILD_ID = 700000000000000200
 CHANNEL_ID = 700000000000000300
 USER_ID = 700000000000000400
+OTHER_GUILD_ID = 700000000000000500  # a server the bot is not in (a user-installed command is used there)
+OTHER_CHANNEL_ID = 700000000000000501
+GROUP_DM_ID = 700000000000000600
+
+USE_EXTERNAL_APPS = 1 << 50  # the member permission a user install needs to post publicly in a server
+USER_INSTALL_FOLLOW_UPS = 5  # Discord's cap for an interaction of an app not installed where it was used
 
 EPHEMERAL = 64
 CONTENT_LIMIT = 2000  # characters of a message's content, as Discord counts them
@@ -117,6 +123,12 @@ class FakeDiscord:
         self.failed_followups: list[str] = []  # tokens of the follow-ups that got one
         self.followup_drops = 0  # the next this many follow-ups lose their connection
         self.refused: list[tuple[str, str]] = []  # (kind, interaction id or token) refused as too long
+        # issue 23, user installs: tokens whose interaction is user-installed only (follow-ups capped at
+        # 5, as Discord does: the 6th is refused and its token listed in over_the_cap) and tokens whose
+        # answers Discord makes private (the member may not use external apps in that server)
+        self.user_installed: set[str] = set()
+        self.forced_private: set[str] = set()
+        self.over_the_cap: list[str] = []
         self._ids = itertools.count(1)
         self._seq = 0
         self._ws: web.WebSocketResponse | None = None
@@ -241,6 +253,8 @@ class FakeDiscord:
         iid = int(request.match_info["id"])
         kind = int(body["type"])
         data = body.get("data") or {}
+        if request.match_info["token"] in self.forced_private:  # Discord answers privately, whatever was asked
+            data = {**data, "flags": int(data.get("flags") or 0) | EPHEMERAL}
         self.callbacks.append(Callback(iid, kind, data, time.monotonic()))
         interaction = {"id": str(iid), "type": 2, "response_message_loading": kind == 5,
                        "response_message_ephemeral": bool(int(data.get("flags") or 0) & EPHEMERAL)}
@@ -263,6 +277,13 @@ class FakeDiscord:
             self.failed_followups.append(request.match_info["token"])
             request.transport.close()
             return web.Response(status=500)
+        token = request.match_info["token"]
+        if token in self.user_installed and len([f for f in self.followups if f.token == token]) >= \
+                USER_INSTALL_FOLLOW_UPS:
+            self.over_the_cap.append(token)
+            return _json({"message": "Maximum number of follow up messages reached", "code": 40094}, 400)
+        if token in self.forced_private:
+            payload = {**payload, "flags": int(payload.get("flags") or 0) | EPHEMERAL}
         if self.followup_failures:  # injected faults: the next follow-ups answer e.g. 500
             self.failed_followups.append(request.match_info["token"])
             return _json({"message": "fake discord: injected failure", "code": 0}, self.followup_failures.pop(0))
@@ -446,6 +467,41 @@ class FakeDiscord:
         """A button press on `message` (a component interaction)."""
         return self._interaction(3, {"custom_id": custom_id, "component_type": 2}, user_id=user_id,
                                  locale=locale, guild=True, size_limit=size_limit, message=message)
+
+    def user_install(self, payload: dict, where: str = "server", *, external_apps: bool = True) -> dict:
+        """`payload` (from slash, message_command or button) as Discord sends it for a command the user
+        installed: run in a server the bot is not in ("server", context 0), in a DM with the bot ("dm",
+        context 1) or in a group DM ("group", context 2); `authorizing_integration_owners` names the user
+        only. `external_apps=False`: the server denies the member "Use External Apps", so every answer
+        is made private."""
+        user = (payload.get("member") or {}).get("user") or payload.get("user")
+        assert user is not None
+        payload = {**payload, "authorizing_integration_owners": {"1": user["id"]}}
+        data = payload.get("data")
+        for key in ("guild_id", "guild_locale", "member", "user"):
+            payload.pop(key, None)
+        if where == "server":
+            perms = 1071698660929 | (USE_EXTERNAL_APPS if external_apps else 0)
+            payload.update(context=0, guild_id=str(OTHER_GUILD_ID), guild_locale="en-US",
+                           member={**self.member(int(user["id"]), user["username"]), "permissions": str(perms)},
+                           channel_id=str(OTHER_CHANNEL_ID),
+                           channel={"id": str(OTHER_CHANNEL_ID), "type": 0, "name": "elsewhere",
+                                    "guild_id": str(OTHER_GUILD_ID), "position": 0, "permission_overwrites": [],
+                                    "nsfw": False, "parent_id": None, "rate_limit_per_user": 0, "flags": 0})
+            if data is not None and "guild_id" in data:
+                payload["data"] = {**data, "guild_id": str(OTHER_GUILD_ID)}
+        else:
+            payload.update(context=1 if where == "dm" else 2, user=user)
+            channel_id = CHANNEL_ID if where == "dm" else GROUP_DM_ID
+            payload["channel"] = {"id": str(channel_id), "type": 1 if where == "dm" else 3, "name": "",
+                                  "recipients": [user]}
+            payload["channel_id"] = str(channel_id)
+            if data is not None:
+                payload["data"] = {k: v for k, v in data.items() if k != "guild_id"}
+        self.user_installed.add(payload["token"])
+        if not external_apps:
+            self.forced_private.add(payload["token"])
+        return payload
 
     # ---- what the user sees -------------------------------------------------------------------
     def callbacks_for(self, iid: int) -> list[Callback]:

@@ -98,3 +98,15 @@ def test_no_privileged_intents(fake, commands):
     intents = fake.identify["intents"]
     privileged = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
     assert intents & privileged == 0
+
+
+def test_where_each_command_may_be_installed_and_used(commands):
+    """Issue 23 (bot/discord/installs.py): integration_types 0 server / 1 user install; contexts 0 a
+    server, 1 the bot's DM, 2 other DMs and group DMs. Set on every command, never left to defaults."""
+    anywhere = {"mix", "Mix these cats", "random", "cats", "map", "kittens", "blend", "help"}
+    for name, cmd in commands.items():
+        if name in anywhere:
+            assert (cmd["integration_types"], cmd["contexts"]) == ([0, 1], [0, 1, 2]), name
+        else:  # /adopt, /forget keep cats where the bot is; /resync is the owner's
+            assert name in {"adopt", "forget", "resync"}
+            assert (cmd["integration_types"], cmd["contexts"]) == ([0], [0, 1]), name
