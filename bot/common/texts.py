@@ -67,7 +67,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "usage_random": "Usage: /random [1-16 cats] [seed], e.g. /random 4 42",
         # issue 12: specific usage errors (the usage line follows them)
         "opt_unknown": "I don't know the option “{word}”.",
-        "unknown_cat_name": "I don't know a cat called “{word}” here. Name a cat adopted in this chat (see /cats), use a gallery number like #12, or send photos.",
+        "unknown_cat_name": "I don't know a cat called “{word}” here. Name a cat adopted in this chat (see /cats), "
+                            "use a gallery number like #12, or send photos.",
         "opt_did_you_mean": "I don't know “{word}”: did you mean {suggestion}?",
         "opt_too_many_frames": "{value} is more than {limit} frames.",
         "opt_too_few_frames": "{value} is fewer than {limit} frames.",
@@ -192,7 +193,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "dc_opt_seed": "A number to draw the same cats again",
         "dc_cmd_resync": "Owner only: register the bot's commands with Discord again",
         "dc_menu_mix": "Mix these cats",
-        # the chat's own cats (/adopt, /forget, the list in /cats)
         # issue 23: user-installed commands (the bot itself may not be where they are used)
         "dc_needs_bot_here": "I can only keep adopted cats for a server that added me, and this one hasn't. Ask "
                              "an admin to add Kitten Mixer to the server, or adopt your cats in a DM with me. "
@@ -200,6 +200,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "dc_only_you_see": "(Only you can see this: this server doesn't let apps you added yourself post for "
                            "everyone. Share it by hand, or ask an admin to add Kitten Mixer.)",
         "dc_shrunk": "(Made plainer to fit the {limit_mb} MB upload limit here: fewer colours, frames or pixels.)",
+        # the chat's own cats (/adopt, /forget, the list in /cats)
         "adopt_usage": "Reply /adopt NAME to a cat photo to keep that cat for this chat, e.g. /adopt Luna",
         "adopt_done": "{name} is now one of this chat's cats! 🐾 Try /mix {name} with a photo or another cat.",
         "name_empty": "Please give the cat a name, e.g. /adopt Luna",
@@ -287,14 +288,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "usage_mix": "Uso: /mix [2-32 fotogramas] [gif|grid] [linear|slerp] [boomerang] [384px], p. ej. /mix 16 grid",
         "usage_random": "Uso: /random [1-16 gatos] [semilla], p. ej. /random 4 42",
         "opt_unknown": "No conozco la opción «{word}».",
-        "unknown_cat_name": "No conozco a ningún gato llamado «{word}» aquí. Nombra un gato adoptado en este chat (mira /cats), usa un número de la galería como #12, o manda fotos.",
+        "unknown_cat_name": "No conozco a ningún gato llamado «{word}» aquí. Nombra un gato adoptado en este chat "
+                            "(mira /cats), usa un número de la galería como #12, o manda fotos.",
         "opt_did_you_mean": "No conozco «{word}»: ¿quisiste decir {suggestion}?",
         "opt_too_many_frames": "{value} son más de {limit} fotogramas.",
         "opt_too_few_frames": "{value} son menos de {limit} fotogramas.",
         "opt_too_many_cats": "{value} son más de {limit} gatos.",
         "opt_too_few_cats": "Dibujo al menos {limit} gato, no {value}.",
         "opt_not_number": "«{word}» no es un número.",
-        "opt_negative": "«{word}» es un número negativo: las cantidades, los fotogramas y las semillas empiezan en 0 o 1, nunca menos.",
+        "opt_negative": "«{word}» es un número negativo: las cantidades, los fotogramas y las semillas empiezan en "
+                        "0 o 1, nunca menos.",
         "opt_extra_word": "«{word}» es una palabra de más.",
         "opt_seed_too_big": "La semilla puede ser como mucho {limit}.",
         "private_hint": "Envíame dos fotos de gatos (un álbum, o una tras otra) y las mezclo. /help para más.",
@@ -408,9 +411,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "dc_opt_seed": "Un número para volver a obtener los mismos gatos",
         "dc_cmd_resync": "Solo el dueño: registrar de nuevo los comandos del bot en Discord",
         "dc_menu_mix": "Mix these cats",  # not translated: the Spanish help text names it in English
-        "adopt_usage": "Responde /adopt NOMBRE a una foto de gato para guardar ese gato en este chat, "
-                       "p. ej. /adopt Luna",
-        "adopt_done": "¡{name} ya es uno de los gatos de este chat! 🐾 Prueba /mix {name} con una foto u otro gato.",
         "dc_needs_bot_here": "Solo puedo guardar gatos adoptados para un servidor que me haya añadido, y este no "
                              "lo ha hecho. Pide a un admin que añada Kitten Mixer al servidor, o adopta tus gatos "
                              "en un mensaje directo conmigo. /mix, /random y la galería funcionan aquí igualmente.",
@@ -418,6 +418,9 @@ TEXTS: dict[str, dict[str, str]] = {
                            "para todos. Compártelo a mano, o pide a un admin que añada Kitten Mixer.)",
         "dc_shrunk": "(Simplificado para caber en el límite de subida de {limit_mb} MB de aquí: menos colores, "
                      "fotogramas o píxeles.)",
+        "adopt_usage": "Responde /adopt NOMBRE a una foto de gato para guardar ese gato en este chat, "
+                       "p. ej. /adopt Luna",
+        "adopt_done": "¡{name} ya es uno de los gatos de este chat! 🐾 Prueba /mix {name} con una foto u otro gato.",
         "name_empty": "Dale un nombre al gato, p. ej. /adopt Luna",
         "name_too_long": "El nombre de un gato puede tener como mucho {limit} caracteres.",
         "name_bad_chars": "El nombre de un gato solo puede tener letras, números, - y _ (sin espacios).",

@@ -103,7 +103,9 @@ def _run_mix(a: argparse.Namespace) -> int:
 
     out, fmt = mix_target(a.out, a.format, MixOptions().format)
     asked = MixPlan(MixOptions(frames=a.frames, format=fmt, path=a.path, boomerang=a.boomerang, size=a.size))
-    if isinstance(verdict := asked.check(len(a.cats)), Refusal):
+    # The CLI's arguments are photos and gallery numbers alike: "2 to 4 cats", never "two photos".
+    verdict = asked.check(len(a.cats)) if len(a.cats) >= 2 else Refusal("need_mix_cats", {"count": len(a.cats)})
+    if isinstance(verdict, Refusal):
         raise OutputError(verdict.text("en"))
     check_writable(out)  # before loading the model: a bad -o should cost a second, not a mix
     eng = _engine(a.weights, mix_dogs=a.anyway)

@@ -18,13 +18,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.common.captions import source_labels
 from bot.common.catalog import CatCatalog
 from bot.common.commands import Refusal
 from bot.common.commands.gallery import MAX_SEED, CatsPlan, IsName, plan_blend, plan_cats, plan_kittens, plan_map
 from bot.common.face_asks import with_hints
-from bot.common.sources import Pick, SourceProblem, resolve_cats, split_cat_words
-from bot.common.texts import t
+from bot.common.sources import Pick, SourceProblem, resolve_cats
 from vae_core.engine import Cat, Reply
 from vae_core.errors import FaceNotFound
 
@@ -212,27 +210,3 @@ class GalleryCog(commands.Cog):
         await run_plan(interaction, files, lambda is_name: plan_blend((cats or "").split(), len(files),
                                                                       is_name=is_name, weights=weights))
 
-
-async def mix_cats(interaction: discord.Interaction, files: Sequence[discord.Attachment], cats: str,
-                   options) -> None:
-    """/mix beyond two photos: gallery numbers or names (`cats: 12 47`), or 3-4 photos (one loop)."""
-    is_name, named = await _names(interaction)
-    words = split_cat_words(cats.split(), len(files), bare_numbers="all", is_name=is_name)
-    count = len(files) + len(words.picks)
-    if words.rest:
-        raise Notice("usage_mix")
-    if not 2 <= count <= 4:
-        raise Notice("need_mix_cats", count=count)
-    where = chat_of(interaction)
-
-    async def make(sources: list[bytes | Cat], lang: str) -> tuple[Reply, str]:
-        from bot.common.captions import about_mix
-
-        reply = await services(interaction).engine.mix(sources, options)
-        labels = source_labels(reply.cats, _files(files), lang)
-        catalog(interaction).recent.remember(where, reply.cats, labels)  # for /map right after
-        names = " → ".join(f"**{n}**" for n in labels)
-        return reply, f"{names}\n{t('mix_done_loop' if count > 2 else 'mix_done', lang, count=count)}\n" \
-                      f"{about_mix(options, lang)}"
-
-    await run_over_cats(interaction, files, words.picks, make, named)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
+from bot.common.commands.help import command
 from bot.telegram.commands import CommandFilter
 from bot.telegram.handlers.adopt import on_adopt, on_forget
 from bot.telegram.handlers.faces import FACE_PATTERN, on_face_tap
@@ -22,18 +23,23 @@ _MEDIA = (filters.PHOTO | filters.Document.ALL | filters.Sticker.ALL | filters.A
           | filters.VIDEO_NOTE | filters.AUDIO | filters.VOICE)
 
 
+def _words(*names: str) -> CommandFilter:
+    """Every word of these commands, from the one command list (bot/common/commands/help.py)."""
+    return CommandFilter(*(w for name in names for w in command(name).words()))
+
+
 def register(app: Application) -> None:
     # Group -1 sees every album photo before any command handler runs, so a reply or a caption
     # `/mix` can find the album's other photos.
     app.add_handler(MessageHandler(_NEW & (filters.PHOTO | filters.Document.ALL), remember_album), group=-1)
-    app.add_handler(MessageHandler(_NEW & CommandFilter("start", "help"), on_help))
-    app.add_handler(MessageHandler(_NEW & CommandFilter("mix"), on_mix))
-    app.add_handler(MessageHandler(_NEW & CommandFilter("random"), on_random))
-    app.add_handler(MessageHandler(_NEW & CommandFilter("cats", "gatos"), on_cats))
-    app.add_handler(MessageHandler(_NEW & CommandFilter("map", "mapa", "kittens", "gatitos", "blend"),
+    app.add_handler(MessageHandler(_NEW & _words("help"), on_help))
+    app.add_handler(MessageHandler(_NEW & _words("mix"), on_mix))
+    app.add_handler(MessageHandler(_NEW & _words("random"), on_random))
+    app.add_handler(MessageHandler(_NEW & _words("cats"), on_cats))
+    app.add_handler(MessageHandler(_NEW & _words("map", "kittens", "blend"),
                                    on_cat_command))  # before on_media: they come as photo captions too
-    app.add_handler(MessageHandler(_NEW & CommandFilter("adopt"), on_adopt))  # before on_media: a photo caption
-    app.add_handler(MessageHandler(_NEW & CommandFilter("forget"), on_forget))
+    app.add_handler(MessageHandler(_NEW & _words("adopt"), on_adopt))  # before on_media: a photo caption
+    app.add_handler(MessageHandler(_NEW & _words("forget"), on_forget))
     app.add_handler(MessageHandler(_NEW & _MEDIA, on_media))  # photos answering a `/mix` ask, or in private
     app.add_handler(MessageHandler(_NEW & filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND,
                                    on_private_text))  # "hello, mix my cats": a one-line hint

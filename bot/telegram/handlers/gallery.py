@@ -17,6 +17,7 @@ from telegram.ext import CallbackContext, ContextTypes
 
 from bot.common.commands import Refusal
 from bot.common.commands.gallery import PLANS, CatsPlan, PagePlan, plan_cats
+from bot.common.commands.help import command as known_command
 from bot.common.sources import SourceProblem, resolve_cats
 from bot.common.texts import lang_for
 from bot.telegram.albums import album_job_name
@@ -34,7 +35,6 @@ from bot.telegram.state import get_state, lang_of
 log = logging.getLogger(__name__)
 
 PAGE_PATTERN = r"^cats:(\d{1,3})$"
-ALIASES = {"gatitos": "kittens", "camada": "kittens", "mapa": "map"}
 
 
 async def _refuse(message: Message, refusal: Refusal, lang: str) -> None:
@@ -96,7 +96,7 @@ async def on_cat_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     command = parse_command(message, context.bot.username)
     if command is None:
         return
-    request = CatRequest(update, ALIASES.get(command.name, command.name), command.args, lang)
+    request = CatRequest(update, known_command(command.name).name, command.args, lang)
     if message.media_group_id:  # only the album's first message has the caption: wait for the rest
         # The album's job name is the one /mix uses: a private chat's uncaptioned album photo that
         # came first scheduled a plain mix under it (cancelled here), and one that comes later sees

@@ -59,7 +59,7 @@ async def test_a_failing_request_leaves_only_a_cut_form_of_a_long_option_in_the_
     def buggy(words, *args, **kwargs):
         return int(" ".join(words))  # ValueError: invalid literal for int() with base 10: 'zzz…'
 
-    monkeypatch.setattr(gallery, "split_cat_words", buggy)
+    monkeypatch.setattr(gallery, "plan_kittens", buggy)  # the cog's call into the shared plan
     await start_bot()
     iid = await fake.inject(fake.slash("kittens", {"cats": "z" * 4000}))
     answer = await fake.first_callback(iid)
