@@ -97,3 +97,21 @@ async def blend(engine: Engine, sources: Sequence[bytes | Cat], weights: Sequenc
     if len(w) != len(sources) or any(not 0 <= x < math.inf for x in w) or not 0 < sum(w) < math.inf:
         raise BadRequest("blend weights must be one finite, non-negative number per cat, not all zero.")
     return await engine.run(blend_sync, engine, list(sources), w)
+
+
+PORTRAIT_SIDE = 384  # the size of a mix's large GIF: one cat as a mix would show it
+
+
+def portrait_sync(engine: Engine, source: bytes | Cat) -> Reply:
+    t0 = time.perf_counter()
+    (cat,) = engine.resolve([source])
+    buf = io.BytesIO()
+    render.upscale(engine.picture(cat), PORTRAIT_SIDE).save(buf, format="PNG")
+    return Reply(buf.getvalue(), "image/png", "kitten-cat.png", 1, [cat.report] if cat.report is not None else [],
+                 {"total": time.perf_counter() - t0}, [cat])
+
+
+async def portrait(engine: Engine, source: bytes | Cat) -> Reply:
+    """One cat, large (`/cat 12`): a gallery or adopted cat as the model draws it, or a photo's
+    face as the bot cut it, which shows a user what a mix of that photo will start from."""
+    return await engine.run(portrait_sync, engine, source)

@@ -21,6 +21,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "map_caption": "The map of cats: look-alikes sit together. Numbers are the ones in /cats.",
         "map_path_caption": "The path of {names} across the map of cats.",
         "usage_map": "Usage: /map, or /map 12 47 (or with two photos) to draw the path between two cats.",
+        "usage_cat": "Usage: /cat 12 (a gallery cat), /cat Luna (a cat adopted here), or /cat with one photo.",
+        "need_one_cat": "/cat shows one cat at a time; I got {count}.",
+        "portrait_caption": "{name}, large. 🐾",
         "kittens_caption": "{count} kittens {first} and {second} might have (seed {seed}: /kittens … {seed} "
                            "gives the same litter).",
         "usage_kittens": "Usage: /kittens with two cat photos, or gallery numbers or names (/kittens 12 47), and "
@@ -40,6 +43,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "mix_done_loop": "Here's your loop through {count} cats! 🐾",
         "cmd_cats": "The built-in cats, 16 a page",
         "cmd_map": "The map of cats, and a mix's path",
+        "cmd_cat": "One cat, large: a gallery number, a name, or a photo as I cut it",
         "cmd_kittens": "Six kittens two cats might have",
         "cmd_blend": "One cat blended from 2-4 cats by weight",
         "dc_opt_page": "Which page of 16 cats",
@@ -242,6 +246,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "map_caption": "El mapa de gatos: los parecidos están juntos. Los números son los de /cats.",
         "map_path_caption": "El camino de {names} por el mapa de gatos.",
         "usage_map": "Uso: /map, o /map 12 47 (o con dos fotos) para dibujar el camino entre dos gatos.",
+        "usage_cat": "Uso: /gato 12 (un gato de la galería), /gato Luna (un gato adoptado aquí), o /gato con una foto.",
+        "need_one_cat": "/gato muestra un gato cada vez; recibí {count}.",
+        "portrait_caption": "{name}, en grande. 🐾",
         "kittens_caption": "{count} gatitos que podrían tener {first} y {second} (semilla {seed}: /gatitos … {seed} "
                            "da la misma camada).",
         "usage_kittens": "Uso: /gatitos con dos fotos de gatos, o números de la galería o nombres (/gatitos 12 47), "
@@ -262,6 +269,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "mix_done_loop": "¡Aquí tienes tu bucle por {count} gatos! 🐾",
         "cmd_cats": "Los gatos de la galería, 16 por página",
         "cmd_map": "El mapa de gatos y el camino de una mezcla",
+        "cmd_cat": "Un gato en grande: un número de la galería, un nombre, o una foto tal como la recorto",
         "cmd_kittens": "Seis gatitos que podrían tener dos gatos",
         "cmd_blend": "Un gato mezclado de 2 a 4 gatos con pesos",
         "dc_opt_page": "Qué página de 16 gatos",

@@ -61,7 +61,7 @@ WITH_THE_BOT = Place(server_install=True, user_install=False, servers=True, bot_
 # Every command the bot registers (names as registered). See the module docstring for why.
 PLACES: dict[str, Place] = {
     "mix": ANYWHERE, "Mix these cats": ANYWHERE, "random": ANYWHERE, "cats": ANYWHERE, "map": ANYWHERE,
-    "kittens": ANYWHERE, "blend": ANYWHERE, "help": ANYWHERE,
+    "kittens": ANYWHERE, "blend": ANYWHERE, "cat": ANYWHERE, "help": ANYWHERE,
     "adopt": WITH_THE_BOT, "forget": WITH_THE_BOT, "resync": WITH_THE_BOT,
 }
 

@@ -125,6 +125,18 @@ class BlendPlan(CatsPlan):
         return Made(reply, t("blend_caption", lang, parts=parts))
 
 
+@dataclass(frozen=True)
+class PortraitPlan(CatsPlan):
+    """`/cat 12`, `/cat Luna`, or `/cat` with a photo: one cat, large (the worked example of the
+    README's "Adding a command")."""
+
+    async def make(self, engine: Engine, sources: Sequence[bytes | Cat], lang: str, *, gallery: Gallery | None = None,
+                   last: Sequence[Cat] = (), files: Sequence[str] = (), strong: Style = _plain) -> Made:
+        reply = await gallery_views.portrait(engine, sources[0])
+        (name,) = source_labels(reply.cats, files, lang)
+        return Made(reply, t("portrait_caption", lang, name=strong(name)))
+
+
 def percent(share: float) -> str:
     """0.7 -> "70%", 0.705 -> "70.5%": whole percents unless the user gave finer weights."""
     p = 100 * share
@@ -231,4 +243,15 @@ def _decimal(word: str) -> float | None:
     return whole + fraction / 10 ** len(tail)
 
 
-PLANS = {"map": plan_map, "kittens": plan_kittens, "blend": plan_blend}
+def plan_portrait(words: Sequence[str], photos: int = 0, *, is_name: IsName = None) -> PortraitPlan | Refusal:
+    """Exactly one cat: a gallery number, an adopted name, or one photo."""
+    cats = _split(words, photos, is_name, cats_only=True)
+    if cats.rest:
+        return _not_a_cat(cats.rest[0], "usage_cat")
+    plan = PortraitPlan(tuple(cats.picks), photos)
+    if plan.count != 1:
+        return Refusal("need_one_cat", {"count": plan.count}, usage="usage_cat")
+    return plan
+
+
+PLANS = {"map": plan_map, "kittens": plan_kittens, "blend": plan_blend, "cat": plan_portrait}

@@ -40,6 +40,7 @@ COMMANDS: tuple[Command, ...] = (
             examples={TELEGRAM: "12 47", DISCORD: "cats:12 47"}),
     Command("blend", "blend", examples={TELEGRAM: "#12 #47 70 30", DISCORD: "cats:12 47 weights:70 30"}),
     Command("map", "map", aliases=("mapa",), examples={TELEGRAM: "12 47", DISCORD: "cats:12 47"}),
+    Command("cat", "cat", aliases=("gato",), local={"es": "gato"}, examples={TELEGRAM: "12", DISCORD: "cats:12"}),
     Command("random", "random", examples={TELEGRAM: "4 42", DISCORD: "count:4 seed:42"}),
     Command("adopt", "adopt", examples={TELEGRAM: "Felix", DISCORD: "name:Felix photo:📎"}),
     Command("forget", "forget", examples={TELEGRAM: "Felix", DISCORD: "name:Felix"}),

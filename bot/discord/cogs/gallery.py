@@ -20,7 +20,16 @@ from discord.ext import commands
 
 from bot.common.catalog import CatCatalog
 from bot.common.commands import Refusal
-from bot.common.commands.gallery import MAX_SEED, CatsPlan, IsName, plan_blend, plan_cats, plan_kittens, plan_map
+from bot.common.commands.gallery import (
+    MAX_SEED,
+    CatsPlan,
+    IsName,
+    plan_blend,
+    plan_cats,
+    plan_kittens,
+    plan_map,
+    plan_portrait,
+)
 from bot.common.face_asks import with_hints
 from bot.common.sources import Pick, SourceProblem, resolve_cats
 from vae_core.engine import Cat, Reply
@@ -199,6 +208,14 @@ class GalleryCog(commands.Cog):
         files = _attachments(cat1, cat2)
         await run_plan(interaction, files, lambda is_name: plan_kittens((cats or "").split(), len(files),
                                                                         is_name=is_name, cats_only=True, seed=seed))
+
+    @app_commands.command(name="cat", description=text("cmd_cat"))
+    @app_commands.describe(cats=text("dc_opt_picks"), cat1=text("dc_opt_cat1"))
+    async def cat(self, interaction: discord.Interaction, cats: str | None = None,
+                  cat1: discord.Attachment | None = None) -> None:
+        files = _attachments(cat1)
+        await run_plan(interaction, files, lambda is_name: plan_portrait((cats or "").split(), len(files),
+                                                                         is_name=is_name))
 
     @app_commands.command(name="blend", description=text("cmd_blend"))
     @app_commands.describe(weights=text("dc_opt_weights"), cats=text("dc_opt_picks"), cat1=text("dc_opt_cat1"),

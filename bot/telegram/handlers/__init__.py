@@ -36,7 +36,7 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(_NEW & _words("mix"), on_mix))
     app.add_handler(MessageHandler(_NEW & _words("random"), on_random))
     app.add_handler(MessageHandler(_NEW & _words("cats"), on_cats))
-    app.add_handler(MessageHandler(_NEW & _words("map", "kittens", "blend"),
+    app.add_handler(MessageHandler(_NEW & _words("map", "kittens", "blend", "cat"),
                                    on_cat_command))  # before on_media: they come as photo captions too
     app.add_handler(MessageHandler(_NEW & _words("adopt"), on_adopt))  # before on_media: a photo caption
     app.add_handler(MessageHandler(_NEW & _words("forget"), on_forget))

@@ -29,8 +29,8 @@ def check_text(value: str, limit: int = 100) -> None:
 
 def test_slash_commands_follow_discords_rules(commands):
     assert set(commands) == {"mix", "random", "help", "resync", "Mix these cats", "adopt", "forget", "cats", "map",
-                             "kittens", "blend"}
-    for name in ("mix", "random", "help", "resync", "cats", "map", "kittens", "blend"):
+                             "kittens", "blend", "cat"}
+    for name in ("mix", "random", "help", "resync", "cats", "map", "kittens", "blend", "cat"):
         cmd = commands[name]
         assert cmd["type"] == 1
         assert NAME.match(name) and name == name.lower()
@@ -103,7 +103,7 @@ def test_no_privileged_intents(fake, commands):
 def test_where_each_command_may_be_installed_and_used(commands):
     """Issue 23 (bot/discord/installs.py): integration_types 0 server / 1 user install; contexts 0 a
     server, 1 the bot's DM, 2 other DMs and group DMs. Set on every command, never left to defaults."""
-    anywhere = {"mix", "Mix these cats", "random", "cats", "map", "kittens", "blend", "help"}
+    anywhere = {"mix", "Mix these cats", "random", "cats", "map", "kittens", "blend", "cat", "help"}
     for name, cmd in commands.items():
         if name in anywhere:
             assert (cmd["integration_types"], cmd["contexts"]) == ([0, 1], [0, 1, 2]), name
