@@ -10,11 +10,11 @@ import argparse
 import logging
 import sys
 
-from kitten_mixer.commands import drawing, evaluation, finder, gallery, people, picture, training
+from kitten_mixer.commands import drawing, evaluation, finder, gallery, people, picture, training, worker
 from vae_core.checkpoint import CheckpointError
 from vae_core.errors import KittenError
 
-COMMAND_MODULES = (training, people, gallery, evaluation, finder, picture, drawing)
+COMMAND_MODULES = (training, people, gallery, evaluation, finder, picture, drawing, worker)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,10 +1,14 @@
-"""The fair line without any chat platform: order, bounds, the token bucket, the retry store."""
+"""The fair line without any chat platform: order, bounds, the token bucket, the retry store.
+
+The line's and the buckets' tests run twice: on the in-memory line, and on the Redis line
+(bot/common/redis_line.py) against a real redis-server of the test's own (tests/redis_server.py)."""
 
 from __future__ import annotations
 
 import asyncio
 
 import pytest
+from redis_server import redis_server  # noqa: F401  (the fixture)
 
 from bot.common.line import Entry, RoundRobinLine
 from bot.common.ratelimit import TokenBuckets
@@ -21,9 +25,41 @@ class Clock:
         return self.now
 
 
+@pytest.fixture(params=["memory", "redis"])
+def backend(request):
+    """Makers of lines and token buckets: in memory, or in a real Redis."""
+    if request.param == "memory":
+        yield RoundRobinLine, TokenBuckets
+        return
+    import redis as redis_client
+
+    from bot.common.redis_line import RedisLine, RedisTokenBuckets
+
+    client = redis_client.Redis(unix_socket_path=str(request.getfixturevalue("redis_server").sock))
+    lines: list[RedisLine] = []
+
+    def line() -> RedisLine:
+        lines.append(RedisLine(client, heartbeat=False))
+        return lines[-1]
+
+    yield line, lambda burst, refill_s: RedisTokenBuckets(client, burst, refill_s)
+    for made in lines:
+        made.close()
+
+
+@pytest.fixture
+def make_line(backend):
+    return backend[0]
+
+
+@pytest.fixture
+def buckets(backend):
+    return backend[1]
+
+
 # ---- the line's order --------------------------------------------------------------------------
-def test_round_robin_across_chats_then_users_fifo_per_user():
-    line = RoundRobinLine()
+def test_round_robin_across_chats_then_users_fifo_per_user(make_line):
+    line = make_line()
     # A busy group (chat 1: users 10, 11, 12, two requests each) and two private chats.
     ids = iter(range(1, 100))
     for user in (10, 10, 11, 11, 12, 12):
@@ -38,8 +74,8 @@ def test_round_robin_across_chats_then_users_fifo_per_user():
                       (1, 12, 6)]
 
 
-def test_place_predicts_the_serving_order():
-    line = RoundRobinLine()
+def test_place_predicts_the_serving_order(make_line):
+    line = make_line()
     entries = [Entry(i, user, chat) for i, (user, chat) in enumerate([(10, 1), (10, 1), (11, 1), (20, 2)], 1)]
     for e in entries:
         line.push(e)
@@ -51,8 +87,8 @@ def test_place_predicts_the_serving_order():
     assert line.place(99) == 0
 
 
-def test_a_users_later_request_never_overtakes_an_earlier_one_even_in_another_chat():
-    line = RoundRobinLine()
+def test_a_users_later_request_never_overtakes_an_earlier_one_even_in_another_chat(make_line):
+    line = make_line()
     line.push(Entry(1, 10, chat_id=1, ready=False))  # an album still arriving, in a group
     line.push(Entry(2, 10, chat_id=2))  # then /random in a private chat
     line.push(Entry(3, 11, chat_id=1))
@@ -62,8 +98,8 @@ def test_a_users_later_request_never_overtakes_an_earlier_one_even_in_another_ch
     assert [line.pop_next(lambda e: e.ready).id for _ in range(2)] == [1, 2]
 
 
-def test_counts_per_user_chat_and_overall():
-    line = RoundRobinLine()
+def test_counts_per_user_chat_and_overall(make_line):
+    line = make_line()
     for i, (user, chat) in enumerate([(10, 1), (10, 2), (11, 1)], 1):
         line.push(Entry(i, user, chat))
     assert (line.waiting(user_id=10), line.waiting(chat_id=1), line.waiting()) == (2, 2, 3)
@@ -72,8 +108,8 @@ def test_counts_per_user_chat_and_overall():
 
 
 # ---- the token bucket ----------------------------------------------------------------------------
-def test_token_bucket_allows_a_burst_then_paces():
-    buckets, now = TokenBuckets(burst=3, refill_s=10), 0.0
+def test_token_bucket_allows_a_burst_then_paces(buckets):
+    buckets, now = buckets(3, 10), 0.0
     assert buckets.wait_s(1, now) == 0  # a first request is never held back
     assert [buckets.take(1, now) for _ in range(4)] == [True, True, True, False]
     assert buckets.wait_s(1, now) == pytest.approx(10)
@@ -86,18 +122,19 @@ def test_token_bucket_allows_a_burst_then_paces():
     assert [buckets.take(1, now + 1000) for _ in range(3)] == [True, True, False]
 
 
-def test_token_bucket_without_refill_time_is_no_limit():
-    buckets = TokenBuckets(burst=1, refill_s=0)
+def test_token_bucket_without_refill_time_is_no_limit(buckets):
+    buckets = buckets(1, 0)
     assert all(buckets.take(1, 0.0) for _ in range(50))
 
 
 # ---- the scheduler ---------------------------------------------------------------------------------
-def unlimited() -> TokenBuckets:
-    return TokenBuckets(burst=1, refill_s=0)
+@pytest.fixture
+def unlimited(buckets):
+    return lambda: buckets(1, 0)
 
 
-async def test_waits_instead_of_refusing_and_serves_in_fair_order():
-    sched = Scheduler(Bounds(running=1, per_user=5, per_chat=20, total=50), unlimited())
+async def test_waits_instead_of_refusing_and_serves_in_fair_order(make_line, unlimited, buckets):
+    sched = Scheduler(Bounds(running=1, per_user=5, per_chat=20, total=50), unlimited(), line=make_line())
     started: list[str] = []
     release = asyncio.Event()
 
@@ -124,8 +161,8 @@ async def test_waits_instead_of_refusing_and_serves_in_fair_order():
     assert sched.waiting() == 0 and sched.running == 0
 
 
-async def test_one_job_at_a_time_per_user_keeps_results_in_order():
-    sched = Scheduler(Bounds(running=4), unlimited())
+async def test_one_job_at_a_time_per_user_keeps_results_in_order(make_line, unlimited, buckets):
+    sched = Scheduler(Bounds(running=4), unlimited(), line=make_line())
     a, b = sched.enter(1, 10), sched.enter(1, 10)
     assert a.state == "running" and b.state == "waiting"
     other = sched.enter(2, 10)
@@ -134,8 +171,8 @@ async def test_one_job_at_a_time_per_user_keeps_results_in_order():
     assert b.state == "running"
 
 
-def test_bounds_refuse_with_the_reason():
-    sched = Scheduler(Bounds(running=1, per_user=2, per_chat=3, total=4), unlimited())
+def test_bounds_refuse_with_the_reason(make_line, unlimited, buckets):
+    sched = Scheduler(Bounds(running=1, per_user=2, per_chat=3, total=4), unlimited(), line=make_line())
     sched.enter(1, 10)  # running
     sched.enter(1, 10), sched.enter(1, 10)  # two waiting
     with pytest.raises(LineFull) as user_full:
@@ -155,9 +192,9 @@ def test_bounds_come_from_the_settings_and_the_engine_capacity():
     assert Settings(queue_per_user=0).queue_bounds().per_user == 1  # a first request always fits
 
 
-async def test_over_rate_requests_wait_for_a_token_then_run():
+async def test_over_rate_requests_wait_for_a_token_then_run(make_line, unlimited, buckets):
     clock = Clock()
-    sched = Scheduler(Bounds(running=4, per_user=5), TokenBuckets(burst=2, refill_s=0.2), clock=clock)
+    sched = Scheduler(Bounds(running=4, per_user=5), buckets(2, 0.2), line=make_line(), clock=clock)
     tickets = [sched.enter(1, 10) for _ in range(3)]
     sched.finish(tickets[0])
     sched.finish(tickets[1])
@@ -167,16 +204,16 @@ async def test_over_rate_requests_wait_for_a_token_then_run():
     assert tickets[2].state == "running"
 
 
-async def test_refund_when_nothing_was_delivered():
+async def test_refund_when_nothing_was_delivered(make_line, unlimited, buckets):
     clock = Clock()
-    sched = Scheduler(Bounds(running=4), TokenBuckets(burst=1, refill_s=60), clock=clock)
+    sched = Scheduler(Bounds(running=4), buckets(1, 60), line=make_line(), clock=clock)
     t1 = sched.enter(1, 10)
     sched.finish(t1, charged=False)  # e.g. the photo was not a photo
     assert sched.enter(1, 10).state == "running"
 
 
-async def test_place_notice_only_after_the_notice_delay():
-    sched = Scheduler(Bounds(running=1), unlimited())
+async def test_place_notice_only_after_the_notice_delay(make_line, unlimited, buckets):
+    sched = Scheduler(Bounds(running=1), unlimited(), line=make_line())
     busy = sched.enter(1, 10)
     waiting = [sched.enter(u, 10) for u in (2, 3)]
     told: list[int] = []
@@ -198,8 +235,8 @@ async def test_place_notice_only_after_the_notice_delay():
     assert told == [2]
 
 
-async def test_a_held_place_blocks_only_its_own_user_until_ready():
-    sched = Scheduler(Bounds(running=4), unlimited())
+async def test_a_held_place_blocks_only_its_own_user_until_ready(make_line, unlimited, buckets):
+    sched = Scheduler(Bounds(running=4), unlimited(), line=make_line())
     album = sched.enter(1, 10, ready=False)
     later = sched.enter(1, 10)
     other = sched.enter(2, 10)
@@ -211,8 +248,8 @@ async def test_a_held_place_blocks_only_its_own_user_until_ready():
     assert later.state == "running"
 
 
-async def test_cancelled_places_free_the_line():
-    sched = Scheduler(Bounds(running=1, per_user=1), unlimited())
+async def test_cancelled_places_free_the_line(make_line, unlimited, buckets):
+    sched = Scheduler(Bounds(running=1, per_user=1), unlimited(), line=make_line())
     first = sched.enter(1, 10)
     held = sched.enter(2, 10, ready=False)
     sched.cancel(held)  # an album that turned out unusable

@@ -1,0 +1,312 @@
+"""Engine work on `kitten-mixer worker` processes, through Redis (REDIS_URL, issue 24).
+
+The bot's fair line decides *when* a request runs; this module decides *where*: the engine call
+(`mix`, `random`) becomes a job on taskiq's Redis stream broker (taskiq-redis), run by whichever
+worker reads it first, on any machine. Why taskiq and not arq: the README's "Scaling out".
+
+One request id end to end. The caller gives it (`request_id(...)`: the journal's platform and
+reference, so a restarted bot asks for the same job again); the job's input waits in Redis under
+it, and its outcome is written once, `SET NX`, with a short TTL. A job can run twice (a worker
+SIGKILLed mid-job is taken for dead after RECLAIM_S and its job runs again elsewhere; a bot that
+gave up waiting sends it again), but only the first outcome is kept, and the bot that asked
+reads it once and sends it once: the answer never appears twice. Results come back as bytes
+through Redis (a GIF is 0.1-2 MB; the README has the measured cost) and the bot sends them, so
+the workers hold no platform credentials and the 10 MiB Discord check stays where it is.
+
+Redis away: submitting and waiting retry every RETRY_S until the request's deadline; a job whose
+outcome has not come within RESEND_S is sent again (a Redis restarted without its data lost it).
+Nothing is lost as long as the bot process lives, and its SQLite journal covers a restart.
+
+Jobs are pickled: Redis must be reachable only by the bot and its workers (see the README).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import logging
+import os
+import pickle
+import socket
+import time
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+from taskiq.exceptions import TaskiqError
+
+from vae_core.errors import EngineTimeout
+
+log = logging.getLogger(__name__)
+
+PREFIX = "km"
+QUEUE = "km:jobs"
+GROUP = "km-workers"
+RECLAIM_S = 20.0  # a job unacknowledged this long is taken for dead and run again (SIGKILL -> within ~21 s)
+RESULT_TTL_S = 120  # the outcome waits this long for the bot that asked
+INPUT_TTL_S = 3600
+RESEND_S = 45.0
+RETRY_S = 0.5
+DEADLINE_S = 300.0
+ALIVE_TTL_S = 10
+STATS_KEEP = 500  # samples kept for `kitten-mixer status`
+JOB_DELAY_S = float(os.environ.get("KM_JOB_DELAY_S", "0"))  # drills and tests: every job takes this much longer
+
+_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("km_request_id", default=None)
+
+
+def request_id(platform: str, ref: str) -> contextvars.Token:
+    """Name the engine work of the current request (its journal's platform and reference)."""
+    return _request_id.set(f"{platform}:{ref}")
+
+
+def reset_request_id(token: contextvars.Token) -> None:
+    _request_id.reset(token)
+
+
+def current_request_id() -> str:
+    return _request_id.get() or uuid.uuid4().hex
+
+
+def make_broker(url: str):
+    from taskiq_redis import RedisStreamBroker
+
+    return RedisStreamBroker(url, queue_name=QUEUE, consumer_group_name=GROUP, consumer_id="0",
+                             idle_timeout=int(RECLAIM_S * 1000), unacknowledged_lock_timeout=5.0,
+                             xread_count=1, xread_block=1000)
+
+
+def keys(rid: str) -> tuple[str, str, str]:
+    return f"{PREFIX}:job:{rid}", f"{PREFIX}:res:{rid}", f"{PREFIX}:done:{rid}"
+
+
+# ---- the bot's side ---------------------------------------------------------------------------------
+class RemoteEngine:
+    """The engine's async API, with `mix` and `random` run on the workers; everything else (the
+    cheap, local calls: gallery pictures, `cat_from_latent`...) goes to the local engine."""
+
+    def __init__(self, url: str, local: Any = None, *, deadline_s: float = DEADLINE_S, resend_s: float = RESEND_S):
+        self.url, self.local = url, local
+        self.deadline_s, self.resend_s = deadline_s, resend_s
+        self.r = aioredis.from_url(url, socket_timeout=5, socket_connect_timeout=1)
+        self.broker = make_broker(url)
+        self._task = self.broker.register_task(_never_called_here, task_name="km.run")
+        self._started = False
+
+    def __getattr__(self, name: str) -> Any:
+        if self.local is None:
+            raise AttributeError(name)
+        return getattr(self.local, name)
+
+    async def close(self) -> None:
+        if self._started:
+            await self.broker.shutdown()
+        await self.r.aclose()
+
+    async def mix(self, sources: Sequence[Any], options: Any = None) -> Any:
+        return await self.run("mix", list(sources), options)
+
+    async def random(self, n: int = 16, seed: int | None = None) -> Any:
+        return await self.run("random", n, seed)
+
+    async def run(self, kind: str, *args: Any, rid: str | None = None) -> Any:
+        """Run `kind(*args)` on a worker and give its outcome (a Reply, or the engine's error)."""
+        rid = rid or current_request_id()
+        job_key, res_key, done_key = keys(rid)
+        payload = pickle.dumps((kind, args), protocol=pickle.HIGHEST_PROTOCOL)
+        deadline = time.monotonic() + self.deadline_s
+        sent_at = -1e9
+        while True:
+            now = time.monotonic()
+            if now > deadline:
+                raise EngineTimeout(f"no worker answered request {rid} in {self.deadline_s:.0f} s")
+            try:
+                if now - sent_at > self.resend_s:
+                    if not await self._send(rid, job_key, res_key, payload):
+                        sent_at = now  # the outcome is already there (a restarted bot asking again)
+                    sent_at = now
+                got = await self.r.blpop([done_key], timeout=1)
+                if got is None and not await self.r.exists(res_key):
+                    if await self._worker_died(rid):
+                        sent_at = -1e9  # its worker died mid-job: send it again now
+                    continue
+                data = await self.r.get(res_key)
+                if data is None:
+                    continue
+            except (RedisError, OSError, TaskiqError) as e:
+                log.warning("request %s: Redis away (%s); trying again", rid, type(e).__name__)
+                await asyncio.sleep(RETRY_S)
+                continue
+            status, value = pickle.loads(data)
+            if status == "err":
+                raise value
+            return value
+
+    async def _worker_died(self, rid: str) -> bool:
+        """The worker running `rid` stopped beating (SIGKILL, out of memory, its machine gone).
+
+        Our own check, not the broker's: taskiq-redis reclaims a dead consumer's message only after
+        RECLAIM_S, and (1.2.4) only in a worker that has just read new messages, so in a quiet
+        moment a killed job would wait for RESEND_S."""
+        owner = await self.r.hget(f"{PREFIX}:running", rid)
+        if owner is None or await self.r.exists(f"{PREFIX}:worker:{owner.decode()}"):
+            return False
+        log.warning("request %s: worker %s stopped mid-job; sending the job again", rid, owner.decode())
+        await self.r.hdel(f"{PREFIX}:running", rid)
+        return True
+
+    async def _send(self, rid: str, job_key: str, res_key: str, payload: bytes) -> bool:
+        if await self.r.exists(res_key):
+            return False
+        if not self._started:
+            await self.broker.startup()
+            self._started = True
+        await self.r.set(job_key, payload, ex=INPUT_TTL_S)
+        await self._task.kiq(rid)
+        return True
+
+
+async def _never_called_here(rid: str) -> None:  # the bot only sends; workers register the real one
+    raise RuntimeError("km.run runs on workers")
+
+
+# ---- the worker's side ------------------------------------------------------------------------------
+class Worker:
+    """One `kitten-mixer worker`: reads jobs, runs them on its engine, writes each outcome once."""
+
+    def __init__(self, url: str, engine: Any, *, name: str | None = None, concurrency: int = 1):
+        self.url, self.engine, self.concurrency = url, engine, concurrency
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.r = aioredis.from_url(url, socket_timeout=5, socket_connect_timeout=1)
+        self.broker = make_broker(url)
+
+        async def km_run(rid: str) -> None:
+            await self.run_job(rid)
+
+        self.broker.register_task(km_run, task_name="km.run")
+        self.done = 0
+
+    async def run_job(self, rid: str) -> None:
+        job_key, res_key, done_key = keys(rid)
+        if await self.r.exists(res_key):
+            return  # answered already (another worker, before a reclaim)
+        runs = await self.r.hincrby(f"{PREFIX}:runs", rid, 1)
+        if runs > 1:
+            await self.r.incr(f"{PREFIX}:stats:retried")
+        data = await self.r.get(job_key)
+        if data is None:
+            log.warning("job %s: its input is gone (expired); nothing to run", rid)
+            return
+        kind, args = pickle.loads(data)
+        await self.r.hset(f"{PREFIX}:running", rid, self.name)
+        started = time.perf_counter()
+        if JOB_DELAY_S:
+            await asyncio.sleep(JOB_DELAY_S)
+        try:
+            if kind == "mix":
+                outcome = ("ok", await self.engine.mix(*args))
+            elif kind == "random":
+                outcome = ("ok", await self.engine.random(*args))
+            else:
+                raise ValueError(f"unknown job kind {kind!r}")
+        except Exception as e:  # the engine's refusal or failure goes back to the bot as it is
+            outcome = ("err", e)
+            await self._error(rid, e)
+        blob = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
+        if await _retrying(lambda: self.r.set(res_key, blob, nx=True, ex=RESULT_TTL_S)):
+            pipe = self.r.pipeline()
+            pipe.rpush(done_key, 1)
+            pipe.expire(done_key, RESULT_TTL_S)
+            pipe.delete(job_key)
+            pipe.hdel(f"{PREFIX}:runs", rid)
+            pipe.hdel(f"{PREFIX}:running", rid)
+            pipe.lpush(f"{PREFIX}:stats:job_ms", round((time.perf_counter() - started) * 1000, 1))
+            pipe.ltrim(f"{PREFIX}:stats:job_ms", 0, STATS_KEEP - 1)
+            await _retrying(pipe.execute)
+        self.done += 1
+
+    async def _error(self, rid: str, e: BaseException) -> None:
+        line = f"{time.strftime('%Y-%m-%d %H:%M:%S')} {self.name} {rid}: {type(e).__name__}: {e}"[:300]
+        with contextlib.suppress(RedisError):
+            await self.r.lpush(f"{PREFIX}:stats:errors", line)
+            await self.r.ltrim(f"{PREFIX}:stats:errors", 0, 19)
+
+    async def heartbeat(self) -> None:
+        while True:
+            with contextlib.suppress(RedisError):
+                await self.r.set(f"{PREFIX}:worker:{self.name}", f"{self.done}", ex=ALIVE_TTL_S)
+            await asyncio.sleep(ALIVE_TTL_S / 3)
+
+    async def serve(self) -> None:
+        """Until cancelled. Redis away: taskiq's listener fails; it is started again every RETRY_S."""
+        from taskiq.api import run_receiver_task
+
+        beat = asyncio.create_task(self.heartbeat())
+        try:
+            while True:
+                try:
+                    await self.broker.startup()
+                    await run_receiver_task(self.broker, max_async_tasks=self.concurrency, max_prefetch=0,
+                                            run_startup=False)
+                except (RedisError, OSError, TaskiqError) as e:
+                    log.warning("worker %s: Redis away (%s); trying again", self.name, type(e).__name__)
+                await asyncio.sleep(RETRY_S)
+        finally:
+            beat.cancel()
+            await self.broker.shutdown()
+
+
+async def _retrying(call, for_s: float = 30.0):
+    """A worker's last writes, tried again while Redis is briefly away (the job's work is done)."""
+    deadline = time.monotonic() + for_s
+    while True:
+        try:
+            return await call()
+        except (RedisError, OSError):
+            if time.monotonic() > deadline:
+                raise
+            await asyncio.sleep(RETRY_S)
+
+
+# ---- what `kitten-mixer status` and the scheduler record ---------------------------------------------
+async def record_wait(r: aioredis.Redis, waited_s: float) -> None:
+    """One request's time in line, for the status's p50/p95 (a few hundred kept)."""
+    pipe = r.pipeline()
+    pipe.lpush(f"{PREFIX}:stats:wait_ms", round(waited_s * 1000, 1))
+    pipe.ltrim(f"{PREFIX}:stats:wait_ms", 0, STATS_KEEP - 1)
+    await pipe.execute()
+
+
+async def status(url: str) -> dict[str, Any]:
+    r = aioredis.from_url(url, socket_timeout=2, socket_connect_timeout=1)
+    try:
+        waits = sorted(float(x) for x in await r.lrange(f"{PREFIX}:stats:wait_ms", 0, -1))
+        jobs = sorted(float(x) for x in await r.lrange(f"{PREFIX}:stats:job_ms", 0, -1))
+        workers = {}
+        async for key in r.scan_iter(f"{PREFIX}:worker:*"):
+            workers[key.decode().split(":", 2)[2]] = int(await r.get(key) or 0)
+        try:
+            pending = (await r.xpending(QUEUE, GROUP))["pending"]
+        except RedisError:
+            pending = 0
+        return {
+            "line_length": int(await r.get("km:line:n") or 0),
+            "time_in_line_ms": {"p50": _pct(waits, 50), "p95": _pct(waits, 95), "samples": len(waits)},
+            "job_ms": {"p50": _pct(jobs, 50), "p95": _pct(jobs, 95), "samples": len(jobs)},
+            "workers_alive": len(workers),
+            "workers": workers,
+            "jobs_running_or_unacknowledged": pending,
+            "jobs_retried": int(await r.get(f"{PREFIX}:stats:retried") or 0),
+            "last_errors": [x.decode() for x in await r.lrange(f"{PREFIX}:stats:errors", 0, 4)],
+        }
+    finally:
+        await r.aclose()
+
+
+def _pct(values: list[float], p: int) -> float | None:
+    if not values:
+        return None
+    return values[min(len(values) - 1, int(len(values) * p / 100))]

@@ -1,0 +1,114 @@
+"""A bot process without a chat platform, for the scaling-out tests and benchmark (issue 24).
+
+It does what a bot's runner does with each request, minus the platform: journal it (the real
+SQLite journal), take a place in the fair line (the Redis line and buckets when REDIS_URL is
+given, else the in-memory ones), wait its turn, run the engine (on the workers through Redis, or
+in this process), "send" the answer (a JSON line appended to the answers file: the test's stand-in
+for the chat), mark it answered in the journal, free the place. A restarted driver resumes its
+journal's open requests first, as the bots do.
+
+`python -m bot.common.scale_driver REQUESTS.json ANSWERS.jsonl --db J.sqlite [--redis-url URL]`;
+REQUESTS.json is a list of {"rid", "user", "chat", "seq", "kind": "random", "n", "seed", "at_s"}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import time
+from pathlib import Path
+
+from bot.common.scheduler import Bounds, Scheduler
+from bot.common.storage import open_storage
+
+PLATFORM = "scale"
+
+
+async def drive(requests: list[dict], answers: Path, db: Path, redis_url: str | None, *, weights: str | None,
+                running: int, owner: str | None) -> None:
+    storage = await open_storage(db)
+    journal = storage.journal
+    line = rate = engine = stats = None
+    if redis_url:
+        from bot.common.redis_line import RedisLine, RedisTokenBuckets, connect
+        from bot.common.remote_jobs import RemoteEngine
+
+        client = connect(redis_url)
+        line, rate = RedisLine(client, owner=owner), RedisTokenBuckets(client, burst=100, refill_s=0)
+        engine = RemoteEngine(redis_url, resend_s=float(os.environ.get("KM_RESEND_S", "45")))
+        stats = engine.r
+    else:
+        from bot.common.ratelimit import TokenBuckets
+        from vae_core.engine import Engine, EngineSettings
+
+        rate = TokenBuckets(burst=100, refill_s=0)
+        engine = Engine(weights, EngineSettings(workers=2, max_pending=64))
+    sched = Scheduler(Bounds(running=running, per_user=50, per_chat=100, total=200), rate, line, clock=time.time)
+    out = answers.open("a", buffering=1)
+
+    async def one(req: dict, entry_id: int) -> None:
+        from bot.common.remote_jobs import request_id, reset_request_id
+
+        ticket = sched.enter(req["user"], req["chat"])
+        try:
+            await sched.wait_turn(ticket)
+            if stats is not None:
+                from bot.common.remote_jobs import record_wait
+
+                with contextlib.suppress(Exception):  # statistics are a courtesy
+                    await record_wait(stats, ticket.in_line_s)
+            token = request_id(PLATFORM, req["rid"])
+            t0 = time.perf_counter()
+            reply = await engine.random(req.get("n", 2), req.get("seed", 0))
+            job_s = time.perf_counter() - t0
+            reset_request_id(token)
+            out.write(json.dumps({"rid": req["rid"], "user": req["user"], "chat": req["chat"], "seq": req["seq"],
+                                  "bytes": len(reply.data), "at": time.time(), "pid": os.getpid(),
+                                  "job_s": job_s, "in_line_s": ticket.in_line_s}) + "\n")
+            await journal.finish([entry_id])
+        finally:
+            sched.finish(ticket)
+
+    tasks = []
+    for old in await journal.unfinished(PLATFORM):  # a restart: what was accepted and not answered
+        tasks.append(asyncio.create_task(one(old.payload, old.id)))
+    start = time.monotonic()
+    for req in requests:
+        delay = req.get("at_s", 0) - (time.monotonic() - start)
+        if delay > 0:
+            await asyncio.sleep(delay)
+        entry_id = await journal.accept(PLATFORM, req["rid"], req["chat"], req["user"], req)
+        if entry_id is None:
+            continue  # journaled before: answered once, or resumed above
+        tasks.append(asyncio.create_task(one(req, entry_id)))
+    await asyncio.gather(*tasks)
+    out.close()
+    if line is not None:
+        line.close()
+    if redis_url:
+        await engine.close()
+    else:
+        engine.close()
+    await storage.close()
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("requests")
+    p.add_argument("answers")
+    p.add_argument("--db", required=True)
+    p.add_argument("--redis-url", default=None)
+    p.add_argument("--weights", default=None)
+    p.add_argument("--running", type=int, default=4)
+    p.add_argument("--owner", default=None)
+    a = p.parse_args()
+    requests = json.loads(Path(a.requests).read_text())
+    asyncio.run(drive(requests, Path(a.answers), Path(a.db), a.redis_url, weights=a.weights, running=a.running,
+                      owner=a.owner))
+
+
+if __name__ == "__main__":
+    main()
