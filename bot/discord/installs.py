@@ -7,7 +7,7 @@ which contexts (`allowed_contexts`) it shows up: 0 a server, 1 a DM with the bot
 and group DMs. Both fields are set for every command from the one table below (`place_commands`
 refuses a command missing from it, so a new command can't be forgotten):
 
-- /mix, "Mix these cats", /random, /cats, /map, /kittens, /blend, /help: both installs, every
+- /mix, "Mix these cats", /random, /cats, /cat, /map, /kittens, /blend, /help: both installs, every
   context. They need nothing from the place but the interaction itself (attachments and the
   target message arrive in its payload; nothing reads a channel), so they work where the bot is
   not a member.

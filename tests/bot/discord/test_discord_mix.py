@@ -147,7 +147,7 @@ async def test_guild_sync_registers_commands_in_the_guild(fake, start_bot):
     guild, payload = fake.syncs[0]
     assert guild == GUILD_ID
     assert {c["name"] for c in payload} == {"mix", "random", "help", "resync", "Mix these cats", "adopt", "forget",
-                                            "cats", "map", "kittens", "blend"}
+                                            "cats", "map", "kittens", "blend", "cat"}
 
 
 async def test_an_unknown_name_among_the_cats_is_said_to_be_a_name(fake, start_bot):

@@ -48,6 +48,12 @@ async def test_mix_where_the_bot_is_not_a_member(fake, start, face_jpegs):
                                               "server"))
     result = await fake.first_followup(iid)
     assert "tom.jpg" in result.content and "#7" in result.content and result.files
+    # the buttons under it work there too (a press arrives through the same user install)
+    swap = next(c for row in result.message["components"] for c in row["components"]
+                if c["custom_id"].endswith(":swap"))
+    press = await fake.inject(fake.user_install(fake.button(result.message, swap["custom_id"]), "server"))
+    swapped = await fake.first_followup(press)
+    assert not swapped.ephemeral and swapped.files[0].data != result.files[0].data  # the other way round
 
 
 async def test_mix_these_cats_in_a_group_dm_and_random_in_the_bots_dm(fake, start, face_jpegs):
@@ -87,6 +93,15 @@ async def test_answers_made_private_by_the_server_say_so(fake, start):
     result = await fake.first_followup(iid)
     assert result.ephemeral and result.files
     assert result.content.endswith(t("dc_only_you_see", "es"))
+
+
+async def test_a_refused_public_send_is_sent_privately_and_says_why(fake, start):
+    await start()
+    fake.followup_failures.append(403)  # the server's rules refuse the public result
+    iid = await fake.inject(fake.user_install(fake.slash("random", {"count": 2}), "server"))
+    result = await fake.first_followup(iid)
+    assert result.ephemeral and result.files and result.content.endswith(t("dc_only_you_see"))
+    assert fake.failed_followups == [f"token-{iid}"]
 
 
 async def test_a_result_over_the_upload_limit_is_shrunk_to_fit(fake, start, face_jpegs):
