@@ -104,8 +104,15 @@ async def trial(kind: str, env: dict) -> dict:
     t_kill = time.perf_counter()
     os.kill(pid, signal.SIGKILL)  # the process running the job (taskiq's worker is a child of its CLI)
     survivor, victim = other, worker
-    done = await r.blpop(["kill"], timeout=60)
-    rerun_s = time.perf_counter() - t_kill if done else float("inf")
+    try:
+        done = await r.blpop(["kill"], timeout=40)
+    except Exception:  # noqa: BLE001  (a client timeout: not re-run either)
+        done = None
+    quiet_rerun_s = time.perf_counter() - t_kill if done else None  # nothing else arriving
+    if not done:  # taskiq-redis 1.2.4 reclaims only after reading new messages: send one
+        await kick(kind, "nudge", 0, pool)
+        done = await r.blpop(["kill"], timeout=40)
+    rerun_s = time.perf_counter() - t_kill if done else None
     await asyncio.sleep(IDLE_S + 8)  # does it run a third time?
     starts = await r.llen("kill:starts") + 1
     for p in (survivor, victim):
@@ -117,7 +124,8 @@ async def trial(kind: str, env: dict) -> dict:
         await broker.shutdown()
     await r.aclose()
     lat.sort()
-    return {"p50_ms": statistics.median(lat), "p95_ms": lat[int(0.95 * len(lat))], "rerun_s": rerun_s,
+    return {"p50_ms": statistics.median(lat), "p95_ms": lat[int(0.95 * len(lat))], "quiet_rerun_s": quiet_rerun_s,
+            "rerun_s": rerun_s,
             "runs_of_killed_job": starts}
 
 

@@ -124,12 +124,12 @@ class RemoteEngine:
             if now > deadline:
                 raise EngineTimeout(f"no worker answered request {rid} in {self.deadline_s:.0f} s")
             try:
+                ready = False
                 if now - sent_at > self.resend_s:
-                    if not await self._send(rid, job_key, res_key, payload):
-                        sent_at = now  # the outcome is already there (a restarted bot asking again)
+                    ready = not await self._send(rid, job_key, res_key, payload)  # True: a restarted bot asking again
                     sent_at = now
-                got = await self.r.blpop([done_key], timeout=1)
-                if got is None and not await self.r.exists(res_key):
+                got = ready or await self.r.blpop([done_key], timeout=1)
+                if not got and not await self.r.exists(res_key):
                     if await self._worker_died(rid):
                         sent_at = -1e9  # its worker died mid-job: send it again now
                     continue
