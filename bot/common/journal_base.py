@@ -20,6 +20,7 @@ from typing import ClassVar, Generic, TypeVar
 
 from bot.common.backoff import reason
 from bot.common.inflight import InFlight
+from bot.common.scale import REQUEST_ID
 from bot.common.storage import JournalStore, StorageError
 from bot.common.storage.journal import CLOSED, JournalEntry
 
@@ -65,12 +66,16 @@ class RequestJournalBase(Generic[Revived]):
 
     async def serve(self, what: str, call: Callable[[], Awaitable[None]], goodbye: Callable[[], Awaitable[None]],
                     finish: Callable[[], Awaitable[object]], *, entries: frozenset[int] = frozenset(),
-                    group: tuple[int, str] | None = None) -> None:
+                    group: tuple[int, str] | None = None, ref: str | None = None) -> None:
         """Run an accepted request as work in progress, then mark it done with `finish`.
 
         Cancelled by a stop: `goodbye` tells the user it continues after the restart, and the
         entry stays open. Not delivered (the platform kept failing): it stays open for the sweep.
-        The finish runs inside the work, so a stop waits for the entry to be marked done too."""
+        The finish runs inside the work, so a stop waits for the entry to be marked done too.
+        `ref`: the platform's id of the request, which names its engine jobs on the workers
+        (REDIS_URL), so a replay after a restart finds an outcome already made instead of a second run."""
+        if ref is not None:
+            call = _named(call, f"{self.PLATFORM}:{ref}")
         with self.inflight.running(entries, group) as work:
             try:
                 await call()
@@ -197,3 +202,16 @@ class RequestJournalBase(Generic[Revived]):
         await self.inflight.settle(TELL_TIMEOUT_S + 0.5)
         self.log.info("%s: done in %.1f s (%d request(s) left in the journal for the restart)", why,
                       loop.time() - start, cancelled)
+
+
+def _named(call: Callable[[], Awaitable[None]], rid: str) -> Callable[[], Awaitable[None]]:
+    """`call` with its engine jobs named after the request (bot/common/scale.py)."""
+
+    async def named() -> None:
+        token = REQUEST_ID.set([rid, 0])
+        try:
+            await call()
+        finally:
+            REQUEST_ID.reset(token)
+
+    return named

@@ -38,6 +38,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 from taskiq.exceptions import TaskiqError
 
+from bot.common.scale import REQUEST_ID
 from vae_core.errors import EngineTimeout
 
 log = logging.getLogger(__name__)
@@ -55,12 +56,12 @@ ALIVE_TTL_S = 10
 STATS_KEEP = 500  # samples kept for `kitten-mixer status`
 JOB_DELAY_S = float(os.environ.get("KM_JOB_DELAY_S", "0"))  # drills and tests: every job takes this much longer
 
-_request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("km_request_id", default=None)
+_request_id = REQUEST_ID  # [the request's id, engine jobs it has asked for so far]
 
 
 def request_id(platform: str, ref: str) -> contextvars.Token:
     """Name the engine work of the current request (its journal's platform and reference)."""
-    return _request_id.set(f"{platform}:{ref}")
+    return _request_id.set([f"{platform}:{ref}", 0])
 
 
 def reset_request_id(token: contextvars.Token) -> None:
@@ -68,7 +69,14 @@ def reset_request_id(token: contextvars.Token) -> None:
 
 
 def current_request_id() -> str:
-    return _request_id.get() or uuid.uuid4().hex
+    """The next engine job's id: the request's own for its first job, then `<id>:2`, `<id>:3`... (a
+    request replayed after a restart asks for the same jobs in the same order, so it finds their
+    outcomes; a second job of one request never reads the first's). No request named: a fresh id."""
+    named = _request_id.get()
+    if named is None:
+        return uuid.uuid4().hex
+    named[1] += 1
+    return named[0] if named[1] == 1 else f"{named[0]}:{named[1]}"
 
 
 def make_broker(url: str):

@@ -9,7 +9,6 @@ import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from bot.common.ratelimit import TokenBuckets
 from bot.common.results import ResultCache
 from bot.common.scheduler import Bounds, Scheduler
 from vae_core.engine import DEFAULT_WEIGHTS, EngineSettings
@@ -90,7 +89,11 @@ class Settings:
     discord_bot_token: Secret = Secret("")
     discord_guild_id: int = 0  # sync commands to this guild only (development)
     discord_owner_ids: str = ""  # comma-separated user ids allowed to resync
-    discord_sharded: bool = False
+    discord_sharded: bool = False  # one process, every shard (discord.py's AutoShardedBot picks the count)
+    discord_shard_count: int = 0  # shards in all, across every Discord process; 0: not set
+    discord_shard_ids: str = ""  # this process's shards, e.g. "0,1" (needs DISCORD_SHARD_COUNT); "": all of them
+    # scaling out (bot/common/scale.py): the fair line in Redis, mixes on `kitten-mixer worker` processes
+    redis_url: Secret = Secret("")  # e.g. redis://:PASSWORD@10.0.0.5:6379/0; "": one process, as before
     log_level: str = "INFO"
 
     @classmethod
@@ -129,8 +132,20 @@ class Settings:
                       per_chat=max(1, self.queue_per_chat), total=total)
 
     def scheduler(self) -> Scheduler:
-        """A fresh line for one bot process."""
-        return Scheduler(self.queue_bounds(), TokenBuckets(self.rate_burst, self.rate_refill_s))
+        """A fresh line for one bot process (in memory, or in Redis with REDIS_URL: bot/common/scale.py)."""
+        from bot.common import scale
+
+        return scale.scheduler(self)
+
+    @property
+    def shard_ids(self) -> list[int] | None:
+        """DISCORD_SHARD_IDS as numbers; None: every shard (or no sharding)."""
+        ids = [int(x) for x in self.discord_shard_ids.replace(" ", "").split(",") if x]
+        if ids and self.discord_shard_count <= 0:
+            raise ConfigError("DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT (the shards in all, across processes)")
+        if any(not 0 <= i < self.discord_shard_count for i in ids):
+            raise ConfigError(f"DISCORD_SHARD_IDS must be between 0 and {self.discord_shard_count - 1}")
+        return ids or None
 
     def result_cache(self) -> ResultCache:
         """The buttons' memory for one bot process."""

@@ -11,6 +11,7 @@ import aiohttp
 import discord
 from discord.ext import commands
 
+from bot.common import scale
 from bot.common.logtext import guard_root_handlers, hide
 from bot.common.settings import Settings
 from bot.common.storage import StorageError
@@ -104,8 +105,13 @@ class ShardedKittenBot(_KittenBot, commands.AutoShardedBot):
 
 def build_bot(settings: Settings, engine: Engine) -> KittenBot | ShardedKittenBot:
     """An unstarted bot; `await bot.start(token)` (or `run`) connects it."""
-    cls = ShardedKittenBot if settings.discord_sharded else KittenBot
-    bot = cls(Services(settings, engine))
+    engine = scale.engine(settings, engine)  # the in-process engine, or the workers (REDIS_URL)
+    if settings.discord_shard_count > 0:  # several processes: each runs its DISCORD_SHARD_IDS of the count
+        bot: KittenBot | ShardedKittenBot = ShardedKittenBot(Services(settings, engine),
+                                                             shard_count=settings.discord_shard_count,
+                                                             shard_ids=settings.shard_ids)
+    else:
+        bot = (ShardedKittenBot if settings.discord_sharded else KittenBot)(Services(settings, engine))
     bot.services.requests = RequestJournal(bot, bot.services.storage.journal, settings.request_max_age_s,
                                            settings.stop_grace_s, settings.journal_retry_s)
     return bot

@@ -80,7 +80,7 @@ class RequestJournal(RequestJournalBase[discord.Interaction]):
         # Not delivered (Discord stayed down): kept open, the sweep tries again while the token lasts.
         done = entry_id
         await self.serve(what, call, lambda: self._tell_followup(interaction, "resume_later"),
-                         lambda: self.store.finish([done]), entries=frozenset({entry_id}))
+                         lambda: self.store.finish([done]), entries=frozenset({entry_id}), ref=str(interaction.id))
 
     async def _tell_now(self, interaction: discord.Interaction, key: str) -> None:
         await self.tell_briefly(lambda: respond(interaction, t(key, lang_of(interaction)), ephemeral=True),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol, cast
 import aiohttp
 import discord
 
+from bot.common import scale
 from bot.common.adoption import AdoptedCats
 from bot.common.catalog import CatCatalog
 from bot.common.face_asks import FaceAsks
@@ -62,6 +63,7 @@ class Services:
         if self._session is not None:
             await self._session.close()
             self._session = None
+        await scale.close(self.scheduler, self.engine)  # the shared line and the workers' connections
         await self.storage.close()
 
 

@@ -15,6 +15,7 @@ from telegram import BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ApplicationBuilder
 
+from bot.common import scale
 from bot.common.adoption import AdoptedCats
 from bot.common.backoff import RetryPolicy
 from bot.common.commands.help import TELEGRAM, menu
@@ -57,6 +58,7 @@ def build_application(settings: Settings, engine: Engine) -> Application:
     if settings.telegram_base_file_url:
         builder = builder.base_file_url(settings.telegram_base_file_url)
     app = builder.build()
+    engine = scale.engine(settings, engine)  # the in-process engine, or the workers (REDIS_URL)
     state = app.bot_data[STATE_KEY] = BotState.create(settings, engine)
     state.storage = Storage.create(settings.database_path)
     state.adopted = AdoptedCats(state.storage.cats, engine.model.config.latent_dim)
@@ -88,7 +90,9 @@ async def _post_init(app: Application) -> None:
 
 
 async def _post_shutdown(app: Application) -> None:
-    await app.bot_data[STATE_KEY].storage.close()
+    state = app.bot_data[STATE_KEY]
+    await scale.close(state.scheduler, state.engine)  # the shared line and the workers' connections
+    await state.storage.close()
 
 
 async def _publish_commands(app: Application) -> None:

@@ -86,7 +86,7 @@ class RequestJournal(RequestJournalBase[Update]):
 
         lang = lang_of(update)
         await self.serve(what, lambda: inner(update), lambda: self.tell(m, "resume_later", lang), finish,
-                         entries=frozenset({entry_id}))
+                         entries=frozenset({entry_id}), ref=str(update.update_id))
 
     def _group_pending(self, chat_id: int, group: str) -> bool:
         jq = self.app.job_queue

@@ -1,0 +1,74 @@
+"""The one switch between one process and scaling out (REDIS_URL, issue 24).
+
+Both bots ask this module for their fair line and their engine; nothing else looks at REDIS_URL.
+
+- Without it (the default): the in-memory line and token buckets, and the in-process engine,
+  exactly as before.
+- With it: the line and the buckets in Redis, shared by every bot process (bot/common/redis_line.py,
+  on the wall clock all processes share), and `mix` / `random` sent as jobs to `kitten-mixer worker`
+  processes (bot/common/remote_jobs.py). The local engine stays for the cheap calls (gallery
+  pictures, cats from latents, the face question's cuts), so the bot still loads the model.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+from bot.common.ratelimit import TokenBuckets
+from bot.common.scheduler import Scheduler
+
+if TYPE_CHECKING:
+    from bot.common.settings import Settings
+    from vae_core.engine import Engine
+
+log = logging.getLogger(__name__)
+
+# The request being served, as [its id (`<platform>:<platform's ref>`), engine jobs asked for so far]: set by
+# the journal (bot/common/journal_base.py), read by the remote engine to name its jobs (remote_jobs.py).
+REQUEST_ID: contextvars.ContextVar[list | None] = contextvars.ContextVar("km_request_id", default=None)
+
+
+def redis_url(settings: Settings) -> str:
+    """REDIS_URL (a Secret from the environment: it may hold Redis's password); "" when unset."""
+    url = settings.redis_url
+    return (url.reveal() if hasattr(url, "reveal") else str(url)).strip()
+
+
+def scheduler(settings: Settings) -> Scheduler:
+    """A line for one bot process: in memory, or its place in the shared Redis line."""
+    url = redis_url(settings)
+    if not url:
+        return Scheduler(settings.queue_bounds(), TokenBuckets(settings.rate_burst, settings.rate_refill_s))
+    from bot.common.redis_line import RedisLine, RedisTokenBuckets, connect
+
+    client = connect(url)
+    return Scheduler(settings.queue_bounds(), RedisTokenBuckets(client, settings.rate_burst, settings.rate_refill_s),
+                     RedisLine(client), clock=time.time)
+
+
+def engine(settings: Settings, local: Engine) -> Any:
+    """The engine the handlers call: `local`, or the remote engine in front of it (same async API)."""
+    url = redis_url(settings)
+    if not url:
+        return local
+    from bot.common.remote_jobs import RemoteEngine
+
+    log.info("mixes run on kitten-mixer workers through Redis (%s)", url.split("@")[-1])
+    return RemoteEngine(url, local)
+
+
+async def close(line_owner: Scheduler | None, used_engine: Any) -> None:
+    """Leave the shared line and close the remote engine's connections (nothing to do in memory)."""
+    redis_line, remote_jobs = sys.modules.get("bot.common.redis_line"), sys.modules.get("bot.common.remote_jobs")
+    line = getattr(line_owner, "line", None)
+    if redis_line is not None and isinstance(line, redis_line.RedisLine):  # this process's entries leave
+        with contextlib.suppress(Exception):
+            line.close()
+    if remote_jobs is not None and isinstance(used_engine, remote_jobs.RemoteEngine):
+        with contextlib.suppress(Exception):
+            await used_engine.close()

@@ -1,0 +1,75 @@
+"""The real Telegram bot scaled out (issue 24): `python -m kitten_mixer bot telegram` with REDIS_URL
+pointing at a redis-server of the test's own, and one `kitten-mixer worker` subprocess. The bot's
+line lives in Redis and its mixes run on the worker: a /mix album and a /random are answered once
+each, by the worker (its job count in Redis says so), and the bot leaves the shared line on stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import redis
+from redis_server import redis_server  # noqa: F401  (the fixture)
+from test_telegram_process import ANA, CHAT, STOP_LIMIT_S, BotProcess, album
+from tg_images import gif_frames
+
+from bot.common.texts import t
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def start_worker(url: str, weights: Path, log: Path) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.Popen([sys.executable, "-m", "kitten_mixer.cli", "worker", "--redis-url", url,
+                             "--weights", str(weights), "--name", "w1"], cwd=ROOT, env=env,
+                            stdout=log.open("wb"), stderr=subprocess.STDOUT)
+
+
+async def wait_until(check, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, what
+        await asyncio.sleep(0.1)
+
+
+async def test_a_mix_and_a_random_go_through_redis_to_a_worker_and_are_answered_once(
+        tg_api, tiny_weights, tmp_path, cat_photos, redis_server):  # noqa: F811
+    client = redis.Redis(unix_socket_path=str(redis_server.sock))
+    worker = start_worker(redis_server.url, tiny_weights, tmp_path / "worker.log")
+    bot = BotProcess(tg_api, tiny_weights, tmp_path, REDIS_URL=redis_server.url)
+    try:
+        await wait_until(lambda: client.exists("km:worker:w1") or worker.poll() is not None, 60, "no worker")
+        assert worker.poll() is None, (tmp_path / "worker.log").read_text()
+        await bot.start()
+        assert client.keys("km:line:alive:*")  # the bot took its place in the shared line
+
+        album(tg_api, cat_photos, "/mix 4")
+        tg_api.message(ANA, CHAT, text="/random 2 7")
+        replies = await tg_api.wait_replies(2, timeout=60)
+        await asyncio.sleep(1.0)  # a second answer would have come by now
+        replies = tg_api.replies()
+        assert sorted(r.method for r in replies) == ["sendAnimation", "sendPhoto"], [r.method for r in replies]
+        gif = next(r for r in replies if r.method == "sendAnimation")
+        grid = next(r for r in replies if r.method == "sendPhoto")
+        assert gif_frames(gif.upload("animation")) == 4
+        assert grid.text.splitlines()[0] == t("random_done", "en", count=2)
+        await wait_until(lambda: int(client.get("km:worker:w1") or 0) >= 2, 10, "the worker did not count 2 jobs")
+        assert "mixes run on kitten-mixer workers" in bot.log()
+
+        bot.signal(signal.SIGTERM)
+        assert (await bot.wait_exit(STOP_LIMIT_S))[0] == 0
+        assert bot.states() == ["done", "done", "done"]  # two album messages and the /random
+        assert not client.keys("km:line:alive:*")  # it left the shared line
+    finally:
+        bot.stop()
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
