@@ -5,7 +5,8 @@ A result remembers its cats (latents and the users' face crops, see vae_core.eng
 options under a short key that goes into the buttons' data. Memory is bounded twice: by bytes
 (a photo crop is ~0.4 MB, the latents a few KB; least recently used results are dropped first)
 and by time (a button older than `ttl_s` gets "this button has expired"). The state is plain
-data behind a small interface, like the line's, so it could move to Redis later; in memory now.
+data behind a small interface, like the line's: in memory, written through to the kept store (SQLite, or
+Redis with REDIS_URL) and read back after a restart.
 
 A result belongs to the chat it was posted in (and, if made so, to one user): the key alone is not
 a capability. Button data can be forged or copied, and a press of chat A's `mx:<key>:swap` on a
@@ -15,17 +16,31 @@ so both bots check the owner the same way and answer a foreign press with a toas
 
 from __future__ import annotations
 
+import asyncio
+import io
+import json
+import logging
 import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from enum import Enum
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
 
 from bot.common.captions import about_mix, mix_done
 from bot.common.texts import t
 from vae_core.engine import MAX_FRAMES, Cat, Engine, MixOptions
+from vae_core.intake import CropReport
 from vae_core.seeds import new_seed
+
+if TYPE_CHECKING:
+    from bot.common.storage.kept import KeptStore
+
+log = logging.getLogger(__name__)
 
 ACTIONS = ("swap", "boom", "fmt", "more", "rnd")
 ACTION_PATTERN = "|".join(ACTIONS)
@@ -107,13 +122,97 @@ class Refusal(Enum):
     FOREIGN = "button_foreign"  # made for another chat (or user): forged or copied data
 
 
+def encode(owner: Owner, state: MixState) -> bytes:
+    """A result as bytes for the kept store (bot/common/storage/kept.py): the latents and the face
+    crops as .npy arrays, the owner, options and reports as JSON, in one .npz; no pickles."""
+    meta = {"owner": [owner.chat, owner.user], "options": asdict(state.options), "seed": state.random_seed,
+            "cats": [{"label": c.label, "photo": c.photo is not None,
+                      "report": asdict(c.report) if c.report is not None else None} for c in state.cats]}
+    arrays = {"meta": np.frombuffer(json.dumps(meta).encode(), np.uint8)}
+    for i, c in enumerate(state.cats):
+        arrays[f"z{i}"] = c.z.detach().cpu().numpy()
+        if c.photo is not None:
+            arrays[f"photo{i}"] = c.photo
+    out = io.BytesIO()
+    np.savez(out, **arrays)
+    return out.getvalue()
+
+
+def decode(blob: bytes) -> tuple[Owner, MixState]:
+    with np.load(io.BytesIO(blob), allow_pickle=False) as f:
+        meta = json.loads(f["meta"].tobytes())
+        cats = []
+        for i, c in enumerate(meta["cats"]):
+            report = None
+            if c["report"] is not None:
+                report = CropReport(**{k: tuple(v) if isinstance(v, list) else v for k, v in c["report"].items()})
+            cats.append(Cat(torch.from_numpy(f[f"z{i}"].copy()), f[f"photo{i}"].copy() if c["photo"] else None,
+                            report, c["label"]))
+    chat, user = meta["owner"]
+    return Owner(chat, user), MixState(tuple(cats), MixOptions(**meta["options"]), meta["seed"])
+
+
 class ResultCache:
-    """key -> (owner, MixState), least recently used first out, bounded by bytes and by age."""
+    """key -> (owner, MixState), least recently used first out, bounded by bytes and by age.
+
+    With a kept store (`keep_in`: SQLite by default, Redis with REDIS_URL) every result is also
+    written there, with the same bounds, and `restore` reads the fresh ones back after a restart,
+    so a button pressed after a restart (or served by another process) still works."""
+
+    KIND = "results"
 
     def __init__(self, max_bytes: int, ttl_s: float, clock: Callable[[], float] = time.monotonic):
         self.max_bytes, self.ttl_s, self._clock = max_bytes, ttl_s, clock
         self._items: OrderedDict[str, tuple[float, Owner, MixState]] = OrderedDict()
         self._bytes = 0
+        self._store: KeptStore | None = None
+        self._writes: set[asyncio.Task] = set()
+
+    def keep_in(self, store: KeptStore) -> None:
+        self._store = store
+
+    async def restore(self) -> int:
+        """The kept results still fresh, back in memory (newest first, up to the byte bound)."""
+        if self._store is None:
+            return 0
+        restored = 0
+        for key, blob, expires_at in reversed(await self._store.load(self.KIND, self.max_bytes)):
+            try:
+                owner, state = decode(blob)
+            except Exception as e:  # one unreadable entry must not cost the others
+                log.warning("a kept result could not be read (%s); skipped", type(e).__name__)
+                continue
+            self._drop(key)
+            age = self.ttl_s - (expires_at - time.time())
+            self._items[key] = (self._clock() - max(0.0, age), owner, state)
+            self._bytes += state.nbytes
+            restored += 1
+        self._evict()
+        return restored
+
+    async def flush(self) -> None:
+        """Wait for the writes in progress (a clean stop)."""
+        if self._writes:
+            await asyncio.gather(*self._writes, return_exceptions=True)
+
+    def _keep(self, key: str, owner: Owner, state: MixState) -> None:
+        if self._store is None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        blob = encode(owner, state)
+
+        async def write() -> None:
+            try:
+                await self._store.save(self.KIND, key, blob, self.ttl_s, self.max_bytes)
+            except Exception as e:  # memory still has it: only a restart would forget it
+                log.warning("result %s not kept (%s)", key, type(e).__name__)
+
+        task = loop.create_task(write())
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
 
     def reserve(self) -> str:
         """A fresh key for a result still being made (its buttons are built before it is sent);
@@ -126,6 +225,7 @@ class ResultCache:
         self._items[key] = (self._clock(), owner, state)
         self._bytes += state.nbytes
         self._evict()
+        self._keep(key, owner, state)
 
     def press(self, key: str, chat: ChatId, user: int | None) -> MixState | Refusal:
         """The result behind a button pressed by `user` in `chat`, or why not. A foreign press

@@ -23,7 +23,9 @@ from bot.common.ratelimit import TokenBuckets
 from bot.common.scheduler import Scheduler
 
 if TYPE_CHECKING:
+    from bot.common.results import ResultCache
     from bot.common.settings import Settings
+    from bot.common.storage import Storage
     from vae_core.engine import Engine
 
 log = logging.getLogger(__name__)
@@ -62,8 +64,31 @@ def engine(settings: Settings, local: Engine) -> Any:
     return RemoteEngine(url, local)
 
 
-async def close(line_owner: Scheduler | None, used_engine: Any) -> None:
-    """Leave the shared line and close the remote engine's connections (nothing to do in memory)."""
+async def keep_conversations(settings: Settings, storage: Storage, results: ResultCache) -> None:
+    """The result buttons' cats written through to the kept store and read back now (after a
+    restart): Redis with REDIS_URL (any bot process may be pressed), else the SQLite file."""
+    from bot.common.storage.kept import RedisKept, SqliteKept
+
+    url = redis_url(settings)
+    results.keep_in(RedisKept(url) if url else SqliteKept(storage.db))
+    try:
+        restored = await results.restore()
+    except Exception as e:  # the buttons still work for new results
+        log.warning("could not read the kept results back (%s)", type(e).__name__)
+        return
+    if restored:
+        log.info("%d results' buttons kept from before the restart", restored)
+
+
+async def close(line_owner: Scheduler | None, used_engine: Any, results: ResultCache | None = None) -> None:
+    """Leave the shared line, close the remote engine's connections, and finish the kept store's
+    writes (before the SQLite file closes); nothing else to do in memory."""
+    if results is not None:
+        await results.flush()
+        store = results._store
+        if hasattr(store, "close"):
+            with contextlib.suppress(Exception):
+                await store.close()
     redis_line, remote_jobs = sys.modules.get("bot.common.redis_line"), sys.modules.get("bot.common.remote_jobs")
     line = getattr(line_owner, "line", None)
     if redis_line is not None and isinstance(line, redis_line.RedisLine):  # this process's entries leave

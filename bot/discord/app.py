@@ -68,6 +68,7 @@ class _KittenBot:
         # logged once by the database, and the bot serves mixes, /random and the gallery without it.
         with contextlib.suppress(StorageError):
             await self.services.storage.open()
+        await scale.keep_conversations(self.services.settings, self.services.storage, self.services.results)
         requests = self.services.requests
         if requests is not None:  # the request journal: capture commands, replay the last run's
             requests.capture_payloads()

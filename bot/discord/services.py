@@ -63,7 +63,7 @@ class Services:
         if self._session is not None:
             await self._session.close()
             self._session = None
-        await scale.close(self.scheduler, self.engine)  # the shared line and the workers' connections
+        await scale.close(self.scheduler, self.engine, self.results)  # the shared line and the workers' connections
         await self.storage.close()
 
 

@@ -78,6 +78,7 @@ async def _post_init(app: Application) -> None:
     state = app.bot_data[STATE_KEY]
     with contextlib.suppress(StorageError):  # logged once by the database; mixes don't need it
         await state.storage.open()
+    await scale.keep_conversations(state.settings, state.storage, state.results)  # buttons survive a restart
     await state.requests.load_unfinished()  # before polling starts: only the last run's requests
     await start_inline(app)  # the same for chosen inline results (bot/telegram/inline.py)
     if state.requests.handle_signals:
@@ -91,7 +92,7 @@ async def _post_init(app: Application) -> None:
 
 async def _post_shutdown(app: Application) -> None:
     state = app.bot_data[STATE_KEY]
-    await scale.close(state.scheduler, state.engine)  # the shared line and the workers' connections
+    await scale.close(state.scheduler, state.engine, state.results)  # the shared line and the workers' connections
     await state.storage.close()
 
 

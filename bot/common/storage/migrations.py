@@ -68,6 +68,17 @@ MIGRATIONS: tuple[Migration, ...] = (
         -- inline mode: `@bot Luna` finds the cats this user adopted in any chat
         CREATE INDEX adopted_cats_by ON adopted_cats (adopted_by);
     """),
+    Migration(5, "conversation state kept across a restart: the cats behind result buttons (storage/kept.py)", """
+        CREATE TABLE kept_state (
+            kind        TEXT    NOT NULL,  -- 'results'
+            key         TEXT    NOT NULL,  -- the button's key
+            value       BLOB    NOT NULL,  -- serialised by its owner (arrays as .npy, the rest JSON)
+            size        INTEGER NOT NULL,
+            saved_at    REAL    NOT NULL,
+            expires_at  REAL    NOT NULL,
+            PRIMARY KEY (kind, key)
+        ) WITHOUT ROWID;
+    """),
 )
 
 LATEST = MIGRATIONS[-1].version

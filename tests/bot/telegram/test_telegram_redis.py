@@ -73,3 +73,28 @@ async def test_a_mix_and_a_random_go_through_redis_to_a_worker_and_are_answered_
             worker.wait(10)
         except subprocess.TimeoutExpired:
             worker.kill()
+
+
+def buttons(call) -> dict[str, str]:
+    rows = call.params["reply_markup"]["inline_keyboard"]
+    return {b["callback_data"].rsplit(":", 1)[1]: b["callback_data"] for row in rows for b in row}
+
+
+async def test_a_result_button_pressed_after_a_restart_still_mixes(tg_api, tiny_weights, tmp_path, cat_photos):
+    """Embedded mode (no Redis): the cats behind the buttons are kept in the SQLite file."""
+    bot = BotProcess(tg_api, tiny_weights, tmp_path)
+    try:
+        await bot.start()
+        album(tg_api, cat_photos, "/mix 4")
+        (result,) = await tg_api.wait_replies(1, timeout=40)
+        bot.signal(signal.SIGKILL)  # no clean stop: the result was written down as it was made
+        await bot.wait_exit(STOP_LIMIT_S)
+        await bot.start()
+        tg_api.press_button(ANA, result.result, buttons(result)["swap"])
+        again = (await tg_api.wait_replies(2, timeout=40))[1]
+        assert again.method == "sendAnimation" and gif_frames(again.upload("animation")) == 4
+        answered = [c.params.get("text") for c in tg_api.sent("answerCallbackQuery")]
+        assert t("button_expired", "en") not in answered
+        assert "results' buttons kept from before the restart" in bot.log()
+    finally:
+        bot.stop()
