@@ -14,9 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import json
 import logging
+import os
+import sqlite3
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.common.ratelimit import TokenBuckets
@@ -97,3 +101,49 @@ async def close(line_owner: Scheduler | None, used_engine: Any, results: ResultC
     if remote_jobs is not None and isinstance(used_engine, remote_jobs.RemoteEngine):
         with contextlib.suppress(Exception):
             await used_engine.close()
+
+
+# ---- `kitten-mixer status` in one process (no Redis): the bot writes its figures to its SQLite file ----
+STATUS_EVERY_S = 5.0
+
+
+def figures(platform: str, scheduler: Scheduler, used_engine: Any) -> dict[str, Any]:
+    waits = sorted(scheduler.recent_waits)
+    pending = getattr(used_engine, "pending", None)  # the local engine's jobs running or queued
+    return {"platform": platform, "pid": os.getpid(), "at": time.time(), "line_length": scheduler.line.waiting(),
+            "running": scheduler.running,
+            "time_in_line_ms": {"p50": _pct_ms(waits, 50), "p95": _pct_ms(waits, 95), "samples": len(waits)},
+            "engine_pending": pending if isinstance(pending, int) else None}
+
+
+async def write_status(platform: str, settings: Settings, storage: Storage, scheduler: Scheduler,
+                       used_engine: Any) -> None:
+    """One status row (kept_state, kind 'status', expiring after 3 beats); embedded mode only."""
+    if redis_url(settings):
+        return  # `kitten-mixer status` reads Redis then
+    from bot.common.storage.kept import SqliteKept
+
+    row = json.dumps(figures(platform, scheduler, used_engine)).encode()
+    with contextlib.suppress(Exception):  # a courtesy for the operator
+        await SqliteKept(storage.db).save("status", f"{platform}:{os.getpid()}", row, 3 * STATUS_EVERY_S, 1 << 20)
+
+
+def read_status(database: Path) -> list[dict[str, Any]]:
+    """The running bots' last rows (read-only; a stopped bot's row expires within 15 s)."""
+    if not Path(database).is_file():
+        return []
+    conn = sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=2)
+    try:
+        rows = conn.execute("SELECT value FROM kept_state WHERE kind = 'status' AND expires_at > ?",
+                            (time.time(),)).fetchall()
+    except sqlite3.OperationalError:  # an older file, or no bot ever ran on it
+        return []
+    finally:
+        conn.close()
+    return [json.loads(r[0]) for r in rows]
+
+
+def _pct_ms(values: list[float], p: int) -> float | None:
+    if not values:
+        return None
+    return round(values[min(len(values) - 1, int(len(values) * p / 100))] * 1000, 1)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -88,6 +89,7 @@ class Scheduler:
         self._tickets: dict[int, Ticket] = {}
         self._running_users: dict[int, int] = {}  # user -> ticket id
         self._wake: asyncio.TimerHandle | None = None
+        self.recent_waits: deque[float] = deque(maxlen=500)  # seconds in line of the last requests started
         self._wake_at = float("inf")
 
     # ---- entering and leaving ----------------------------------------------------------------
@@ -137,6 +139,7 @@ class Scheduler:
         """The job ended. `charged=False` gives the user's token back (nothing was delivered)."""
         if ticket.state == "running":
             self._running_users.pop(ticket.user_id, None)
+            self.recent_waits.append(ticket.in_line_s)  # for `kitten-mixer status` (bot/common/scale.py)
             if not charged:
                 self.rate.give_back(ticket.user_id, self._clock())
         elif ticket.state == "waiting":

@@ -76,6 +76,7 @@ class _KittenBot:
             if requests.handle_signals:
                 requests.install_signal_handlers()
             self._resume_task = asyncio.create_task(requests.resume(), name="journal-resume-all")
+        self._status_task = asyncio.create_task(self._status_rows(), name="status-rows")
         await self.tree.set_translator(CatalogueTranslator())
         await self.add_cog(AdoptCog())
         for cog in (MixCog(self), RandomCog(self), GalleryCog(self), HelpCog(), AdminCog(self)):
@@ -88,10 +89,17 @@ class _KittenBot:
             log.error("command sync failed (%s %s); keeping the previously registered commands",
                       e.status, e.text)
 
+    async def _status_rows(self) -> None:
+        """`kitten-mixer status` without Redis reads this process's row (bot/common/scale.py)."""
+        svc = self.services
+        while True:
+            await scale.write_status("discord", svc.settings, svc.storage, svc.scheduler, svc.engine)
+            await asyncio.sleep(scale.STATUS_EVERY_S)
+
     async def close(self) -> None:
-        resume = getattr(self, "_resume_task", None)
-        if resume is not None:
-            resume.cancel()
+        for task in (getattr(self, "_resume_task", None), getattr(self, "_status_task", None)):
+            if task is not None:
+                task.cancel()
         await super().close()
         await self.services.close()
 

@@ -87,6 +87,9 @@ async def _post_init(app: Application) -> None:
     app.job_queue.run_once(lambda _: state.requests.resume(), 0, name="resume-journal")
     retry = state.settings.journal_retry_s
     app.job_queue.run_repeating(lambda _: state.requests.sweep(), interval=retry, first=retry, name="journal-sweep")
+    app.job_queue.run_repeating(  # `kitten-mixer status` without Redis reads this row
+        lambda _: scale.write_status("telegram", state.settings, state.storage, state.scheduler, state.engine),
+        interval=scale.STATUS_EVERY_S, first=0, name="status-row")
     await _publish_commands(app)
 
 

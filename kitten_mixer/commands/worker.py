@@ -23,8 +23,11 @@ def register(sub) -> None:
     p.set_defaults(func=_worker)
 
     s = sub.add_parser("status", help="the line and the workers: line length, time in line p50/p95, workers alive, "
-                                      "jobs retried, last errors (from Redis)")
+                                      "jobs retried, last errors (from Redis; without it, the running bot's "
+                                      "own figures from its SQLite file)")
     s.add_argument("--redis-url", default=os.environ.get("REDIS_URL"), help="default: $REDIS_URL")
+    s.add_argument("--db", default=None, help="without Redis: the running bot's DATABASE_PATH (default: the "
+                                              "setting's), where it writes its figures every 5 s")
     s.add_argument("--json", action="store_true", help="print JSON")
     s.set_defaults(func=_status)
 
@@ -51,9 +54,32 @@ def _worker(a: argparse.Namespace) -> int:
     return 0
 
 
+def _embedded_status(a: argparse.Namespace) -> int:
+    """No Redis: each running bot's own figures, from the row it writes to its SQLite file."""
+    from bot.common.scale import read_status
+    from bot.common.settings import Settings
+
+    db = a.db or Settings.from_env().database_path
+    rows = read_status(db)
+    if a.json:
+        print(json.dumps({"mode": "embedded", "database": str(db), "bots": rows}, indent=2))
+        return 0
+    if not rows:
+        print(f"no running bot has written to {db} in the last 15 s (is it running, with this DATABASE_PATH?)")
+        return 1
+    for r in rows:
+        w = r["time_in_line_ms"]
+        print(f"{r['platform']} (pid {r['pid']}, one process): line: {r['line_length']} waiting, {r['running']} "
+              f"running; time in line p50 {w['p50']} ms, p95 {w['p95']} ms ({w['samples']} recent requests); "
+              f"engine: {r['engine_pending']} jobs running or queued")
+    return 0
+
+
 def _status(a: argparse.Namespace) -> int:
     from bot.common.remote_jobs import status
 
+    if not a.redis_url:
+        return _embedded_status(a)
     s = asyncio.run(status(_need_url(a)))
     if a.json:
         print(json.dumps(s, indent=2))

@@ -7,6 +7,7 @@ each, by the worker (its job count in Redis says so), and the bot leaves the sha
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -87,6 +88,14 @@ async def test_a_result_button_pressed_after_a_restart_still_mixes(tg_api, tiny_
         await bot.start()
         album(tg_api, cat_photos, "/mix 4")
         (result,) = await tg_api.wait_replies(1, timeout=40)
+        await asyncio.sleep(5.5)  # the next status row (every 5 s) counts the mix
+        status = subprocess.run([sys.executable, "-m", "kitten_mixer.cli", "status", "--db",
+                                 str(tmp_path / "kitten.db"),
+                                 "--json"], env={**os.environ, "PYTHONPATH": str(ROOT), "REDIS_URL": ""},
+                                capture_output=True, text=True, timeout=60)
+        (row,) = json.loads(status.stdout)["bots"]  # `kitten-mixer status` without Redis: the bot's own figures
+        assert row["platform"] == "telegram" and row["pid"] == bot.proc.pid and row["line_length"] == 0
+        assert row["time_in_line_ms"]["samples"] == 1
         bot.signal(signal.SIGKILL)  # no clean stop: the result was written down as it was made
         await bot.wait_exit(STOP_LIMIT_S)
         await bot.start()
