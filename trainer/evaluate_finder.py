@@ -33,7 +33,14 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
-from trainer.finder_sets import STRIP_EXCLUDED, dog_files, heads_of, load_scene_items, widest_strip
+from trainer.finder_sets import (
+    PEOPLE_IN_SCENES,
+    STRIP_EXCLUDED,
+    dog_files,
+    heads_of,
+    load_scene_items,
+    widest_strip,
+)
 from vae_core.detection import CROP_PER_HEAD, CROP_SHIFT_Y, Detection, Finder, look
 from vae_core.facecrop import iou
 from vae_core.intake import IntakeLimits, decode_image
@@ -224,8 +231,7 @@ def evaluate_finder(finder: Finder, scenes: str | Path, split: str = "test", pho
     if dog_dir.is_dir():
         result["dogs"] = evaluate_dogs(finder, dog_dir, "test" if split in ("test+held-out", "all") else split,
                                        progress, also_held_out=split in ("test+held-out", "all"))
-    if people:
-        result["people"] = evaluate_people(finder, root, items, Path(people), progress, seed)
+    result["people"] = evaluate_people(finder, root, items, Path(people) if people else None, progress, seed)
     return result
 
 
@@ -335,15 +341,14 @@ def people_composite(scene: Image.Image, heads: list[Box], portrait: Image.Image
     return out, (x + fx, y + fy, x + fx + fw * k, y + fy + fh * k)
 
 
-def evaluate_people(finder: Finder, root: Path, items: list[dict], people: Path, progress: bool = True,
+def evaluate_people(finder: Finder, root: Path, items: list[dict], people: Path | None, progress: bool = True,
                     seed: int = 0) -> dict:
-    """People and cats: each scene with each portrait pasted beside its cat. A person's face is chosen
-    when the confident head's centre lies in the pasted face; the cat is found by the centre rule."""
+    """People and cats: each scene with each portrait (in `people`, when given) pasted beside its cat,
+    and the scenes with a real person (finder_sets.PEOPLE_IN_SCENES). A person's face is chosen when
+    the confident head's centre lies in the face; the cat is found by the centre rule."""
     rng = np.random.default_rng(seed + 22)
     portraits = [(Image.open(people / name).convert("RGB"), face) for name, face in PORTRAITS.items()
-                 if (people / name).is_file()]
-    if not portraits:
-        return {"n": 0, "note": f"no portraits in {people}"}
+                 if people is not None and (people / name).is_file()]
     n = person = cat = 0
     files = []
     for it in tqdm(items, desc="people", unit="photo", disable=not progress):
@@ -362,8 +367,19 @@ def evaluate_people(finder: Finder, root: Path, items: list[dict], people: Path,
                 person += 1
                 files.append(it["file"])
             cat += det is not None and any(centre_hit(det, _scaled(t, timed.scale)) for t in heads)
+    real = []  # the scenes with a real person in them (finder_sets.PEOPLE_IN_SCENES), chosen or not
+    for it in items:
+        if it["file"] in PEOPLE_IN_SCENES:
+            timed = run_finder(finder, (root / "photos" / it["file"]).read_bytes())
+            det = _confident(finder, timed.dets)
+            fb = _scaled(PEOPLE_IN_SCENES[it["file"]], timed.scale)
+            chosen = det is not None and fb[0] <= det.center[0] <= fb[2] and fb[1] <= det.center[1] <= fb[3]
+            real.append({"file": it["file"], "person_chosen": chosen,
+                         "cat_found": det is not None and any(centre_hit(det, _scaled(t, timed.scale))
+                                                              for t in heads_of(it))})
     return {"n": n, "person_chosen": person, "person_rate": _rate(person, n), "cat_found": _rate(cat, n),
-            "files_person_chosen": files, "portraits": len(portraits)}
+            "files_person_chosen": files, "portraits": len(portraits), "real_photos": real,
+            **({} if portraits else {"note": f"no portraits in {people}"})}
 
 
 def evaluate_closeups(finder: Finder, photo_dir: Path, progress: bool = True) -> dict:
@@ -471,6 +487,9 @@ def format_table(r: dict) -> str:
         p = r["people"]
         lines.append(f"people and cats (n={p['n']}, {p['portraits']} portraits pasted): a person's face chosen "
                      f"{p['person_chosen']} times, cat found {pct(p['cat_found']).strip()}")
+    for real in r.get("people", {}).get("real_photos", []):
+        lines.append(f"  real photo with a person, {real['file']}: person chosen {real['person_chosen']}, "
+                     f"cat found {real['cat_found']}")
     for deg, t in r.get("tilted", {}).items():
         lines.append(f"AFHQ close-ups turned {deg} degrees (n={t['n']}): found {pct(t['found']).strip()}, "
                      f"roll error p50 {t['roll_error_p50']} degrees")

@@ -15,6 +15,7 @@ import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -152,6 +153,22 @@ class KindNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x).mean((2, 3)))
+
+
+UPRIGHT_MIN_ANGLE = 10.0  # degrees of roll from which the kind net sees the head turned upright
+
+
+def upright_crop(img: Image.Image, det: Detection, kc: KindConfig) -> torch.Tensor:
+    """The kind net's crop of one head turned upright by its roll (3 x crop x crop, normalised): a
+    1.5x larger crop is cut, turned by -angle about its centre and its middle kept."""
+    big = round(kc.crop * 1.5)
+    wide = crops_for(img, [det], KindConfig(crop=big, context=kc.context * big / kc.crop))[0]
+    a = np.ascontiguousarray(wide.permute(1, 2, 0).numpy())
+    m = cv2.getRotationMatrix2D((big / 2, big / 2), det.angle, 1.0)  # counter-clockwise by the lean
+    m[:, 2] -= (big - kc.crop) / 2
+    out = cv2.warpAffine(a, m, (kc.crop, kc.crop), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                         borderValue=0)
+    return torch.from_numpy(out).permute(2, 0, 1)
 
 
 def context_square(det: Detection, context: float) -> tuple[float, float, float, float]:
@@ -418,8 +435,11 @@ class NetFinder:
         todo = [d for d in dets[: kc.top] if d.score >= floor]
         if not todo:
             return dets
-        crops = crops_for(img, todo, kc).contiguous(memory_format=torch.channels_last)
-        probs = torch.softmax(self._folded()[2](crops), 1).tolist()
+        crops = crops_for(img, todo, kc)
+        for i, d in enumerate(todo):  # a tilted head is judged upright, as the net mostly saw heads
+            if abs(d.angle) >= UPRIGHT_MIN_ANGLE:
+                crops[i] = upright_crop(img, d, kc)
+        probs = torch.softmax(self._folded()[2](crops.contiguous(memory_format=torch.channels_last)), 1).tolist()
         judged: dict[int, Detection | None] = {}
         for d, (p_cat, p_dog, _) in zip(todo, probs):
             if p_dog >= kc.dog_min and p_dog > p_cat:

@@ -20,7 +20,7 @@ from PIL import Image
 
 from vae_core.detection import Detection
 
-CASCADE = "haarcascade_frontalface_default.xml"
+CASCADE = "haarcascade_frontalface_alt2.xml"
 SIDE = 96  # the candidate's context square is looked at this size
 CONTEXT = 1.6  # context square / head side
 MIN_NEIGHBORS = 5
@@ -38,15 +38,15 @@ class HumanFaces:
 
     def faces_near(self, img: Image.Image | np.ndarray, det: Detection) -> list[tuple[float, float, float]]:
         """Human faces found in the candidate's context square, as (cx, cy, width) in image pixels."""
-        a = np.asarray(img)
-        h, w = a.shape[:2]
+        w, h = img.size if isinstance(img, Image.Image) else (img.shape[1], img.shape[0])
         cx, cy = det.center
         half = det.side * CONTEXT / 2
         x0, y0 = max(0, int(cx - half)), max(0, int(cy - half))
         x1, y1 = min(w, int(cx + half) + 1), min(h, int(cy + half) + 1)
         if x1 - x0 < 8 or y1 - y0 < 8:
             return []
-        region = a[y0:y1, x0:x1]
+        # only the square is copied out of the photo
+        region = np.asarray(img.crop((x0, y0, x1, y1))) if isinstance(img, Image.Image) else img[y0:y1, x0:x1]
         k = SIDE / (2 * half)
         grey = cv2.cvtColor(region, cv2.COLOR_RGB2GRAY) if region.ndim == 3 else region
         grey = cv2.resize(grey, (max(8, round((x1 - x0) * k)), max(8, round((y1 - y0) * k))),
