@@ -57,6 +57,9 @@ class KindTrainOptions:
     faces: int = 1500  # cats64 + afhq192 close-ups among the cat examples
     widths: str = "16,32,48,64"  # KindNet's channels per stage
     cat_weight: float = 1.0  # loss weight of the cat examples (a cat called a dog costs a user more)
+    head_jitters: int = 3  # jittered copies of each labelled train-scene head (cat examples)
+    turn_share: float = 0.2  # share of crops turned by any angle (the rest by a few degrees)
+    turn_max: float = 90.0  # degrees, either way
 
 
 @torch.inference_mode()
@@ -130,7 +133,7 @@ def collect(opts: KindTrainOptions, progress: bool = True) -> dict[str, np.ndarr
             if lab is not None:
                 by_label[lab].append(d)
         for h in heads:
-            by_label[CAT] += _jitter(h, rng, 3)
+            by_label[CAT] += _jitter(h, rng, opts.head_jitters, scale=0.12 if opts.head_jitters <= 3 else 0.2)
         add(img, by_label[CAT], CAT, "scene")
         add(img, by_label[NONE], NONE, "scene")
         # cat-free strips at the photo's resolution: every candidate is a false find
@@ -175,7 +178,8 @@ def _jpeg(img: Image.Image, quality: int = 92) -> bytes:
     return buf.getvalue()
 
 
-def augment(stored: np.ndarray, rng: np.random.Generator, kc: KindConfig) -> torch.Tensor:
+def augment(stored: np.ndarray, rng: np.random.Generator, kc: KindConfig, turn_share: float = 0.2,
+            turn_max: float = 90.0) -> torch.Tensor:
     """Stored 80 px crops -> jittered, rotated, flipped, recoloured kc.crop px crops of kc.context."""
     out = np.empty((len(stored), kc.crop, kc.crop, 3), np.uint8)
     base = STORE * kc.context / STORE_CONTEXT  # the head's 1.6x square in stored pixels
@@ -183,7 +187,7 @@ def augment(stored: np.ndarray, rng: np.random.Generator, kc: KindConfig) -> tor
         side = base * math.exp(rng.normal(0, 0.08))
         cx = STORE / 2 + rng.normal(0, 0.05) * side
         cy = STORE / 2 + rng.normal(0, 0.05) * side
-        ang = rng.normal(0, 12) if rng.random() < 0.8 else rng.uniform(-90, 90)
+        ang = rng.normal(0, 12) if rng.random() >= turn_share else rng.uniform(-turn_max, turn_max)
         m = cv2.getRotationMatrix2D((cx, cy), ang, kc.crop / side)
         m[0, 2] += kc.crop / 2 - cx
         m[1, 2] += kc.crop / 2 - cy
@@ -247,7 +251,7 @@ def train_kinds(opts: KindTrainOptions, progress: bool = True) -> Path:
         while step < opts.steps and not (opts.minutes and time.time() - start > opts.minutes * 60):
             per = opts.batch_size // len(KINDS)
             idx = np.concatenate([rng.choice(ix, per) for ix in by_kind])
-            x = augment(x_all[idx], rng, kc)
+            x = augment(x_all[idx], rng, kc, opts.turn_share, opts.turn_max)
             y = torch.from_numpy(y_all[idx])
             lr = opts.lr * 0.5 * (1 + math.cos(math.pi * step / opts.steps))
             for g in opt.param_groups:
