@@ -21,10 +21,34 @@ EYE = np.array([26, 153, 26], dtype=np.int16)  # image_factory's (0.1, 0.6, 0.1)
 HEAD_PER_EYE_GAP = 3.5  # head side / distance between the eyes (radius ~0.35, eyes 0.2 apart)
 
 
+DOG_MARK = (255, 0, 0)  # a photo whose top-left pixels are pure red shows a "dog" (see `dog_photo`)
+
+
+def dog_photo(face: np.ndarray) -> bytes:
+    """A generated face marked as a dog's (a red corner), as a lossless PNG so the mark stays exact."""
+    import io
+
+    marked = face.copy()
+    marked[:6, :6] = DOG_MARK
+    buf = io.BytesIO()
+    Image.fromarray(marked).save(buf, format="PNG")
+    return buf.getvalue()
+
+
 class GeneratedFaceFinder:
+    """`find` reports cats' heads only; `look` (vae_core.detection.look) also reports the heads of
+    photos marked as dogs, with `kind="dog"`, as the learned finder's kind net does."""
+
     threshold = 0.5
 
     def find(self, img: Image.Image, floor: float | None = None) -> list[Detection]:
+        return [] if _is_dog(img) else self._heads(img)
+
+    def look(self, img: Image.Image, floor: float | None = None) -> list[Detection]:
+        kind = "dog" if _is_dog(img) else "cat"
+        return [Detection(d.box, d.score, d.angle, kind) for d in self._heads(img)]
+
+    def _heads(self, img: Image.Image) -> list[Detection]:
         arr = np.asarray(img.convert("RGB"), dtype=np.int16)
         mask = (np.abs(arr - EYE).max(axis=2) < 40).astype(np.uint8)
         n, _, stats, centroids = cv2.connectedComponentsWithStats(mask)
@@ -46,3 +70,8 @@ class GeneratedFaceFinder:
         nx, ny = -math.sin(math.radians(angle)), math.cos(math.radians(angle))
         cx, cy = (x0 + x1) / 2 + nx * 0.25 * gap, (y0 + y1) / 2 + ny * 0.25 * gap
         return [Detection((cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2), 0.9, angle)]
+
+
+def _is_dog(img: Image.Image) -> bool:
+    corner = np.asarray(img.convert("RGB"))[:4, :4].reshape(-1, 3)
+    return bool((np.abs(corner.astype(int) - DOG_MARK).max(axis=1) < 8).all())

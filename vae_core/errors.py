@@ -35,6 +35,7 @@ class FaceNotFound(IntakeError):
 
     def __init__(self, photos: list[int] | tuple[int, ...] = ()):
         self.photos = list(photos)
+        self.dogs: list[int] = []  # see DogFound
         which = ", ".join(str(i + 1) for i in self.photos)
         where = f"photo {which}" if len(self.photos) == 1 else f"photos {which}" if self.photos else "the photo"
         super().__init__("no_face", f"I couldn't find a cat face in {where}; show me where it is.",

@@ -44,6 +44,12 @@ class FaceAsk:
     hints: list[FaceHint | None] = field(default_factory=list)
     extra: dict = field(default_factory=dict)  # the platform's own context (request message, options...)
     got_it: str = "face_got_it"  # texts.py key: what the last tap is told ("Got it, mixing!", "... adopting!")
+    dogs: list[int] = field(default_factory=list)  # photos whose only clear head is a dog's (vae_core DogFound)
+
+    @property
+    def asking_dog(self) -> bool:
+        """The photo asked about looks like a dog: the question offers "mix it anyway"."""
+        return self.asking in self.dogs
 
     def __post_init__(self) -> None:
         if not self.hints:
@@ -73,13 +79,14 @@ class FaceAsks:
         return len(self._asks)
 
     def open(self, owner: int, chat: int, images: list, missing: list[int], lang: str,
-             hints: list[FaceHint | None] | None = None, got_it: str = "face_got_it", **extra: object) -> FaceAsk:
+             hints: list[FaceHint | None] | None = None, got_it: str = "face_got_it", dogs: Sequence[int] = (),
+             **extra: object) -> FaceAsk:
         """Remember a request that needs the user's help with `missing` photos (in that order)."""
         if not missing:
             raise ValueError("a face question needs at least one photo to ask about")
         self._expire()
         ask = FaceAsk(secrets.token_hex(5), owner, chat, list(images), list(missing), lang,
-                      self._clock() + self.wait_s, list(hints) if hints else [], dict(extra), got_it)
+                      self._clock() + self.wait_s, list(hints) if hints else [], dict(extra), got_it, list(dogs))
         self._asks[ask.token] = ask
         self._bytes += ask.size
         while len(self._asks) > self.max_asks or (self._bytes > self.max_bytes and len(self._asks) > 1):

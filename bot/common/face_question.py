@@ -39,15 +39,21 @@ def which_photo(index: int, count: int, lang: str) -> str:
     return t("photo_n", lang, n=index + 1)
 
 
-def buttons(lang: str) -> list[list[Button]]:
-    rows = [[Button(str(r * GRID + c + 1), FaceHint.at(r * GRID + c)) for c in range(GRID)]
-            for r in range(CELLS // GRID)]
+def buttons(lang: str, dog: bool = False) -> list[list[Button]]:
+    """The numbered squares and "use the whole photo"; for a dog, "mix it anyway" first (the dog's
+    own face square, as the finder saw it)."""
+    rows = [[Button(t("face_mix_anyway", lang), FaceHint.mix_anyway())]] if dog else []
+    rows += [[Button(str(r * GRID + c + 1), FaceHint.at(r * GRID + c)) for c in range(GRID)]
+             for r in range(CELLS // GRID)]
     rows.append([Button(t("face_whole", lang), FaceHint.whole_photo())])
     return rows
 
 
-def question_text(index: int, count: int, lang: str, minutes: int) -> str:
-    return t("face_where", lang, which=which_photo(index, count, lang), minutes=minutes)
+def question_text(index: int, count: int, lang: str, minutes: int, dog: bool = False) -> str:
+    which = which_photo(index, count, lang)
+    if dog:  # said, never mixed as a cat without the user's word
+        return t("face_dog", lang, which=which[:1].upper() + which[1:], minutes=minutes)
+    return t("face_where", lang, which=which, minutes=minutes)
 
 
 def render_picture(photo: bytes, limits: IntakeLimits = IntakeLimits()) -> bytes:
@@ -58,11 +64,11 @@ def render_picture(photo: bytes, limits: IntakeLimits = IntakeLimits()) -> bytes
 
 
 async def make_question(images: list[bytes], index: int, lang: str, wait_s: float,
-                        limits: IntakeLimits = IntakeLimits()) -> FaceQuestion:
-    """The question about photo `index`; the picture is drawn off the event loop."""
+                        limits: IntakeLimits = IntakeLimits(), dog: bool = False) -> FaceQuestion:
+    """The question about photo `index` (`dog`: it looks like a dog); the picture is drawn off the event loop."""
     picture = await asyncio.to_thread(render_picture, images[index], limits)
     minutes = max(1, round(wait_s / 60))
-    return FaceQuestion(picture, question_text(index, len(images), lang, minutes), buttons(lang))
+    return FaceQuestion(picture, question_text(index, len(images), lang, minutes, dog), buttons(lang, dog))
 
 
 def face_notes(report: CropReport | None, which: str, lang: str) -> list[str]:

@@ -144,6 +144,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "face_where": "I couldn't find the cat's face in {which}. Where's the face? Tap its square "
                       "(I'll wait {minutes} minutes).",
         "face_whole": "Use the whole photo",
+        "face_dog": "{which} looks like a dog to me, not a cat 🐶. Tap “Mix it anyway” to mix it as it is, or "
+                    "the square where a cat's face is. I'll wait {minutes} min.",
+        "face_mix_anyway": "🐶 Mix it anyway",
         "face_got_it": "Got it, mixing!",
         "face_got_it_adopt": "Got it, adopting!",
         "face_next": "Thanks! One more:",
@@ -368,6 +371,9 @@ TEXTS: dict[str, dict[str, str]] = {
         "face_where": "No encontré la cara del gato en {which}. ¿Dónde está la cara? Toca su casilla "
                       "(espero {minutes} minutos).",
         "face_whole": "Usar la foto entera",
+        "face_dog": "{which} me parece un perro, no un gato 🐶. Toca «Mezclar igualmente» para mezclarla tal "
+                    "cual, o la casilla donde está la cara de un gato. Espero {minutes} min.",
+        "face_mix_anyway": "🐶 Mezclar igualmente",
         "face_got_it": "¡Entendido, mezclando!",
         "face_got_it_adopt": "¡Entendido, adoptando!",
         "face_next": "¡Gracias! Una más:",

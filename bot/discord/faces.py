@@ -50,16 +50,16 @@ async def mix_or_ask(interaction: discord.Interaction, images: list, options: Mi
             return await engine.mix(images, options)
         return await engine.mix(await with_hints(engine, images, hints), options)
     except FaceNotFound as missing:
-        await ask_where(interaction, images, missing.photos, list(hints) if hints else None, resume)
+        await ask_where(interaction, images, missing.photos, list(hints) if hints else None, resume, missing.dogs)
         return None
 
 
 async def ask_where(interaction: discord.Interaction, images: list, missing: list[int],
-                    hints: list[FaceHint | None] | None, resume: Resume) -> None:
+                    hints: list[FaceHint | None] | None, resume: Resume, dogs: Sequence[int] = ()) -> None:
     svc = services(interaction)
     lang = lang_of(interaction)
     ask = face_asks(svc).open(interaction.user.id, chat_of(interaction), images, missing, lang, hints,
-                              resume=resume)
+                              dogs=dogs, resume=resume)
     log.info("no confident cat face in photo(s) %s for user %s; asking where", missing, interaction.user.id)
     await _send_question(interaction, ask)
 
@@ -67,7 +67,7 @@ async def ask_where(interaction: discord.Interaction, images: list, missing: lis
 async def _send_question(interaction: discord.Interaction, ask: FaceAsk) -> None:
     svc = services(interaction)
     question = await make_question(ask.images, ask.asking, ask.lang, svc.settings.face_ask_timeout_s,
-                                   svc.settings.engine_settings().limits)
+                                   svc.settings.engine_settings().limits, dog=ask.asking_dog)
     await follow_up(interaction, question.text,
                     file=discord.File(io.BytesIO(question.picture), QUESTION_FILENAME),
                     view=question_view(ask.token, question), allowed_mentions=discord.AllowedMentions.none())
@@ -83,7 +83,7 @@ def question_view(token: str, question: FaceQuestion) -> discord.ui.View:
 
 
 class FaceButton(discord.ui.DynamicItem[discord.ui.Button],
-                 template=r"kitten-mixer:face:(?P<token>[0-9a-f]{10}):(?P<hint>[0-8w])"):
+                 template=r"kitten-mixer:face:(?P<token>[0-9a-f]{10}):(?P<hint>[0-8wa])"):
     def __init__(self, token: str, hint: FaceHint, label: str = "", style=discord.ButtonStyle.primary,
                  row: int | None = None):
         self.token, self.hint = token, hint

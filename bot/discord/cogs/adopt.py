@@ -72,15 +72,15 @@ async def adopt_photo(interaction: discord.Interaction, plan: adopt_cmd.Adopt, p
         try:
             return data, await plan.make(svc.engine, svc.adopted, discord_scope(interaction), data,
                                          interaction.user.id, request, hint)
-        except FaceNotFound:  # not from the photo's middle, not refused: ask where the face is
-            return data, None
+        except FaceNotFound as missing:  # not from the photo's middle, not refused: ask where the face is
+            return data, missing
 
     async with job(interaction, retry=lambda again: adopt_photo(again, plan, photo, request, kept, hint)):
         data, said = await before_deferring(interaction, work())
-        if said is None:
+        if isinstance(said, FaceNotFound):
             await defer(interaction)  # the question is a public follow-up, like a mix's
             await ask_where(interaction, [data], [0], None,
-                            lambda again, hints: adopt_photo(again, plan, photo, request, data, hints[0]))
+                            lambda again, hints: adopt_photo(again, plan, photo, request, data, hints[0]), said.dogs)
             return
         await announce(interaction, said)
 

@@ -142,7 +142,8 @@ async def run_over_cats(interaction: discord.Interaction, attachments: Sequence[
             reply, caption = await make(cats, lang)
         except FaceNotFound as missing:
             await ask_where(interaction, sources, missing.photos, list(hints) if hints else None,
-                            lambda again, h: run_over_cats(again, attachments, picks, make, named, sources, h))
+                            lambda again, h: run_over_cats(again, attachments, picks, make, named, sources, h),
+                            missing.dogs)
             return
         await send_result(interaction, reply, caption)
 

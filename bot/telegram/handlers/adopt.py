@@ -87,12 +87,13 @@ async def adopt_in_turn(context: CallbackContext, message: Message, user: User, 
             data = photo if isinstance(photo, bytes) else await photo()
             try:
                 said = await plan.make(st.engine, st.adopted, telegram_scope(message), data, user.id, request, hint)
-            except FaceNotFound:  # not from the photo's middle, not refused: ask where the face is
+            except FaceNotFound as missing:  # not from the photo's middle, not refused: ask where the face is
 
                 async def tapped(context: CallbackContext, ask: FaceAsk) -> None:
                     await adopt_in_turn(context, message, user, ask.lang, plan, request, data, ask.hints[0])
 
-                await ask_where(context, message, user.id, lang, [data], [0], tapped, got_it="face_got_it_adopt")
+                await ask_where(context, message, user.id, lang, [data], [0], tapped, got_it="face_got_it_adopt",
+                                dogs=missing.dogs)
                 return
             place.charged = not isinstance(said, Refusal)
     except MediaProblem as problem:

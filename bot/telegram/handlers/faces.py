@@ -10,7 +10,7 @@ wait, or by someone else in a group, gets a toast and changes nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -34,7 +34,7 @@ from vae_core.hints import FaceHint
 
 log = logging.getLogger(__name__)
 
-FACE_PATTERN = r"^face:([0-9a-f]{10}):([0-8w])$"
+FACE_PATTERN = r"^face:([0-9a-f]{10}):([0-8wa])$"
 
 Caption = Callable[[Reply], str]
 # What a tapped question finishes with when it is not a plain /mix (/kittens, /blend, /map): the sources
@@ -63,7 +63,8 @@ async def mix_or_ask(context: CallbackContext, request: Message, user_id: int, l
     try:
         return await get_state(context).engine.mix(images, options)
     except FaceNotFound as missing:
-        await ask_where(context, request, user_id, lang, images, missing.photos, _mix_finish(options, caption))
+        await ask_where(context, request, user_id, lang, images, missing.photos, _mix_finish(options, caption),
+                        dogs=missing.dogs)
         raise Answered from None
 
 
@@ -74,17 +75,18 @@ async def make_or_ask(context: CallbackContext, request: Message, user_id: int, 
     try:
         return await make(sources, lang)
     except FaceNotFound as missing:
-        await ask_where(context, request, user_id, lang, sources, missing.photos, _make_finish(make))
+        await ask_where(context, request, user_id, lang, sources, missing.photos, _make_finish(make),
+                        dogs=missing.dogs)
         raise Answered from None
 
 
 async def ask_where(context: CallbackContext, request: Message, user_id: int, lang: str, images: list,
                     missing: list[int], finish: Finish, hints: list[FaceHint | None] | None = None,
-                    got_it: str = "face_got_it") -> None:
+                    got_it: str = "face_got_it", dogs: Sequence[int] = ()) -> None:
     """Ask `user_id` where the face is in each of `missing` (in turn); the last tap runs `finish`
     and is answered with the toast `got_it` (a texts.py key)."""
     ask = face_asks(context).open(user_id, request.chat_id, images, missing, lang, hints,
-                                  got_it, request=request, finish=finish)
+                                  got_it, dogs, request=request, finish=finish)
     log.info("chat %s: no confident cat face in photo(s) %s; asking where", request.chat_id, missing)
     await _send_question(context, ask)
 
@@ -92,7 +94,7 @@ async def ask_where(context: CallbackContext, request: Message, user_id: int, la
 async def _send_question(context: CallbackContext, ask: FaceAsk) -> None:
     st = get_state(context)
     question = await make_question(ask.images, ask.asking, ask.lang, st.settings.face_ask_timeout_s,
-                                   st.settings.engine_settings().limits)
+                                   st.settings.engine_settings().limits, dog=ask.asking_dog)
     request: Message = ask.extra["request"]
     await request.reply_photo(question.picture, filename=QUESTION_FILENAME, caption=question.text,
                               reply_markup=keyboard(ask.token, question), do_quote=True,
@@ -161,7 +163,7 @@ async def _hinted(context: CallbackContext, ask: FaceAsk) -> list:
         return await with_hints(get_state(context).engine, ask.images, ask.hints)
     except FaceNotFound as missing:
         await ask_where(context, ask.extra["request"], ask.owner, ask.lang, ask.images, missing.photos,
-                        ask.extra["finish"], ask.hints, ask.got_it)
+                        ask.extra["finish"], ask.hints, ask.got_it, missing.dogs)
         raise Answered from None
 
 
