@@ -71,6 +71,16 @@ def conv_bn(cin: int, cout: int, stride: int = 1, k: int = 3) -> nn.Sequential:
                          nn.ReLU(inplace=True))
 
 
+def conv_trunk(widths: tuple[int, ...]) -> tuple[nn.Sequential, int]:
+    """Each width halves the side (a strided conv, then a plain one): the crop classifiers' body,
+    and its output channels for the linear head on the pooled features."""
+    layers, cin = [], 3
+    for w in widths:
+        layers += [conv_bn(cin, w, 2), conv_bn(w, w)]
+        cin = w
+    return nn.Sequential(*layers), cin
+
+
 class FinderNet(nn.Module):
     """Backbone down to stride 32, a small top-down path back to stride 8, then 6 output maps:
     heatmap logit, offset x/y (cells), log side (cells), sin and cos of the head's roll."""
@@ -110,11 +120,7 @@ class VerifierNet(nn.Module):
     def __init__(self, config: VerifierConfig = VerifierConfig()):
         super().__init__()
         self.config = c = config
-        layers, cin = [], 3
-        for w in c.widths:
-            layers += [conv_bn(cin, w, 2), conv_bn(w, w)]
-            cin = w
-        self.features = nn.Sequential(*layers)
+        self.features, cin = conv_trunk(c.widths)
         self.head = nn.Linear(cin, 4)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -144,11 +150,7 @@ class KindNet(nn.Module):
     def __init__(self, config: KindConfig = KindConfig()):
         super().__init__()
         self.config = c = config
-        layers, cin = [], 3
-        for w in c.widths:
-            layers += [conv_bn(cin, w, 2), conv_bn(w, w)]
-            cin = w
-        self.features = nn.Sequential(*layers)
+        self.features, cin = conv_trunk(c.widths)
         self.head = nn.Linear(cin, len(KINDS))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

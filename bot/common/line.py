@@ -111,20 +111,8 @@ class RoundRobinLine:
             return 0
         # Replay the rotation on a copy: the least recently served chat gives one request of its
         # least recently served user, and goes to the back.
-        rotation = deque((chat, deque((u, deque(self._chats[chat][u])) for u in users))
-                         for chat, users in self._rotation())
-        n = 0
-        while rotation:
-            chat, users = rotation.popleft()
-            user, queue = users.popleft()
-            n += 1
-            if queue.popleft().id == entry_id:
-                return n
-            if queue:
-                users.append((user, queue))
-            if users:
-                rotation.append((chat, users))
-        return 0
+        return place_in_rotation([(chat, [(u, [e.id for e in self._chats[chat][u]]) for u in users])
+                                  for chat, users in self._rotation()], entry_id)
 
     def waiting(self, *, user_id: int | None = None, chat_id: int | None = None) -> int:
         if user_id is not None and chat_id is not None:
@@ -141,3 +129,23 @@ def _drop(queues: dict[int, deque[Entry]], key: int, entry: Entry) -> None:
     queue.remove(entry)
     if not queue:
         del queues[key]
+
+
+def place_in_rotation(chats: list, wanted: object) -> int:
+    """Where `wanted` comes in line (1 = next), 0 if it is not there: the turns replayed on copies.
+    `chats`: [(chat, [(user, [item, ...]), ...]), ...] in the order their turns come, each user's
+    items oldest first. Each turn, the chat at the front gives its front user's oldest item, and
+    both go to the back. The in-memory line and the Redis line (on its snapshot) share this."""
+    rotation = deque((chat, deque((user, deque(items)) for user, items in users)) for chat, users in chats)
+    n = 0
+    while rotation:
+        chat, users = rotation.popleft()
+        user, queue = users.popleft()
+        n += 1
+        if queue.popleft() == wanted:
+            return n
+        if queue:
+            users.append((user, queue))
+        if users:
+            rotation.append((chat, users))
+    return 0

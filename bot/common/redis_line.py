@@ -28,12 +28,11 @@ import logging
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Callable
 
 import redis
 
-from bot.common.line import Entry, RoundRobinLine
+from bot.common.line import Entry, RoundRobinLine, place_in_rotation
 
 log = logging.getLogger(__name__)
 
@@ -309,19 +308,7 @@ class RedisLine:
         if not ok:
             return self._shadow.place(entry_id)
         key = self._key(entry_id)
-        rotation = deque((chat, deque((u, deque(keys)) for u, _oldest, keys in users)) for chat, users in snap)
-        n = 0
-        while rotation:
-            chat, users = rotation.popleft()
-            user, queue = users.popleft()
-            n += 1
-            if queue.popleft() == key:
-                return n
-            if queue:
-                users.append((user, queue))
-            if users:
-                rotation.append((chat, users))
-        return 0
+        return place_in_rotation([(chat, [(u, keys) for u, _oldest, keys in users]) for chat, users in snap], key)
 
     def waiting(self, *, user_id: int | None = None, chat_id: int | None = None) -> int:
         ok, n = self._redis(lambda: self._call("count", "" if user_id is None else user_id,
