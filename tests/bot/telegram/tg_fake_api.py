@@ -423,15 +423,22 @@ class FakeBotApi:
                 raise _ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
         return True
 
-    def _m_editMessageMedia(self, call: Call) -> Any:
-        """By inline_message_id: only a file id (an inline message's edit can't upload), and only a
-        message with media; answers true, as Telegram does for inline messages."""
+    def _inline_message(self, call: Call) -> dict | None:
+        """The inline message an edit names by inline_message_id (None: the edit names a chat message)."""
         imid = call.params.get("inline_message_id")
         if imid is None:
-            return True
+            return None
         shown = self.inline_messages.get(imid)
         if shown is None:
             raise _ApiError(400, "Bad Request: MESSAGE_ID_INVALID")
+        return shown
+
+    def _m_editMessageMedia(self, call: Call) -> Any:
+        """By inline_message_id: only a file id (an inline message's edit can't upload), and only a
+        message with media; answers true, as Telegram does for inline messages."""
+        shown = self._inline_message(call)
+        if shown is None:  # a chat message's edit: accepted as it is
+            return True
         media = call.params.get("media") or {}
         if call.files or str(media.get("media", "")).startswith("attach://"):
             raise _ApiError(400, "Bad Request: can't upload file to an inline message")
@@ -444,12 +451,9 @@ class FakeBotApi:
         return True
 
     def _m_editMessageCaption(self, call: Call) -> Any:
-        imid = call.params.get("inline_message_id")
-        if imid is None:
+        shown = self._inline_message(call)
+        if shown is None:  # a chat message's edit: accepted as it is
             return True
-        shown = self.inline_messages.get(imid)
-        if shown is None:
-            raise _ApiError(400, "Bad Request: MESSAGE_ID_INVALID")
         shown["caption"] = call.params.get("caption")
         shown["reply_markup"] = call.params.get("reply_markup")  # an edit without one removes the keyboard
         return True
