@@ -15,6 +15,19 @@ class KittenError(Exception):
         super().__init__(message)
         self.params = params
 
+    def __reduce__(self) -> tuple:
+        """Pickled as it is (its message, code, params and fields), not by calling `__init__` with the
+        message again as Exception does: the subclasses' `__init__` take other arguments, and an error
+        raised on a `kitten-mixer worker` must reach the bot as the same error (bot/common/remote_jobs)."""
+        return _restore, (type(self), self.args, self.__dict__)
+
+
+def _restore(cls: type[KittenError], args: tuple, state: dict) -> KittenError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
 
 class IntakeError(KittenError):
     """An uploaded file is not usable. `code` says why:

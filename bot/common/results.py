@@ -16,7 +16,6 @@ so both bots check the owner the same way and answer a foreign press with a toas
 
 from __future__ import annotations
 
-import asyncio
 import io
 import json
 import logging
@@ -26,19 +25,16 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from enum import Enum
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 
 from bot.common.captions import about_mix, mix_done
+from bot.common.storage.kept import KeptStore, WriteBehind
 from bot.common.texts import t
 from vae_core.engine import MAX_FRAMES, Cat, Engine, MixOptions
 from vae_core.intake import CropReport
 from vae_core.seeds import new_seed
-
-if TYPE_CHECKING:
-    from bot.common.storage.kept import KeptStore
 
 log = logging.getLogger(__name__)
 
@@ -122,32 +118,48 @@ class Refusal(Enum):
     FOREIGN = "button_foreign"  # made for another chat (or user): forged or copied data
 
 
+def cat_record(cat: Cat, i: int) -> tuple[dict, dict[str, np.ndarray]]:
+    """One cat for a kept .npz: its JSON part and its arrays (`z<i>`, `photo<i>`); no pickles."""
+    meta = {"label": cat.label, "photo": cat.photo is not None,
+            "report": asdict(cat.report) if cat.report is not None else None}
+    arrays = {f"z{i}": cat.z.detach().cpu().numpy()}
+    if cat.photo is not None:
+        arrays[f"photo{i}"] = cat.photo
+    return meta, arrays
+
+
+def cat_from_record(meta: dict, arrays: np.lib.npyio.NpzFile, i: int) -> Cat:
+    report = None
+    if meta["report"] is not None:
+        report = CropReport(**{k: tuple(v) if isinstance(v, list) else v for k, v in meta["report"].items()})
+    return Cat(torch.from_numpy(arrays[f"z{i}"].copy()), arrays[f"photo{i}"].copy() if meta["photo"] else None,
+               report, meta["label"])
+
+
+def pack(meta: dict, arrays: dict[str, np.ndarray]) -> bytes:
+    """JSON and arrays in one .npz (what the kept store holds)."""
+    out = io.BytesIO()
+    np.savez(out, meta=np.frombuffer(json.dumps(meta).encode(), np.uint8), **arrays)
+    return out.getvalue()
+
+
 def encode(owner: Owner, state: MixState) -> bytes:
     """A result as bytes for the kept store (bot/common/storage/kept.py): the latents and the face
     crops as .npy arrays, the owner, options and reports as JSON, in one .npz; no pickles."""
     meta = {"owner": [owner.chat, owner.user], "options": asdict(state.options), "seed": state.random_seed,
-            "cats": [{"label": c.label, "photo": c.photo is not None,
-                      "report": asdict(c.report) if c.report is not None else None} for c in state.cats]}
-    arrays = {"meta": np.frombuffer(json.dumps(meta).encode(), np.uint8)}
+            "cats": []}
+    arrays: dict[str, np.ndarray] = {}
     for i, c in enumerate(state.cats):
-        arrays[f"z{i}"] = c.z.detach().cpu().numpy()
-        if c.photo is not None:
-            arrays[f"photo{i}"] = c.photo
-    out = io.BytesIO()
-    np.savez(out, **arrays)
-    return out.getvalue()
+        cat_meta, cat_arrays = cat_record(c, i)
+        meta["cats"].append(cat_meta)
+        arrays.update(cat_arrays)
+    return pack(meta, arrays)
 
 
 def decode(blob: bytes) -> tuple[Owner, MixState]:
     with np.load(io.BytesIO(blob), allow_pickle=False) as f:
         meta = json.loads(f["meta"].tobytes())
-        cats = []
-        for i, c in enumerate(meta["cats"]):
-            report = None
-            if c["report"] is not None:
-                report = CropReport(**{k: tuple(v) if isinstance(v, list) else v for k, v in c["report"].items()})
-            cats.append(Cat(torch.from_numpy(f[f"z{i}"].copy()), f[f"photo{i}"].copy() if c["photo"] else None,
-                            report, c["label"]))
+        cats = [cat_from_record(c, f, i) for i, c in enumerate(meta["cats"])]
     chat, user = meta["owner"]
     return Owner(chat, user), MixState(tuple(cats), MixOptions(**meta["options"]), meta["seed"])
 
@@ -166,7 +178,7 @@ class ResultCache:
         self._items: OrderedDict[str, tuple[float, Owner, MixState]] = OrderedDict()
         self._bytes = 0
         self._store: KeptStore | None = None
-        self._writes: set[asyncio.Task] = set()
+        self._writes = WriteBehind()  # memory still has a result whose write failed
 
     def keep_in(self, store: KeptStore) -> None:
         self._store = store
@@ -192,27 +204,13 @@ class ResultCache:
 
     async def flush(self) -> None:
         """Wait for the writes in progress (a clean stop)."""
-        if self._writes:
-            await asyncio.gather(*self._writes, return_exceptions=True)
+        await self._writes.flush()
 
     def _keep(self, key: str, owner: Owner, state: MixState) -> None:
-        if self._store is None:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            return
-        blob = encode(owner, state)
-
-        async def write() -> None:
-            try:
-                await self._store.save(self.KIND, key, blob, self.ttl_s, self.max_bytes)
-            except Exception as e:  # memory still has it: only a restart would forget it
-                log.warning("result %s not kept (%s)", key, type(e).__name__)
-
-        task = loop.create_task(write())
-        self._writes.add(task)
-        task.add_done_callback(self._writes.discard)
+        store = self._store
+        if store is not None:
+            blob = encode(owner, state)
+            self._writes.start(lambda: store.save(self.KIND, key, blob, self.ttl_s, self.max_bytes), f"result {key}")
 
     def reserve(self) -> str:
         """A fresh key for a result still being made (its buttons are built before it is sent);

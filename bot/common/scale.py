@@ -27,9 +27,11 @@ from bot.common.ratelimit import TokenBuckets
 from bot.common.scheduler import Scheduler
 
 if TYPE_CHECKING:
+    from bot.common.face_asks import FaceAsks
     from bot.common.results import ResultCache
     from bot.common.settings import Settings
     from bot.common.storage import Storage
+    from bot.common.storage.kept import KeptStore
     from vae_core.engine import Engine
 
 log = logging.getLogger(__name__)
@@ -68,25 +70,34 @@ def engine(settings: Settings, local: Engine) -> Any:
     return RemoteEngine(url, local)
 
 
-async def keep_conversations(settings: Settings, storage: Storage, results: ResultCache) -> None:
-    """The result buttons' cats written through to the kept store and read back now (after a
-    restart): Redis with REDIS_URL (any bot process may be pressed), else the SQLite file."""
+async def keep_conversations(settings: Settings, storage: Storage, results: ResultCache,
+                             face_asks: FaceAsks) -> KeptStore:
+    """The conversations written through to the kept store: Redis with REDIS_URL (any bot process
+    may be pressed), else the SQLite file. The result buttons' cats are read back now (after a
+    restart); open face questions when their tap comes (`FaceAsks.recall`). The store is returned
+    for the platform's own conversations (Telegram's /mix-then-photos)."""
     from bot.common.storage.kept import RedisKept, SqliteKept
 
     url = redis_url(settings)
-    results.keep_in(RedisKept(url) if url else SqliteKept(storage.db))
+    store: KeptStore = RedisKept(url) if url else SqliteKept(storage.db)
+    results.keep_in(store)
+    face_asks.keep_in(store)
     try:
         restored = await results.restore()
     except Exception as e:  # the buttons still work for new results
         log.warning("could not read the kept results back (%s)", type(e).__name__)
-        return
+        return store
     if restored:
         log.info("%d results' buttons kept from before the restart", restored)
+    return store
 
 
-async def close(line_owner: Scheduler | None, used_engine: Any, results: ResultCache | None = None) -> None:
+async def close(line_owner: Scheduler | None, used_engine: Any, results: ResultCache | None = None,
+                face_asks: FaceAsks | None = None) -> None:
     """Leave the shared line, close the remote engine's connections, and finish the kept store's
     writes (before the SQLite file closes); nothing else to do in memory."""
+    if face_asks is not None:
+        await face_asks.flush()
     if results is not None:
         await results.flush()
         store = results._store

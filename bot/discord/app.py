@@ -68,7 +68,8 @@ class _KittenBot:
         # logged once by the database, and the bot serves mixes, /random and the gallery without it.
         with contextlib.suppress(StorageError):
             await self.services.storage.open()
-        await scale.keep_conversations(self.services.settings, self.services.storage, self.services.results)
+        await scale.keep_conversations(self.services.settings, self.services.storage, self.services.results,
+                                       self.services.face_asks)  # buttons and face questions survive a restart
         requests = self.services.requests
         if requests is not None:  # the request journal: capture commands, replay the last run's
             requests.capture_payloads()

@@ -63,7 +63,8 @@ class Services:
         if self._session is not None:
             await self._session.close()
             self._session = None
-        await scale.close(self.scheduler, self.engine, self.results)  # the shared line and the workers' connections
+        # the shared line, the workers' connections, the kept store's last writes
+        await scale.close(self.scheduler, self.engine, self.results, self.face_asks)
         await self.storage.close()
 
 

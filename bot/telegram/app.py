@@ -24,6 +24,7 @@ from bot.common.storage import Storage, StorageError
 from bot.common.texts import TEXTS
 from bot.telegram.errors import on_error
 from bot.telegram.handlers import register
+from bot.telegram.handlers.mix import keep_mix_asks
 from bot.telegram.inline import InlineMode, register_inline, start_inline
 from bot.telegram.journal import JournalingApplication, JournalingJobQueue, RequestJournal
 from bot.telegram.logs import protect_logs, quiet_http_logs
@@ -78,7 +79,9 @@ async def _post_init(app: Application) -> None:
     state = app.bot_data[STATE_KEY]
     with contextlib.suppress(StorageError):  # logged once by the database; mixes don't need it
         await state.storage.open()
-    await scale.keep_conversations(state.settings, state.storage, state.results)  # buttons survive a restart
+    # buttons and face questions survive a restart, and so do /mix-then-photos asks
+    kept = await scale.keep_conversations(state.settings, state.storage, state.results, state.face_asks)
+    await keep_mix_asks(app, kept)
     await state.requests.load_unfinished()  # before polling starts: only the last run's requests
     await start_inline(app)  # the same for chosen inline results (bot/telegram/inline.py)
     if state.requests.handle_signals:
@@ -95,7 +98,9 @@ async def _post_init(app: Application) -> None:
 
 async def _post_shutdown(app: Application) -> None:
     state = app.bot_data[STATE_KEY]
-    await scale.close(state.scheduler, state.engine, state.results)  # the shared line and the workers' connections
+    await state.asks.flush()
+    # the shared line, the workers' connections, the kept store's last writes
+    await scale.close(state.scheduler, state.engine, state.results, state.face_asks)
     await state.storage.close()
 
 

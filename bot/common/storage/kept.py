@@ -12,11 +12,16 @@ by another process or a later version without running code from the store.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
 import time
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from bot.common.storage.database import Database
+
+log = logging.getLogger(__name__)
 
 Kept = tuple[str, bytes, float]  # key, value, expires at (wall clock)
 
@@ -26,6 +31,9 @@ class KeptStore(Protocol):
         """Keep `value` under (kind, key) for `ttl_s`; the oldest of `kind` go past `max_bytes`."""
 
     async def delete(self, kind: str, key: str) -> None: ...
+
+    async def get(self, kind: str, key: str) -> Kept | None:
+        """One fresh entry by its key (read when memory does not have it), or None."""
 
     async def load(self, kind: str, max_bytes: int) -> list[Kept]:
         """What is still fresh, newest first, at most `max_bytes` of it."""
@@ -59,6 +67,13 @@ class SqliteKept:
                 conn.execute("DELETE FROM kept_state WHERE kind = ? AND key = ?", (kind, key))
 
         await self.db.run(write)
+
+    async def get(self, kind: str, key: str) -> Kept | None:
+        now = time.time()
+        row = await self.db.run(lambda conn: conn.execute(
+            "SELECT value, expires_at FROM kept_state WHERE kind = ? AND key = ? AND expires_at > ?",
+            (kind, key, now)).fetchone())
+        return None if row is None else (key, bytes(row[0]), row[1])
 
     async def load(self, kind: str, max_bytes: int) -> list[Kept]:
         now = time.time()
@@ -115,21 +130,62 @@ class RedisKept:
         pipe.hdel(f"{self.p}:{kind}:sizes", key)
         await pipe.execute()
 
+    async def get(self, kind: str, key: str) -> Kept | None:
+        name = f"{self.p}:{kind}:{key}"
+        pipe = self.r.pipeline()
+        pipe.get(name)
+        pipe.pttl(name)
+        value, ttl_ms = await pipe.execute()
+        if value is None or ttl_ms <= 0:
+            return None
+        return key, value, time.time() + ttl_ms / 1000
+
     async def load(self, kind: str, max_bytes: int) -> list[Kept]:
         out, total = [], 0
         for k in await self.r.zrevrange(f"{self.p}:{kind}", 0, -1):
-            name = f"{self.p}:{kind}:{k.decode()}"
-            pipe = self.r.pipeline()
-            pipe.get(name)
-            pipe.pttl(name)
-            value, ttl_ms = await pipe.execute()
-            if value is None or ttl_ms <= 0:
+            kept = await self.get(kind, k.decode())
+            if kept is None:
                 continue
-            total += len(value)
+            total += len(kept[1])
             if total > max_bytes:
                 break
-            out.append((k.decode(), value, time.time() + ttl_ms / 1000))
+            out.append(kept)
         return out
 
     async def close(self) -> None:
         await self.r.aclose()
+
+
+class WriteBehind:
+    """Writes to a kept store started from synchronous code (a cache's `put`, a question's `tap`):
+    each runs as a task on the running loop, in the order started (a save and then a delete of the
+    same key must not land the other way round), a failure is logged and leaves memory as it is
+    (only a restart would forget), and `flush` waits for them at a clean stop. Outside an event
+    loop nothing is written: memory alone serves."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task] = set()
+        self._last: asyncio.Task | None = None
+
+    def start(self, write: Callable[[], Awaitable[None]], what: str) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        before = self._last
+
+        async def run() -> None:
+            if before is not None:
+                await asyncio.gather(before, return_exceptions=True)
+            try:
+                await write()
+            except Exception as e:
+                log.warning("%s not kept (%s)", what, type(e).__name__)
+
+        task = self._last = loop.create_task(run())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def flush(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)

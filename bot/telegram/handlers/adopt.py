@@ -24,7 +24,7 @@ from bot.common.face_asks import FaceAsk
 from bot.common.scheduler import LineFull
 from bot.common.texts import error_text
 from bot.telegram.commands import parse_command
-from bot.telegram.handlers.faces import ask_where
+from bot.telegram.handlers.faces import Finish, ask_where, finishes_with
 from bot.telegram.media import MediaProblem, download, has_media, photo_ref
 from bot.telegram.replies import refuse, say, say_text
 from bot.telegram.runner import turn
@@ -89,11 +89,9 @@ async def adopt_in_turn(context: CallbackContext, message: Message, user: User, 
                 said = await plan.make(st.engine, st.adopted, telegram_scope(message), data, user.id, request, hint)
             except FaceNotFound as missing:  # not from the photo's middle, not refused: ask where the face is
 
-                async def tapped(context: CallbackContext, ask: FaceAsk) -> None:
-                    await adopt_in_turn(context, message, user, ask.lang, plan, request, data, ask.hints[0])
-
-                await ask_where(context, message, user.id, lang, [data], [0], tapped, got_it="face_got_it_adopt",
-                                dogs=missing.dogs)
+                recipe = {"kind": "adopt", "name": plan.name, "request": request, "user": user.to_dict()}
+                await ask_where(context, message, user.id, lang, [data], [0], _tapped(recipe, message),
+                                got_it="face_got_it_adopt", dogs=missing.dogs, recipe=recipe)
                 return
             place.charged = not isinstance(said, Refusal)
     except MediaProblem as problem:
@@ -104,6 +102,20 @@ async def adopt_in_turn(context: CallbackContext, message: Message, user: User, 
         await say_text(message, error_text(err, lang))
         return
     await say_text(message, said.text(lang))
+
+
+def _tapped(recipe: dict, message: Message) -> Finish:
+    """The adoption a tapped question finishes (also after a restart, from its recipe)."""
+
+    async def tapped(context: CallbackContext, ask: FaceAsk) -> None:
+        user = User.de_json(recipe["user"], context.bot)
+        await adopt_in_turn(context, message, user, ask.lang, adopt.Adopt(recipe["name"]), recipe["request"],
+                            ask.images[0], ask.hints[0])
+
+    return tapped
+
+
+finishes_with("adopt", _tapped)
 
 
 async def on_forget(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

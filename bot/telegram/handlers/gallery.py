@@ -18,13 +18,14 @@ from telegram.ext import CallbackContext, ContextTypes
 from bot.common.commands import Refusal
 from bot.common.commands.gallery import PLANS, CatsPlan, PagePlan, plan_cats
 from bot.common.commands.help import command as known_command
+from bot.common.face_asks import FaceAsk
 from bot.common.sources import SourceProblem, resolve_cats
 from bot.common.texts import lang_for
 from bot.telegram.albums import album_job_name
 from bot.telegram.cats import catalog, name_test, named
 from bot.telegram.commands import parse_command
 from bot.telegram.handlers.adopt import adopted_heading
-from bot.telegram.handlers.faces import make_or_ask
+from bot.telegram.handlers.faces import Finish, Make, finishes_with, make_finish, make_or_ask
 from bot.telegram.handlers.mix import sources as photo_messages
 from bot.telegram.handlers.unknown import answer_unknown
 from bot.telegram.media import MediaProblem, PhotoRef, check_size, download, photo_ref
@@ -129,25 +130,53 @@ async def _handle(context: CallbackContext, request: CatRequest) -> None:
     if isinstance(plan, Refusal):
         await _refuse(message, plan, lang)
         return
-    await _serve_cats(context, message, request.update.effective_user.id, lang, refs, plan)
+    # What a face question asked on the way is finished with after a restart (`_revived`).
+    recipe = {"kind": "cats", "command": request.name, "args": list(request.args), "photos": len(refs)}
+    await _serve_cats(context, message, request.update.effective_user.id, lang, refs, plan, recipe)
 
 
-async def _serve_cats(context: CallbackContext, message: Message, user_id: int, lang: str, refs: list[PhotoRef],
-                      plan: CatsPlan) -> None:
+def _maker(context: CallbackContext, message: Message, plan: CatsPlan) -> Make:
+    """The litter, blend or map of `plan` from the request's sources (photos already cut)."""
     st, cats_here = get_state(context), catalog(context)
-    limit, timeout = st.download_limit, st.settings.download_timeout_s
 
     async def make(cats: list, lang: str):
         made = await plan.make(st.engine, cats, lang, gallery=cats_here.gallery,
                                last=cats_here.recent.last(message.chat_id))
         return made.reply, made.caption
 
+    return make
+
+
+def _revived(recipe: dict, message: Message) -> Finish:
+    """A /kittens, /blend, /map or /cat question tapped after a restart: the plan is made again
+    from the command's words (as checked when it was asked), then finished as before."""
+
+    async def finish(context: CallbackContext, ask: FaceAsk) -> None:
+        is_name = await name_test(context, message.chat_id)
+        plan = PLANS[recipe["command"]](recipe["args"], recipe["photos"], is_name=is_name)
+        if isinstance(plan, Refusal):  # its adopted cat was forgotten meanwhile, say
+            await _refuse(message, plan, ask.lang)
+            return
+        await make_finish(_maker(context, message, plan))(context, ask)
+
+    return finish
+
+
+finishes_with("cats", _revived)
+
+
+async def _serve_cats(context: CallbackContext, message: Message, user_id: int, lang: str, refs: list[PhotoRef],
+                      plan: CatsPlan, recipe: dict) -> None:
+    st, cats_here = get_state(context), catalog(context)
+    limit, timeout = st.download_limit, st.settings.download_timeout_s
+    make = _maker(context, message, plan)
+
     async def produce():
         images = await asyncio.gather(*(download(context.bot, ref, limit, timeout) for ref in refs))
         try:
             cats = await resolve_cats(st.engine, list(images), plan.picks, cats_here.gallery, lang,
                                       named(context, message.chat_id))
-            return await make_or_ask(context, message, user_id, lang, cats, make)  # no face: "tap its square"
+            return await make_or_ask(context, message, user_id, lang, cats, make, recipe)  # no face: "tap its square"
         except SourceProblem as problem:
             raise MediaProblem(problem.key, **problem.params) from None  # answered like a bad file
 

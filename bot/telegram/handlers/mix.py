@@ -14,11 +14,13 @@ caption and what the result leaves behind are bot/common/commands/mix.py's, as o
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 from dataclasses import dataclass
 
 from telegram import Message, Update
 from telegram.constants import ChatType
-from telegram.ext import CallbackContext, ContextTypes
+from telegram.ext import Application, CallbackContext, ContextTypes
 
 from bot.common.commands import Refusal
 from bot.common.commands.mix import MixPlan, finish, plan
@@ -26,6 +28,7 @@ from bot.common.request_log import refused, stage
 from bot.common.results import MixState, Owner
 from bot.common.scheduler import LineFull, Ticket
 from bot.common.sources import SourceProblem, resolve_cats
+from bot.common.storage.kept import KeptStore
 from bot.telegram.albums import RecentAlbums, album_job_name
 from bot.telegram.asks import Ask
 from bot.telegram.cats import catalog, name_test, named
@@ -35,8 +38,10 @@ from bot.telegram.handlers.results import result_markup
 from bot.telegram.media import MediaProblem, PhotoRef, download, has_media, photo_ref, usable
 from bot.telegram.replies import refuse, say, upload_action
 from bot.telegram.runner import serve
-from bot.telegram.state import get_state, lang_of
+from bot.telegram.state import STATE_KEY, get_state, lang_of
 from vae_core.engine import Reply
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,7 @@ async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await say(message, problem.key, ask.lang, **problem.params)
         return
     if len(ask.photos) < 2:
+        st.asks.kept(message.chat_id, user.id)  # the photo it has so far outlives a restart too
         if not message.media_group_id:  # in an album the second photo is already on its way
             await say(message, _for_chat("ask_one_more", message), ask.lang)
         return
@@ -155,7 +161,7 @@ async def _unasked_private_media(update: Update, context: CallbackContext) -> No
         refused("telegram", message.chat.type, "mix", problem.key)
         await say(message, problem.key, lang, **problem.params)
         return
-    _open_ask(context, update, MixPlan(), lang, [ref])
+    await _open_ask(context, update, MixPlan(), lang, [ref])
     await say(message, "ask_second", lang)
 
 
@@ -164,13 +170,33 @@ def _for_chat(key: str, message: Message) -> str:
     return key if message.chat.type == ChatType.PRIVATE else f"{key}_group"
 
 
-def _open_ask(context: CallbackContext, update: Update, asked: MixPlan, lang: str,
-              refs: list[PhotoRef]) -> None:
+async def _open_ask(context: CallbackContext, update: Update, asked: MixPlan, lang: str,
+                    refs: list[PhotoRef]) -> None:
     message, user, st = update.effective_message, update.effective_user, get_state(context)
-    ask = Ask(update, asked.options, lang, refs)  # asked only when no cat was named: the options are all
+    ask = Ask(update, asked.options, lang, refs,  # asked only when no cat was named: the options are all
+              expires_at=time.time() + st.settings.ask_timeout_s)
     ask.expiry = context.job_queue.run_once(_ask_expired, st.settings.ask_timeout_s, data=ask,
                                             name=f"ask:{message.chat_id}:{user.id}")
     st.asks.open(message.chat_id, user.id, ask)
+    await st.asks.flush()  # kept before the user is asked: photos sent after a crash still complete it
+
+
+async def keep_mix_asks(app: Application, store: KeptStore) -> None:
+    """/mix-then-photos asks written through to `store` (SQLite, or Redis), and the last run's open
+    ones back with their timers: photos sent after a restart still complete the mix."""
+    st = app.bot_data[STATE_KEY]
+    st.asks.keep_in(store)
+    try:
+        back = await st.asks.restore(app.bot)
+    except Exception as e:  # new asks are still kept
+        log.warning("could not read the kept /mix asks back (%s)", type(e).__name__)
+        return
+    for ask in back:
+        chat, user = ask.request.chat_id, ask.update.effective_user.id
+        ask.expiry = app.job_queue.run_once(_ask_expired, max(0.0, ask.expires_at - time.time()), data=ask,
+                                            name=f"ask:{chat}:{user}")
+    if back:
+        log.info("%d /mix asks kept from before the restart", len(back))
 
 
 async def _ask_expired(context: CallbackContext) -> None:
@@ -199,7 +225,7 @@ async def _mix_or_ask(context: CallbackContext, update: Update, asked: MixPlan, 
     elif verdict == "mix":
         await mix_now(context, message, update.effective_user.id, refs, asked, lang, ticket)
     else:
-        _open_ask(context, update, asked, lang, refs)
+        await _open_ask(context, update, asked, lang, refs)
         if album_seen_in_part:
             await say(message, "album_privacy", lang)
         elif refs:
@@ -229,9 +255,6 @@ async def mix_now(context: CallbackContext, request: Message, user_id: int, refs
     limit, timeout, options = st.download_limit, st.settings.download_timeout_s, asked.options
     animated = [ref.animated for ref in refs]
 
-    def caption(reply: Reply) -> str:
-        return asked.made(reply, lang, animated=animated).caption
-
     async def produce() -> tuple[Reply, str]:
         for ref in refs:  # refuse an oversized file before downloading either of them
             usable(ref, limit)
@@ -245,7 +268,7 @@ async def mix_now(context: CallbackContext, request: Message, user_id: int, refs
                                           named(context, request.chat_id))
             except SourceProblem as problem:
                 raise MediaProblem(problem.key, **problem.params) from None  # answered like a bad file
-            made = asked.made(await mix_or_ask(context, request, user_id, lang, cats, options, caption), lang,
+            made = asked.made(await mix_or_ask(context, request, user_id, lang, cats, options, animated), lang,
                               animated=animated)
         finish(made, key, Owner(request.chat_id), st.results, catalog(context).recent)  # buttons, /map
         return made.reply, made.caption

@@ -107,3 +107,63 @@ async def test_a_result_button_pressed_after_a_restart_still_mixes(tg_api, tiny_
         assert "results' buttons kept from before the restart" in bot.log()
     finally:
         bot.stop()
+
+
+DEMO_PHOTOS = sorted((ROOT / "vae_core" / "demo_photos").glob("pixabay_cat_*.jpg"))
+
+
+def face_callback(question, label: str) -> str:
+    rows = question.params["reply_markup"]["inline_keyboard"]
+    return next(b["callback_data"] for row in rows for b in row if b["text"] == label)
+
+
+async def question_killed_restarted_and_tapped(tg_api, bot: BotProcess) -> None:
+    """A /mix of a cat and a picture without one: the bot asks where the face is, is SIGKILLed, is
+    started again, and the tap then mixes (once)."""
+    from tg_images import gradient_png
+
+    await bot.start()
+    first = tg_api.message(ANA, CHAT, photo=DEMO_PHOTOS[0].read_bytes(), caption="/mix 3", media_group_id="q")
+    tg_api.message(ANA, CHAT, photo=gradient_png(seed=3), media_group_id="q")
+    (question,) = await tg_api.wait_replies(1, timeout=60)
+    assert question.method == "sendPhoto" and question.params["reply_markup"]["inline_keyboard"]
+    bot.signal(signal.SIGKILL)
+    await bot.wait_exit(STOP_LIMIT_S)
+    await bot.start()
+    tg_api.press_button(ANA, question.result, face_callback(question, "5"))
+    result = (await tg_api.wait_replies(2, timeout=60))[1]
+    assert result.method == "sendAnimation" and result.reply_to == first["message_id"]
+    assert gif_frames(result.upload("animation")) == 3
+    toasts = [c.params.get("text") for c in tg_api.sent("answerCallbackQuery")]
+    assert t("face_got_it", "en") in toasts and t("face_expired", "en") not in toasts
+    tg_api.press_button(ANA, question.result, face_callback(question, "5"))  # answered: not mixed twice
+    await tg_api.wait_for(lambda: t("face_expired", "en") in [c.params.get("text")
+                                                              for c in tg_api.sent("answerCallbackQuery")], 20)
+    assert len(tg_api.sent("sendAnimation")) == 1
+
+
+async def test_a_face_question_open_at_a_crash_is_finished_by_the_tap_after_the_restart_with_redis(
+        tg_api, tiny_weights, tmp_path, redis_server):  # noqa: F811
+    client = redis.Redis(unix_socket_path=str(redis_server.sock))
+    worker = start_worker(redis_server.url, tiny_weights, tmp_path / "worker.log")
+    bot = BotProcess(tg_api, tiny_weights, tmp_path, REDIS_URL=redis_server.url)
+    try:
+        await wait_until(lambda: client.exists("km:worker:w1") or worker.poll() is not None, 60, "no worker")
+        await question_killed_restarted_and_tapped(tg_api, bot)
+        assert not client.keys("km:kept:face_asks:*")  # the answered question is gone from Redis
+    finally:
+        bot.stop()
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(10)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+async def test_a_face_question_open_at_a_crash_is_finished_by_the_tap_after_the_restart_embedded(
+        tg_api, tiny_weights, tmp_path):
+    bot = BotProcess(tg_api, tiny_weights, tmp_path)
+    try:
+        await question_killed_restarted_and_tapped(tg_api, bot)
+    finally:
+        bot.stop()

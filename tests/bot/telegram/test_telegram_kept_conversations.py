@@ -1,0 +1,133 @@
+"""Conversations that outlive the bot process (issue 24), with the real Application, the fake Bot
+API and a real SQLite file (the embedded default: no REDIS_URL). The bot is stopped and started
+again between the question and its answer: a face question's tap, the photos owed to a `/mix`
+sent alone, and an /adopt or /kittens question all finish the request they belong to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+from tg_fake_api import private_chat, user
+from tg_images import gif_frames, gradient_png
+from tg_lifecycle import stop_app
+
+from bot.common.texts import t
+
+ANA = user(10, "Ana")
+CHAT = private_chat(10)
+
+
+def callback(question, label: str) -> str:
+    rows = question.params["reply_markup"]["inline_keyboard"]
+    return next(b["callback_data"] for row in rows for b in row if b["text"] == label)
+
+
+def toasts(tg_api) -> list[str]:
+    return [c.params.get("text") for c in tg_api.sent("answerCallbackQuery")]
+
+
+def kept(path, kind: str) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT COUNT(*) FROM kept_state WHERE kind = ?", (kind,)).fetchone()[0]
+    finally:
+        conn.close()
+
+
+async def restart(app, tg_start):
+    await stop_app(app)
+    return await tg_start()
+
+
+async def test_a_face_question_tapped_after_a_restart_finishes_the_mix_once(tg_api, tg_start, tg_settings,
+                                                                             face_jpegs):
+    app = await tg_start()
+    first = tg_api.message(ANA, CHAT, photo=face_jpegs[0], caption="/mix 3", media_group_id="g1")
+    tg_api.message(ANA, CHAT, photo=gradient_png(seed=3), media_group_id="g1")
+    (question,) = await tg_api.wait_replies(1)
+    assert question.method == "sendPhoto" and kept(tg_settings.database_path, "face_asks") == 1
+
+    await restart(app, tg_start)
+    tg_api.press_button(ANA, question.result, callback(question, "5"))
+    result = (await tg_api.wait_replies(2, timeout=20))[1]
+    assert result.method == "sendAnimation" and result.reply_to == first["message_id"]
+    assert gif_frames(result.upload("animation")) == 3  # the options of the request before the restart
+    assert result.text.startswith(t("mix_done", "en"))
+    assert t("face_got_it", "en") in toasts(tg_api) and t("face_expired", "en") not in toasts(tg_api)
+    # result buttons under it, as under any mix
+    assert any(b["callback_data"].startswith("mx:") for row in result.params["reply_markup"]["inline_keyboard"]
+               for b in row)
+
+    # answered: gone from the store too, and the same square again mixes nothing
+    await asyncio.sleep(0.3)
+    assert kept(tg_settings.database_path, "face_asks") == 0
+    tg_api.press_button(ANA, question.result, callback(question, "5"))
+    await tg_api.wait_for(lambda: t("face_expired", "en") in toasts(tg_api))
+    await asyncio.sleep(0.3)
+    assert len(tg_api.sent("sendAnimation")) == 1
+
+
+async def test_someone_elses_tap_after_a_restart_changes_nothing(tg_api, tg_start, face_jpegs):
+    app = await tg_start()
+    tg_api.message(ANA, CHAT, photo=face_jpegs[0], caption="/mix 3", media_group_id="g2")
+    tg_api.message(ANA, CHAT, photo=gradient_png(seed=4), media_group_id="g2")
+    (question,) = await tg_api.wait_replies(1)
+    await restart(app, tg_start)
+    tg_api.press_button(user(11, "Bob"), question.result, callback(question, "5"))
+    await tg_api.wait_for(lambda: t("face_not_yours", "en") in toasts(tg_api))
+    tg_api.press_button(ANA, question.result, callback(question, t("face_whole", "en")))
+    assert (await tg_api.wait_replies(2, timeout=20))[1].method == "sendAnimation"
+
+
+async def test_photos_owed_to_a_mix_sent_alone_are_mixed_after_a_restart(tg_api, tg_start, tg_settings,
+                                                                         face_jpegs):
+    app = await tg_start()
+    command = tg_api.message(ANA, CHAT, text="/mix 4")
+    await tg_api.wait_replies(1)
+    tg_api.message(ANA, CHAT, photo=face_jpegs[0])
+    assert (await tg_api.wait_replies(2))[1].text == t("ask_one_more", "en")
+    await asyncio.sleep(0.2)
+    assert kept(tg_settings.database_path, "mix_asks") == 1
+
+    await restart(app, tg_start)
+    tg_api.message(ANA, CHAT, photo=face_jpegs[1])
+    result = (await tg_api.wait_replies(3, timeout=20))[2]
+    assert result.method == "sendAnimation" and result.reply_to == command["message_id"]
+    assert gif_frames(result.upload("animation")) == 4  # the first photo from before, the options too
+    await asyncio.sleep(0.3)
+    assert kept(tg_settings.database_path, "mix_asks") == 0
+
+
+async def test_a_kept_ask_whose_wait_ran_out_while_the_bot_was_down_is_told_so(tg_api, tg_start, tg_settings):
+    app = await tg_start(ask_timeout_s=1.0)
+    tg_api.message(ANA, CHAT, text="/mix 4")
+    await tg_api.wait_replies(1)
+    await asyncio.sleep(0.2)
+    await stop_app(app)
+    await asyncio.sleep(1.2)  # the wait ends while the bot is down
+    await tg_start(ask_timeout_s=1.0)
+    assert (await tg_api.wait_replies(2, timeout=10))[1].text == t("ask_expired", "en")
+    assert kept(tg_settings.database_path, "mix_asks") == 0
+
+
+async def test_adopt_and_kittens_questions_are_finished_after_a_restart(tg_api, tg_start, tg_settings, face_jpegs):
+    app = await tg_start()
+    command = tg_api.message(ANA, CHAT, photo=gradient_png(seed=8), caption="/adopt Luna")
+    (question,) = await tg_api.wait_replies(1)
+    assert question.reply_to == command["message_id"]
+    app = await restart(app, tg_start)
+    tg_api.press_button(ANA, question.result, callback(question, "5"))
+    said = (await tg_api.wait_replies(2, timeout=20))[1]
+    assert said.method == "sendMessage" and "Luna" in said.text
+    assert t("face_got_it_adopt", "en") in toasts(tg_api)
+
+    tg_api.message(ANA, CHAT, photo=face_jpegs[0], caption="/kittens 5", media_group_id="kq")
+    tg_api.message(ANA, CHAT, photo=gradient_png(seed=4), media_group_id="kq")
+    question = (await tg_api.wait_replies(3))[2]
+    await restart(app, tg_start)
+    tg_api.press_button(ANA, question.result, callback(question, "5"))
+    litter = (await tg_api.wait_replies(4, timeout=20))[3]
+    assert litter.method == "sendPhoto" and "seed 5" in litter.text
+    assert "photo 1" in litter.text and "photo 2" in litter.text
