@@ -2,11 +2,13 @@
 
 A /mix (or /kittens, /blend, /map) whose photo has no confident cat face gets, instead of a mix of
 the photo's middle, that photo under a numbered 3x3 grid with buttons (bot/common/face_question
-decides the picture, words and buttons). The photos wait in memory (bot/common/face_asks); the
-owner's press continues the same request through the command's own code (`resume`), so limits,
-errors and the caption behave as for any /mix. A press after the wait, or by someone else, is
-answered privately and changes nothing. The buttons are `DynamicItem`s, so a press after a restart
-is told the question expired.
+decides the picture, words and buttons). The photos wait in bot/common/face_asks; the owner's
+press continues the same request through the command's own code (`resume`), so limits, errors and
+the caption behave as for any /mix. A press after the wait, or by someone else, is answered
+privately and changes nothing. The buttons are `DynamicItem`s and each question also says how it
+finishes in plain data (a recipe, kept with its photos in the SQLite file or Redis), so a press
+after a restart, or one that reaches another shard process, still finishes it: the command
+registered how (`resumes_with`).
 """
 
 from __future__ import annotations
@@ -33,6 +35,27 @@ log = logging.getLogger(__name__)
 Hints = Sequence[FaceHint | None]
 # Called with the press's interaction and the hints: runs the original command again, photos kept.
 Resume = Callable[[discord.Interaction, Hints], Awaitable[None]]
+# A recipe's kind -> how to make its Resume again from the recipe and the kept question (after a restart).
+Revive = Callable[[dict, FaceAsk], Resume]
+_REVIVERS: dict[str, Revive] = {}
+
+
+def resumes_with(kind: str, revive: Revive) -> None:
+    """Register how questions of `kind` (a command's recipe) are finished when read back."""
+    _REVIVERS[kind] = revive
+
+
+def _revive(ask: FaceAsk) -> bool:
+    """Give a question read back from the kept store its `resume` again (`extra` is memory only).
+    False when its recipe names no known command (an older version's)."""
+    if "resume" in ask.extra:
+        return True
+    recipe = ask.recipe or {}
+    revive = _REVIVERS.get(recipe.get("kind", ""))
+    if revive is None:
+        return False
+    ask.extra["resume"] = revive(recipe, ask)
+    return True
 
 
 def face_asks(svc: Services) -> FaceAsks:
@@ -41,26 +64,32 @@ def face_asks(svc: Services) -> FaceAsks:
 
 
 async def mix_or_ask(interaction: discord.Interaction, images: list, options: MixOptions,
-                     hints: Hints | None, resume: Resume) -> Reply | None:
+                     hints: Hints | None, resume: Resume, recipe: dict | None = None) -> Reply | None:
     """The mix (with the user's hints when given), or None after asking where a face is. `images`:
-    photo bytes, and ready Cats (gallery, adopted) that wait with them and are never asked about."""
+    photo bytes, and ready Cats (gallery, adopted) that wait with them and are never asked about.
+    `recipe`: how the question is finished after a restart (see `resumes_with`)."""
     engine = services(interaction).engine
     try:
         if hints is None:
             return await engine.mix(images, options)
         return await engine.mix(await with_hints(engine, images, hints), options)
     except FaceNotFound as missing:
-        await ask_where(interaction, images, missing.photos, list(hints) if hints else None, resume, missing.dogs)
+        await ask_where(interaction, images, missing.photos, list(hints) if hints else None, resume, missing.dogs,
+                        recipe)
         return None
 
 
 async def ask_where(interaction: discord.Interaction, images: list, missing: list[int],
-                    hints: list[FaceHint | None] | None, resume: Resume, dogs: Sequence[int] = ()) -> None:
+                    hints: list[FaceHint | None] | None, resume: Resume, dogs: Sequence[int] = (),
+                    recipe: dict | None = None) -> None:
+    """Ask where the face is in each of `missing` (in turn); the last press runs `resume`. With a
+    `recipe` (JSON naming a kind registered with `resumes_with`) the question outlives the process."""
     svc = services(interaction)
     lang = lang_of(interaction)
     ask = face_asks(svc).open(interaction.user.id, chat_of(interaction), images, missing, lang, hints,
-                              dogs=dogs, resume=resume)
+                              dogs=dogs, recipe=recipe, resume=resume)
     log.info("no confident cat face in photo(s) %s for user %s; asking where", missing, interaction.user.id)
+    await face_asks(svc).flush()  # kept before the user sees it: a press after a crash still finds it
     await _send_question(interaction, ask)
 
 
@@ -104,8 +133,11 @@ class FaceButton(discord.ui.DynamicItem[discord.ui.Button],
 
 
 async def on_tap(interaction: discord.Interaction, token: str, hint: FaceHint) -> None:
-    result, ask, note = face_asks(services(interaction)).answer(token, interaction.user.id, hint,
-                                                                lang_of(interaction))
+    asks = face_asks(services(interaction))
+    kept = await asks.recall(token)  # asked before a restart, or by another shard process
+    if kept is not None and not _revive(kept):
+        asks.close(token)  # a command this version does not know: "expired"
+    result, ask, note = asks.answer(token, interaction.user.id, hint, lang_of(interaction))
     if result is not TapResult.OK or ask is None:  # expired, or someone else's: told privately
         await respond(interaction, note, ephemeral=True)
         return

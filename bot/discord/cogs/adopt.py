@@ -18,13 +18,14 @@ from bot.common.adoption import scope_for
 from bot.common.cat_names import MAX_NAME_LEN
 from bot.common.commands import Refusal
 from bot.common.commands import adopt as adopt_cmd
+from bot.common.face_asks import FaceAsk
 from vae_core.errors import FaceNotFound
 from vae_core.hints import FaceHint
 
 from ..ack import before_deferring, defer
 from ..attachments import check_attachment, fetch_images
 from ..errors import Notice
-from ..faces import ask_where
+from ..faces import Resume, ask_where, resumes_with
 from ..i18n import text
 from ..installs import bot_is_here
 from ..runner import job
@@ -59,7 +60,7 @@ async def announce(interaction: discord.Interaction, said: adopt_cmd.Done | Refu
     interaction.extras["delivered"] = True  # the request got its answer (the line's log line says "ok")
 
 
-async def adopt_photo(interaction: discord.Interaction, plan: adopt_cmd.Adopt, photo: discord.Attachment,
+async def adopt_photo(interaction: discord.Interaction, plan: adopt_cmd.Adopt, photo: discord.Attachment | None,
                       request: str, kept: bytes | None = None, hint: FaceHint | None = None) -> None:
     """Adopt `photo` once the fair line gives this request its turn. `kept` and `hint` come from a
     tapped "where's the face?" question: the photo already fetched, and where the user said the
@@ -80,9 +81,19 @@ async def adopt_photo(interaction: discord.Interaction, plan: adopt_cmd.Adopt, p
         if isinstance(said, FaceNotFound):
             await defer(interaction)  # the question is a public follow-up, like a mix's
             await ask_where(interaction, [data], [0], None,
-                            lambda again, hints: adopt_photo(again, plan, photo, request, data, hints[0]), said.dogs)
+                            lambda again, hints: adopt_photo(again, plan, photo, request, data, hints[0]), said.dogs,
+                            {"kind": "adopt", "name": plan.name, "request": request})
             return
         await announce(interaction, said)
+
+
+def _revived(recipe: dict, ask: FaceAsk) -> Resume:
+    """An /adopt question pressed after a restart: the kept photo, under the name it was asked for."""
+    plan = adopt_cmd.Adopt(recipe["name"])
+    return lambda again, hints: adopt_photo(again, plan, None, recipe["request"], ask.images[0], hints[0])
+
+
+resumes_with("adopt", _revived)
 
 
 async def adopted_heading(interaction: discord.Interaction) -> str:

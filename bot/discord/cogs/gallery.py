@@ -30,7 +30,7 @@ from bot.common.commands.gallery import (
     plan_map,
     plan_portrait,
 )
-from bot.common.face_asks import with_hints
+from bot.common.face_asks import FaceAsk, with_hints
 from bot.common.sources import Pick, SourceProblem, resolve_cats
 from vae_core.engine import Cat, Reply
 from vae_core.errors import FaceNotFound
@@ -38,7 +38,7 @@ from vae_core.errors import FaceNotFound
 from ..ack import before_deferring, defer
 from ..attachments import check_attachment, fetch_images
 from ..errors import Notice, answer_error, tell_privately
-from ..faces import Hints, ask_where
+from ..faces import Hints, Resume, ask_where, resumes_with
 from ..i18n import text
 from ..replies import clean_name, send_result
 from ..runner import job
@@ -115,17 +115,18 @@ Make = Callable[[list[bytes | Cat], str], Awaitable[tuple[Reply, str]]]
 
 async def run_over_cats(interaction: discord.Interaction, attachments: Sequence[discord.Attachment],
                         picks: Sequence[Pick], make: Make, named=None, kept: list | None = None,
-                        hints: Hints | None = None) -> None:
+                        hints: Hints | None = None, recipe: dict | None = None) -> None:
     """Validate the files (privately), wait for a turn, download, resolve, make, send.
 
     A photo without a confident cat face gets the "tap its square" question; the press runs this
-    again with the sources it `kept` (photos and picked cats, nothing downloaded twice) and the hints."""
+    again with the sources it `kept` (photos and picked cats, nothing downloaded twice) and the hints.
+    `recipe`: the command as plain data, so the question can be finished after a restart (`_revived`)."""
     svc = services(interaction)
     settings = svc.settings
     for attachment in attachments:
         check_attachment(attachment, settings.max_upload_bytes)
     async with job(interaction, retry=lambda again: run_over_cats(again, attachments, picks, make, named, kept,
-                                                                  hints)):
+                                                                  hints, recipe)):
         lang = lang_of(interaction)
         sources = kept
         if sources is None:
@@ -142,8 +143,8 @@ async def run_over_cats(interaction: discord.Interaction, attachments: Sequence[
             reply, caption = await make(cats, lang)
         except FaceNotFound as missing:
             await ask_where(interaction, sources, missing.photos, list(hints) if hints else None,
-                            lambda again, h: run_over_cats(again, attachments, picks, make, named, sources, h),
-                            missing.dogs)
+                            lambda again, h: run_over_cats(again, attachments, picks, make, named, sources, h, recipe),
+                            missing.dogs, recipe)
             return
         await send_result(interaction, reply, caption)
 
@@ -153,16 +154,23 @@ def _files(files: Sequence[discord.Attachment]) -> list[str]:
     return [clean_name(f.filename) for f in files]
 
 
-async def run_plan(interaction: discord.Interaction, files: Sequence[discord.Attachment],
-                   planner: Callable[[IsName], CatsPlan | Refusal]) -> None:
-    """A gallery command's plan (made knowing the server's adopted names): refused privately, or
-    made over its photos and picks and sent."""
-    is_name, named = await _names(interaction)
-    plan = planner(is_name)
-    if isinstance(plan, Refusal):
-        await _refuse(interaction, plan)
-        return
-    where, names = chat_of(interaction), _files(files)
+def _plan(recipe: dict, is_name: IsName, gallery_ready: bool) -> CatsPlan | Refusal:
+    """The plan of a command over cats, from its options as plain data (`recipe`: the command's name,
+    its `cats` words, its seed or weights, how many photos came), so a question asked on the way can
+    make the same plan again after a restart."""
+    words, photos = (recipe.get("cats") or "").split(), recipe["photos"]
+    command = recipe["command"]
+    if command == "map":
+        return plan_map(words, photos, is_name=is_name, gallery_ready=gallery_ready)
+    if command == "kittens":
+        return plan_kittens(words, photos, is_name=is_name, cats_only=True, seed=recipe.get("seed"))
+    if command == "cat":
+        return plan_portrait(words, photos, is_name=is_name)
+    return plan_blend(words, photos, is_name=is_name, weights=recipe["weights"])
+
+
+def _maker(interaction: discord.Interaction, plan: CatsPlan, names: Sequence[str]) -> Make:
+    where = chat_of(interaction)
 
     async def make(sources: list[bytes | Cat], lang: str) -> tuple[Reply, str]:
         cats_here = catalog(interaction)
@@ -170,7 +178,41 @@ async def run_plan(interaction: discord.Interaction, files: Sequence[discord.Att
                                last=cats_here.recent.last(where), files=names, strong=_bold)
         return made.reply, made.caption
 
-    await run_over_cats(interaction, files, plan.picks, make, named)
+    return make
+
+
+async def run_plan(interaction: discord.Interaction, files: Sequence[discord.Attachment], command: str,
+                   cats: str | None, **options: object) -> None:
+    """A gallery command's plan (made knowing the server's adopted names): refused privately, or
+    made over its photos and picks and sent."""
+    recipe = {"kind": "cats", "command": command, "cats": cats, "photos": len(files), "files": _files(files),
+              **options}
+    is_name, named = await _names(interaction)
+    plan = _plan(recipe, is_name, catalog(interaction).gallery is not None)
+    if isinstance(plan, Refusal):
+        await _refuse(interaction, plan)
+        return
+    await run_over_cats(interaction, files, plan.picks, _maker(interaction, plan, recipe["files"]), named,
+                        recipe=recipe)
+
+
+def _revived(recipe: dict, ask: FaceAsk) -> Resume:
+    """A /map, /kittens, /cat or /blend question pressed after a restart: the plan made again from
+    the command's options, over the photos and cats the question kept."""
+
+    async def resume(again: discord.Interaction, hints: Hints) -> None:
+        is_name, named = await _names(again)
+        plan = _plan(recipe, is_name, catalog(again).gallery is not None)
+        if isinstance(plan, Refusal):  # an adopted cat forgotten meanwhile, say
+            await _refuse(again, plan)
+            return
+        await run_over_cats(again, (), plan.picks, _maker(again, plan, recipe["files"]), named, ask.images, hints,
+                            recipe)
+
+    return resume
+
+
+resumes_with("cats", _revived)
 
 
 def _attachments(*items: discord.Attachment | None) -> list[discord.Attachment]:
@@ -196,9 +238,7 @@ class GalleryCog(commands.Cog):
     @app_commands.describe(cats=text("dc_opt_picks"), cat1=text("dc_opt_cat1"), cat2=text("dc_opt_cat2"))
     async def map(self, interaction: discord.Interaction, cats: str | None = None,
                   cat1: discord.Attachment | None = None, cat2: discord.Attachment | None = None) -> None:
-        files, ready = _attachments(cat1, cat2), catalog(interaction).gallery is not None
-        await run_plan(interaction, files, lambda is_name: plan_map((cats or "").split(), len(files), is_name=is_name,
-                                                                    gallery_ready=ready))
+        await run_plan(interaction, _attachments(cat1, cat2), "map", cats)
 
     @app_commands.command(name="kittens", description=text("cmd_kittens"))
     @app_commands.describe(cats=text("dc_opt_picks"), cat1=text("dc_opt_cat1"), cat2=text("dc_opt_cat2"),
@@ -206,17 +246,13 @@ class GalleryCog(commands.Cog):
     async def kittens(self, interaction: discord.Interaction, cats: str | None = None,
                       cat1: discord.Attachment | None = None, cat2: discord.Attachment | None = None,
                       seed: app_commands.Range[int, 0, MAX_SEED] | None = None) -> None:
-        files = _attachments(cat1, cat2)
-        await run_plan(interaction, files, lambda is_name: plan_kittens((cats or "").split(), len(files),
-                                                                        is_name=is_name, cats_only=True, seed=seed))
+        await run_plan(interaction, _attachments(cat1, cat2), "kittens", cats, seed=seed)
 
     @app_commands.command(name="cat", description=text("cmd_cat"))
     @app_commands.describe(cats=text("dc_opt_picks"), cat1=text("dc_opt_cat1"))
     async def cat(self, interaction: discord.Interaction, cats: str | None = None,
                   cat1: discord.Attachment | None = None) -> None:
-        files = _attachments(cat1)
-        await run_plan(interaction, files, lambda is_name: plan_portrait((cats or "").split(), len(files),
-                                                                         is_name=is_name))
+        await run_plan(interaction, _attachments(cat1), "cat", cats)
 
     @app_commands.command(name="blend", description=text("cmd_blend"))
     @app_commands.describe(weights=text("dc_opt_weights"), cats=text("dc_opt_picks"), cat1=text("dc_opt_cat1"),
@@ -224,7 +260,5 @@ class GalleryCog(commands.Cog):
     async def blend(self, interaction: discord.Interaction, weights: str, cats: str | None = None,
                     cat1: discord.Attachment | None = None, cat2: discord.Attachment | None = None,
                     cat3: discord.Attachment | None = None, cat4: discord.Attachment | None = None) -> None:
-        files = _attachments(cat1, cat2, cat3, cat4)
-        await run_plan(interaction, files, lambda is_name: plan_blend((cats or "").split(), len(files),
-                                                                      is_name=is_name, weights=weights))
+        await run_plan(interaction, _attachments(cat1, cat2, cat3, cat4), "blend", cats, weights=weights)
 

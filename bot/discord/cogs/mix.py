@@ -10,6 +10,7 @@ Telegram; here: validate the files (privately answered), take a job slot, downlo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import asdict
 from typing import Literal
 
 import discord
@@ -19,6 +20,7 @@ from discord.ext import commands
 from bot.common.adoption import name_source, scope_for
 from bot.common.commands import Refusal
 from bot.common.commands.mix import MixPlan, finish, plan
+from bot.common.face_asks import FaceAsk
 from bot.common.request_log import stage
 from bot.common.results import MixState
 from bot.common.sources import SourceProblem, resolve_cats
@@ -28,7 +30,7 @@ from vae_core.engine import MAX_FRAMES, MIN_FRAMES, Cat, MixOptions
 from ..ack import before_deferring, defer
 from ..attachments import check_attachment, fetch_images, looks_like_image
 from ..errors import Notice
-from ..faces import FaceButton, Hints, mix_or_ask
+from ..faces import FaceButton, Hints, Resume, mix_or_ask, resumes_with
 from ..i18n import text
 from ..replies import bold, clean_name, refuse, send_result
 from ..results import ResultButton, result_owner, result_view
@@ -39,13 +41,16 @@ DEFAULTS = MixOptions()  # the engine's defaults are the one definition, shared 
 
 
 async def mix_sources(interaction: discord.Interaction, asked: MixPlan, attachments: Sequence[discord.Attachment],
-                      hints: Hints | None = None, kept: list[bytes | Cat] | None = None) -> None:
+                      hints: Hints | None = None, kept: list[bytes | Cat] | None = None,
+                      names: Sequence[str] | None = None) -> None:
     """`hints` and `kept` come from a tapped "where's the face?" question: the same request again,
-    with the sources it kept (nothing downloaded twice) and where the user said each face is."""
+    with the sources it kept (nothing downloaded twice) and where the user said each face is.
+    `names`: the photos' file names for the caption, when the attachments are gone (a restart)."""
     svc, lang = services(interaction), lang_of(interaction)
+    files = list(names) if names is not None else [clean_name(a.filename) for a in attachments]
     for attachment in attachments:
         check_attachment(attachment, svc.settings.max_upload_bytes)
-    async with job(interaction, retry=lambda again: mix_sources(again, asked, attachments, hints, kept)):
+    async with job(interaction, retry=lambda again: mix_sources(again, asked, attachments, hints, kept, names)):
         sources = kept
         if sources is None:
             with stage("download"):
@@ -60,16 +65,25 @@ async def mix_sources(interaction: discord.Interaction, asked: MixPlan, attachme
                 raise Notice(problem.key, **problem.params) from None
         await defer(interaction)
         got = sources
+        recipe = {"kind": "mix", "options": asdict(asked.options), "files": files}
         with stage("engine"):
             reply = await mix_or_ask(interaction, got, asked.options, hints,
-                                     lambda again, h: mix_sources(again, asked, attachments, h, got))
+                                     lambda again, h: mix_sources(again, asked, attachments, h, got, files), recipe)
         if reply is None:  # no confident cat face: the user was asked where it is
             return
-        files = [clean_name(a.filename) for a in attachments]
         made = asked.made(reply, lang, files, strong=bold)
         key, owner = svc.results.reserve(), result_owner(interaction)
         finish(made, key, owner, svc.results, svc.catalog.recent, files, chat_of(interaction))  # buttons, /map
         await send_result(interaction, reply, made.caption, view=result_view(key, MixState((), asked.options), lang))
+
+
+def _revived(recipe: dict, ask: FaceAsk) -> Resume:
+    """A /mix question pressed after a restart: the kept photos, the options and names it had."""
+    asked = MixPlan(MixOptions(**recipe["options"]))
+    return lambda again, hints: mix_sources(again, asked, (), hints, ask.images, recipe["files"])
+
+
+resumes_with("mix", _revived)
 
 
 async def mix_message(interaction: discord.Interaction, message: discord.Message) -> None:
