@@ -60,6 +60,9 @@ class KindTrainOptions:
     head_jitters: int = 3  # jittered copies of each labelled train-scene head (cat examples)
     turn_share: float = 0.2  # share of crops turned by any angle (the rest by a few degrees)
     turn_max: float = 90.0  # degrees, either way
+    grey_share: float = 0.08  # share of crops made grey (a grey cat must not look like "not a cat")
+    pale_share: float = 0.0  # share washed out towards white (white cats vs the white bulldogs)
+    init: str = ""  # a finder file whose kind net the training starts from (a fine-tune); "" = from scratch
 
 
 @torch.inference_mode()
@@ -179,8 +182,11 @@ def _jpeg(img: Image.Image, quality: int = 92) -> bytes:
 
 
 def augment(stored: np.ndarray, rng: np.random.Generator, kc: KindConfig, turn_share: float = 0.2,
-            turn_max: float = 90.0) -> torch.Tensor:
-    """Stored 80 px crops -> jittered, rotated, flipped, recoloured kc.crop px crops of kc.context."""
+            turn_max: float = 90.0, grey_share: float = 0.08, pale_share: float = 0.0) -> torch.Tensor:
+    """Stored 80 px crops -> jittered, rotated, flipped, recoloured kc.crop px crops of kc.context.
+
+    Every kind gets the same recolouring, so colour alone cannot tell them apart: the train dogs are
+    white and brindle bulldogs, and a kind net that learned "white face = dog" rejects white cats."""
     out = np.empty((len(stored), kc.crop, kc.crop, 3), np.uint8)
     base = STORE * kc.context / STORE_CONTEXT  # the head's 1.6x square in stored pixels
     for i, a in enumerate(stored):
@@ -198,7 +204,10 @@ def augment(stored: np.ndarray, rng: np.random.Generator, kc: KindConfig, turn_s
             img = img[:, ::-1]
         x = img.astype(np.float32) * rng.uniform(0.7, 1.3) + rng.uniform(-25, 25)
         g = x.mean(2, keepdims=True)
-        x = g + (x - g) * (0.0 if rng.random() < 0.08 else rng.uniform(0.6, 1.4))
+        x = g + (x - g) * (0.0 if rng.random() < grey_share else rng.uniform(0.6, 1.4))
+        if rng.random() < pale_share:  # washed out towards white: a white or cream coat
+            k = rng.uniform(0.5, 0.85)
+            x = x * k + 255.0 * (1 - k)
         if rng.random() < 0.2:
             x = cv2.GaussianBlur(x, (3, 3), 0)
         elif rng.random() < 0.2:  # a small, soft photo: down and back up
@@ -227,6 +236,11 @@ def train_kinds(opts: KindTrainOptions, progress: bool = True) -> Path:
     log.info("examples: %s", {k: int((y_all == i).sum()) for i, k in enumerate(KINDS)})
     kc = KindConfig(widths=tuple(int(v) for v in opts.widths.split(",")))
     net = KindNet(kc)
+    if opts.init:
+        start_from = NetFinder.load(opts.init).kinds
+        if start_from is None:
+            raise ValueError(f"{opts.init} has no kind net to start from")
+        net.load_state_dict(start_from.state_dict())
     opt = torch.optim.AdamW(net.parameters(), lr=opts.lr, weight_decay=1e-4)
     state_path = out / "state.pt"
     step = 0
@@ -251,7 +265,7 @@ def train_kinds(opts: KindTrainOptions, progress: bool = True) -> Path:
         while step < opts.steps and not (opts.minutes and time.time() - start > opts.minutes * 60):
             per = opts.batch_size // len(KINDS)
             idx = np.concatenate([rng.choice(ix, per) for ix in by_kind])
-            x = augment(x_all[idx], rng, kc, opts.turn_share, opts.turn_max)
+            x = augment(x_all[idx], rng, kc, opts.turn_share, opts.turn_max, opts.grey_share, opts.pale_share)
             y = torch.from_numpy(y_all[idx])
             lr = opts.lr * 0.5 * (1 + math.cos(math.pi * step / opts.steps))
             for g in opt.param_groups:

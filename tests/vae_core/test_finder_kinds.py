@@ -3,6 +3,7 @@ shipped finder on each kind of real photo (dogs, cat-free strips, people beside 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ from vae_core.engine import Engine, EngineSettings
 from vae_core.errors import DogFound, FaceNotFound
 from vae_core.facecrop import locate, shift_inside
 from vae_core.finder import load_finder
-from vae_core.finder_net import NetFinder
+from vae_core.finder_net import KindConfig, NetFinder, kind_verdict
 from vae_core.hints import FaceHint
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -162,3 +163,39 @@ def test_people_pasted_beside_cats_are_rarely_chosen():
     root = DATA / "scenes"
     r = evaluate_people(_shipped(), root, load_scene_items(root, "test")[:20], folder, progress=False)
     assert r["n"] >= 10 and r["person_chosen"] <= 0.1 * r["n"]  # measured 2 of 61 on the test split
+
+
+def test_the_kind_rule_lets_a_very_sure_head_stand_unless_the_kind_net_is_very_sure_too():
+    kc = KindConfig(dog_min=0.5, cat_min=0.25, keep_score=0.85, keep_cat_min=0.15)
+    assert kind_verdict(kc, 0.7, 0.2, 0.1) is None  # an unsure head the kind net doubts: dropped
+    assert kind_verdict(kc, 0.9, 0.2, 0.1) == "cat"  # the same doubt about a very sure head: kept
+    assert kind_verdict(kc, 0.9, 0.05, 0.9) == "dog"  # the kind net very sure it is a dog: a dog
+    assert kind_verdict(kc, 0.9, 0.2, 0.75) == "cat"  # a very sure head, p(cat) not tiny: still a cat
+    assert kind_verdict(kc, 0.7, 0.2, 0.75) == "dog"
+    assert kind_verdict(kc, 0.7, 0.45, 0.55) == "dog"  # p(dog) just above p(cat) is enough by default
+    assert kind_verdict(replace(kc, dog_over_cat=1.5), 0.7, 0.45, 0.55) == "cat"
+    old = KindConfig(dog_min=0.5, cat_min=0.25)  # keep_score above 1: the rule before (files without it)
+    assert kind_verdict(old, 0.99, 0.2, 0.1) is None and kind_verdict(old, 0.99, 0.3, 0.6) == "dog"
+
+
+class EveryHeadIsAPerson:
+    """OpenCV's cascade as if it called every head a person's (what it does on some real cats)."""
+
+    def is_person(self, img, det):
+        return True
+
+
+def test_a_person_flagged_head_loses_more_when_the_kind_net_doubts_it_is_a_cat():
+    finder = _shipped()
+    cfg = replace(finder.config, people_penalty=0.3, people_cat_min=0.7, people_penalty_unsure=0.4)
+    finder = NetFinder(finder.net, finder.verifier, finder.kinds)
+    finder.config = cfg
+    finder._people = EveryHeadIsAPerson()
+    sure_cat, doubtful = Detection((0, 0, 50, 50), 0.8), Detection((60, 0, 110, 50), 0.8)
+    out = finder._people_checked(IMG, [sure_cat, doubtful], {sure_cat: 0.9, doubtful: 0.55})
+    assert [round(d.score, 2) for d in out] == [0.56, 0.48] and out[0].box == sure_cat.box
+    plain = NetFinder(finder.net, finder.verifier, finder.kinds)
+    plain.config = replace(cfg, people_cat_min=0.0)  # the rule off: one penalty for every flagged head
+    plain._people = EveryHeadIsAPerson()
+    out = plain._people_checked(IMG, [sure_cat, doubtful], {doubtful: 0.55})
+    assert [round(d.score, 2) for d in out] == [0.56, 0.56]
