@@ -25,10 +25,10 @@ from bot.common.texts import t
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def start_worker(url: str, weights: Path, log: Path) -> subprocess.Popen:
+def start_worker(url: str, weights: Path, log: Path, name: str = "w1") -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.Popen([sys.executable, "-m", "kitten_mixer.cli", "worker", "--redis-url", url,
-                             "--weights", str(weights), "--name", "w1"], cwd=ROOT, env=env,
+                             "--weights", str(weights), "--name", name], cwd=ROOT, env=env,
                             stdout=log.open("wb"), stderr=subprocess.STDOUT)
 
 

@@ -32,6 +32,7 @@ class Call:
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # field name -> (filename, bytes)
     result: Any = None
     error: str | None = None  # set when the fake answered with a Bot API error
+    at: float = field(default_factory=time.monotonic)  # when the call came (orders answers across fakes)
 
     @property
     def chat_id(self) -> int:
