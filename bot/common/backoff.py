@@ -19,6 +19,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from bot.common.process_stats import STATS
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -62,6 +64,7 @@ async def retrying(fn: Callable[[], Awaitable[T]], is_transient: Callable[[BaseE
                 log.warning("%s failed after %d tries (%s); giving up", what, attempt, reason(e))
                 raise
             log.warning("%s failed (%s); retry %d in %.1f s", what, reason(e), attempt, wait)
+            STATS.retry()
             await sleep(wait)
 
 

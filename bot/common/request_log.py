@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from bot.common.process_stats import STATS
+
 log = logging.getLogger("kitten_mixer.requests")
 
 _current: ContextVar[RequestLog | None] = ContextVar("kitten_mixer_request", default=None)
@@ -60,6 +62,8 @@ class RequestLog:
         if self.engine_stages:
             inner = " ".join(f"{k}={v:.0f}" for k, v in self.engine_stages.items())
             parts.append(f"[{inner}]")
+        if outcome == "failed":
+            STATS.error(f"{self.platform}/{self.chat_kind} {self.kind}: {reason}")
         log.info("request %s/%s %s: %s%s in %.0f ms (%s)", self.platform, self.chat_kind, self.kind, outcome,
                  f" ({reason})" if reason else "", (self._clock() - self._t0) * 1000, " ".join(parts))
 

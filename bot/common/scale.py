@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from bot.common.process_stats import STATS
 from bot.common.ratelimit import TokenBuckets
 from bot.common.scheduler import Scheduler
 
@@ -124,7 +125,8 @@ def figures(platform: str, scheduler: Scheduler, used_engine: Any) -> dict[str, 
     return {"platform": platform, "pid": os.getpid(), "at": time.time(), "line_length": scheduler.line.waiting(),
             "running": scheduler.running,
             "time_in_line_ms": {"p50": _pct_ms(waits, 50), "p95": _pct_ms(waits, 95), "samples": len(waits)},
-            "engine_pending": pending if isinstance(pending, int) else None}
+            "engine_pending": pending if isinstance(pending, int) else None,
+            "retried": STATS.retried, "last_errors": STATS.last_errors}
 
 
 async def write_status(platform: str, settings: Settings, storage: Storage, scheduler: Scheduler,

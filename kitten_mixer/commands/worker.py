@@ -71,7 +71,9 @@ def _embedded_status(a: argparse.Namespace) -> int:
         w = r["time_in_line_ms"]
         print(f"{r['platform']} (pid {r['pid']}, one process): line: {r['line_length']} waiting, {r['running']} "
               f"running; time in line p50 {w['p50']} ms, p95 {w['p95']} ms ({w['samples']} recent requests); "
-              f"engine: {r['engine_pending']} jobs running or queued")
+              f"engine: {r['engine_pending']} jobs running or queued; sends and downloads retried: "
+              f"{r.get('retried', 0)}")
+        print("  last errors:" + ("".join(f"\n    {e}" for e in r.get("last_errors", [])) or " none"))
     return 0
 
 
