@@ -11,8 +11,6 @@ asked, and no chat waits behind another's burst.
 from __future__ import annotations
 
 import asyncio
-import signal
-import subprocess
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -27,7 +25,7 @@ if str(TELEGRAM_TESTS) not in sys.path:  # the fake Bot API and the Telegram pro
     sys.path.insert(0, str(TELEGRAM_TESTS))
 
 from test_telegram_process import BotProcess  # noqa: E402
-from test_telegram_redis import start_worker, wait_until  # noqa: E402
+from test_telegram_redis import start_worker, stop_workers, wait_until  # noqa: E402
 from tg_fake_api import FakeBotApi, group_chat, user  # noqa: E402
 
 TG_CHATS = (-1001, -1002)
@@ -107,10 +105,4 @@ async def test_a_burst_from_telegram_and_discord_shares_one_line_and_two_workers
     finally:
         telegram.stop()
         discord_bot.stop()
-        for w in workers:
-            w.send_signal(signal.SIGTERM)
-        for w in workers:
-            try:
-                w.wait(10)
-            except subprocess.TimeoutExpired:
-                w.kill()
+        stop_workers(*workers)

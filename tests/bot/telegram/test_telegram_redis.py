@@ -32,6 +32,16 @@ def start_worker(url: str, weights: Path, log: Path, name: str = "w1") -> subpro
                             stdout=log.open("wb"), stderr=subprocess.STDOUT)
 
 
+def stop_workers(*workers: subprocess.Popen) -> None:
+    for w in workers:
+        w.send_signal(signal.SIGTERM)
+    for w in workers:
+        try:
+            w.wait(10)
+        except subprocess.TimeoutExpired:
+            w.kill()
+
+
 async def wait_until(check, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not check():
@@ -69,11 +79,7 @@ async def test_a_mix_and_a_random_go_through_redis_to_a_worker_and_are_answered_
         assert not client.keys("km:line:alive:*")  # it left the shared line
     finally:
         bot.stop()
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        stop_workers(worker)
 
 
 def buttons(call) -> dict[str, str]:
@@ -153,11 +159,7 @@ async def test_a_face_question_open_at_a_crash_is_finished_by_the_tap_after_the_
         assert not client.keys("km:kept:face_asks:*")  # the answered question is gone from Redis
     finally:
         bot.stop()
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(10)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        stop_workers(worker)
 
 
 async def test_a_face_question_open_at_a_crash_is_finished_by_the_tap_after_the_restart_embedded(
