@@ -24,6 +24,7 @@ given up on after SOCKET_TIMEOUT_S.
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -41,6 +42,12 @@ ALIVE_TTL_S = 15.0
 ALIVE_EVERY_S = 3.0
 SOCKET_TIMEOUT_S = 0.5
 RETRY_EVERY_S = 0.5  # while Redis is away, how often a call tries it again
+
+# The (chat, user) of the line entry the current task is serving: set when the task enters the line
+# (`push`) and when it starts waiting for its turn (`get`, from Scheduler.wait_turn), read by the
+# remote engine (remote_jobs.py), which queues the task's engine jobs for the workers under the same
+# chat and user, so the workers take them in the line's order too (not in the order they were sent).
+LINE_PLACE: contextvars.ContextVar[tuple[int, int] | None] = contextvars.ContextVar("km_line_place", default=None)
 
 _LIB = r"""
 local P = ARGV[1]
@@ -74,20 +81,48 @@ local function sorted(hash, turns, prefix)
   table.sort(items, function(a, b) if a[2] ~= b[2] then return a[2] < b[2] end return a[3] < b[3] end)
   return items
 end
+local function push_entry(key, user, chat)
+  if redis.call('EXISTS', P..':e:'..key) == 1 then return 0 end
+  local seq = redis.call('INCR', P..':seq')
+  redis.call('HSET', P..':e:'..key, 'user', user, 'chat', chat, 'seq', seq)
+  redis.call('HSETNX', P..':chats', chat, seq)
+  redis.call('HSETNX', P..':cu:'..chat, user, seq)
+  redis.call('RPUSH', P..':q:'..chat..':'..user, key)
+  redis.call('RPUSH', P..':uq:'..user, key)
+  redis.call('HINCRBY', P..':cn', chat, 1)
+  redis.call('INCR', P..':n')
+  return 1
+end
+-- `key` leaves the line and its chat and user are served: both go to the back of their rotations.
+local function serve(key, user, chat, memory)
+  drop(key)
+  local turn = redis.call('INCR', P..':turn')
+  redis.call('HSET', P..':ct', chat, turn)
+  redis.call('HSET', P..':ut', chat..':'..user, turn)
+  if turn % memory == 0 then  -- forget turns older than `memory` (the in-memory line keeps as many)
+    for _, h in ipairs({P..':ct', P..':ut'}) do
+      local flat = redis.call('HGETALL', h)
+      for i = 1, #flat, 2 do
+        if tonumber(flat[i + 1]) < turn - memory then redis.call('HDEL', h, flat[i]) end
+      end
+    end
+  end
+end
+-- The first key in fair order that is its user's oldest (every entry can start: the job line's case).
+local function next_in_turn()
+  for _, c in ipairs(sorted(P..':chats', P..':ct', '')) do
+    for _, u in ipairs(sorted(P..':cu:'..c[1], P..':ut', c[1]..':')) do
+      local key = redis.call('LINDEX', P..':q:'..c[1]..':'..u[1], 0)
+      if key and redis.call('LINDEX', P..':uq:'..u[1], 0) == key then return key, u[1], c[1] end
+    end
+  end
+  return nil
+end
 """
+LUA_LIB = _LIB  # for the job line (remote_jobs.py): the same rotation, so jobs keep the line's order
 
 _PUSH = _LIB + r"""
-local key, user, chat = ARGV[2], ARGV[3], ARGV[4]
-if redis.call('EXISTS', P..':e:'..key) == 1 then return 0 end
-local seq = redis.call('INCR', P..':seq')
-redis.call('HSET', P..':e:'..key, 'user', user, 'chat', chat, 'seq', seq)
-redis.call('HSETNX', P..':chats', chat, seq)
-redis.call('HSETNX', P..':cu:'..chat, user, seq)
-redis.call('RPUSH', P..':q:'..chat..':'..user, key)
-redis.call('RPUSH', P..':uq:'..user, key)
-redis.call('HINCRBY', P..':cn', chat, 1)
-redis.call('INCR', P..':n')
-return 1
+return push_entry(ARGV[2], ARGV[3], ARGV[4])
 """
 
 _REMOVE = _LIB + r"""
@@ -113,18 +148,7 @@ local e = redis.call('HMGET', P..':e:'..key, 'user', 'chat')
 if not e[1] then return 0 end
 local user, chat = e[1], e[2]
 if redis.call('LINDEX', P..':uq:'..user, 0) ~= key then return 0 end
-drop(key)
-local turn = redis.call('INCR', P..':turn')
-redis.call('HSET', P..':ct', chat, turn)
-redis.call('HSET', P..':ut', chat..':'..user, turn)
-if turn % memory == 0 then  -- forget turns older than `memory` (the in-memory line keeps as many)
-  for _, h in ipairs({P..':ct', P..':ut'}) do
-    local flat = redis.call('HGETALL', h)
-    for i = 1, #flat, 2 do
-      if tonumber(flat[i + 1]) < turn - memory then redis.call('HDEL', h, flat[i]) end
-    end
-  end
-end
+serve(key, user, chat, memory)
 return 1
 """
 
@@ -258,11 +282,15 @@ class RedisLine:
 
     # ---- the Line protocol ----------------------------------------------------------------------
     def push(self, entry: Entry) -> None:
+        LINE_PLACE.set((entry.chat_id, entry.user_id))
         self._shadow.push(entry)
         self._redis(lambda: self._call("push", self._key(entry.id), entry.user_id, entry.chat_id))
 
     def get(self, entry_id: int) -> Entry | None:
-        return self._shadow.get(entry_id)
+        entry = self._shadow.get(entry_id)
+        if entry is not None:
+            LINE_PLACE.set((entry.chat_id, entry.user_id))
+        return entry
 
     def remove(self, entry_id: int) -> Entry | None:
         entry = self._shadow.remove(entry_id)

@@ -13,6 +13,17 @@ reads it once and sends it once: the answer never appears twice. Results come ba
 through Redis (a GIF is 0.1-2 MB; the README has the measured cost) and the bot sends them, so
 the workers hold no platform credentials and the 10 MiB Discord check stays where it is.
 
+Which job a worker runs next is the line's decision, not the stream's: a bot sends its job's input
+and the job's place (the chat and user of the line entry it serves, `redis_line.LINE_PLACE`) to the
+job line (`km:jl`, the fair line's own Lua: round-robin across chats, then users, FIFO per user),
+and a taskiq message that says "a job is waiting". A worker that reads a message claims the job
+whose turn it is. Each bot process has a few jobs in flight at once (the scheduler's `running`),
+so in stream order a process serving one chat would get as many turns as one serving twenty, and a
+bot that started late would wait behind another's whole backlog; in the job line, each chat gets
+its turn at the workers, whichever process sent it. The message names its own job too: a message
+read when the job line is empty (the job was claimed for an earlier message, or the message was
+reclaimed from a dead worker) runs that job if it has no outcome and no live worker has it.
+
 Redis away: submitting and waiting retry every RETRY_S until the request's deadline; a job whose
 outcome has not come within RESEND_S is sent again (a Redis restarted without its data lost it).
 Nothing is lost as long as the bot process lives, and its SQLite journal covers a restart.
@@ -38,6 +49,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 from taskiq.exceptions import TaskiqError
 
+from bot.common.redis_line import LINE_PLACE, LUA_LIB
 from bot.common.scale import REQUEST_ID
 from vae_core.errors import EngineTimeout
 
@@ -54,6 +66,8 @@ RETRY_S = 0.5
 DEADLINE_S = 300.0
 ALIVE_TTL_S = 10
 STATS_KEEP = 500  # samples kept for `kitten-mixer status`
+JOB_LINE = f"{PREFIX}:jl"  # the jobs waiting for a worker, in the fair line's order
+TURN_MEMORY = 10_000  # chats/users whose last turn at the workers is remembered (as the line's MEMORY)
 JOB_DELAY_S = float(os.environ.get("KM_JOB_DELAY_S", "0"))  # drills and tests: every job takes this much longer
 
 _request_id = REQUEST_ID  # [the request's id, engine jobs it has asked for so far]
@@ -91,6 +105,52 @@ def keys(rid: str) -> tuple[str, str, str]:
     return f"{PREFIX}:job:{rid}", f"{PREFIX}:res:{rid}", f"{PREFIX}:done:{rid}"
 
 
+# The bot sends a job: its input, and its place in the job line (once: a job sent again while it
+# still waits keeps its place). 0: the outcome is there already (a restarted bot asking again).
+_SUBMIT = LUA_LIB + r"""
+local rid, user, chat, payload, ttl, K = ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+if redis.call('EXISTS', K..':res:'..rid) == 1 then return 0 end
+redis.call('SET', K..':job:'..rid, payload, 'EX', ttl)
+push_entry(rid, user, chat)
+return 1
+"""
+
+# A worker takes the job whose turn it is, or else the message's own job if it is unanswered and no
+# live worker runs it; the job is marked as this worker's at once. Gives [rid, input, runs] or nil.
+_CLAIM = LUA_LIB + r"""
+local worker, hint, memory, K = ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5]
+local rid, user, chat = next_in_turn()
+if rid then
+  serve(rid, user, chat, memory)
+elseif hint ~= '' and redis.call('EXISTS', K..':res:'..hint) == 0 then
+  local owner = redis.call('HGET', K..':running', hint)
+  if owner and redis.call('EXISTS', K..':worker:'..owner) == 1 then return nil end
+  rid = hint
+else
+  return nil
+end
+if redis.call('EXISTS', K..':res:'..rid) == 1 then return nil end  -- answered meanwhile (a second send)
+local runs = redis.call('HINCRBY', K..':runs', rid, 1)
+if runs > 1 then redis.call('INCR', K..':stats:retried') end
+redis.call('HSET', K..':running', rid, worker)
+return {rid, redis.call('GET', K..':job:'..rid) or false, runs}
+"""
+
+# The outcome, written once (SET NX); only the first run's outcome wakes the bot and is counted.
+_FINISH = r"""
+local rid, blob, ttl, job_ms, keep, K = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6]
+if not redis.call('SET', K..':res:'..rid, blob, 'NX', 'EX', ttl) then return 0 end
+redis.call('RPUSH', K..':done:'..rid, 1)
+redis.call('EXPIRE', K..':done:'..rid, ttl)
+redis.call('DEL', K..':job:'..rid)
+redis.call('HDEL', K..':runs', rid)
+redis.call('HDEL', K..':running', rid)
+redis.call('LPUSH', K..':stats:job_ms', job_ms)
+redis.call('LTRIM', K..':stats:job_ms', 0, keep - 1)
+return 1
+"""
+
+
 # ---- the bot's side ---------------------------------------------------------------------------------
 class RemoteEngine:
     """The engine's async API, with `mix` and `random` run on the workers; everything else (the
@@ -102,7 +162,9 @@ class RemoteEngine:
         self.r = aioredis.from_url(url, socket_timeout=5, socket_connect_timeout=1)
         self.broker = make_broker(url)
         self._task = self.broker.register_task(_never_called_here, task_name="km.run")
+        self._submit = self.r.register_script(_SUBMIT)
         self._started = False
+        self._starting = asyncio.Lock()
 
     def __getattr__(self, name: str) -> Any:
         if self.local is None:
@@ -166,13 +228,23 @@ class RemoteEngine:
         await self.r.hdel(f"{PREFIX}:running", rid)
         return True
 
+    async def start(self) -> None:
+        """Connect the broker (once; the first job does it otherwise): a bot that calls this before
+        taking requests sends its first jobs as fast as the rest."""
+        if self._started:
+            return
+        async with self._starting:  # the first requests of a burst all send at once: one startup
+            if not self._started:
+                await self.broker.startup()
+                await self.r.script_load(_SUBMIT)
+                self._started = True
+
     async def _send(self, rid: str, job_key: str, res_key: str, payload: bytes) -> bool:
-        if await self.r.exists(res_key):
+        """The job's input and its place in the job line (one script), then the message."""
+        chat, user = LINE_PLACE.get() or (0, 0)  # outside any line entry: one shared place
+        if not await self._submit(args=[JOB_LINE, rid, user, chat, payload, INPUT_TTL_S, PREFIX]):
             return False
-        if not self._started:
-            await self.broker.startup()
-            self._started = True
-        await self.r.set(job_key, payload, ex=INPUT_TTL_S)
+        await self.start()
         await self._task.kiq(rid)
         return True
 
@@ -195,21 +267,21 @@ class Worker:
             await self.run_job(rid)
 
         self.broker.register_task(km_run, task_name="km.run")
+        self._claim = self.r.register_script(_CLAIM)
+        self._finish = self.r.register_script(_FINISH)
         self.done = 0
 
-    async def run_job(self, rid: str) -> None:
-        job_key, res_key, done_key = keys(rid)
-        if await self.r.exists(res_key):
-            return  # answered already (another worker, before a reclaim)
-        runs = await self.r.hincrby(f"{PREFIX}:runs", rid, 1)
-        if runs > 1:
-            await self.r.incr(f"{PREFIX}:stats:retried")
-        data = await self.r.get(job_key)
-        if data is None:
+    async def run_job(self, message_rid: str) -> None:
+        """Run the job whose turn it is (the job line's), or else the message's own if nobody has it."""
+        claimed = await self._claim(args=[JOB_LINE, self.name, message_rid, TURN_MEMORY, PREFIX])
+        if not claimed:
+            return  # nothing waits: the message's job is answered, or a live worker runs it
+        rid, data = claimed[0].decode(), claimed[1]
+        if not data:
             log.warning("job %s: its input is gone (expired); nothing to run", rid)
+            await self.r.hdel(f"{PREFIX}:running", rid)
             return
         kind, args = pickle.loads(data)
-        await self.r.hset(f"{PREFIX}:running", rid, self.name)
         started = time.perf_counter()
         if JOB_DELAY_S:
             await asyncio.sleep(JOB_DELAY_S)
@@ -224,16 +296,8 @@ class Worker:
             outcome = ("err", e)
             await self._error(rid, e)
         blob = pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL)
-        if await _retrying(lambda: self.r.set(res_key, blob, nx=True, ex=RESULT_TTL_S)):
-            pipe = self.r.pipeline()
-            pipe.rpush(done_key, 1)
-            pipe.expire(done_key, RESULT_TTL_S)
-            pipe.delete(job_key)
-            pipe.hdel(f"{PREFIX}:runs", rid)
-            pipe.hdel(f"{PREFIX}:running", rid)
-            pipe.lpush(f"{PREFIX}:stats:job_ms", round((time.perf_counter() - started) * 1000, 1))
-            pipe.ltrim(f"{PREFIX}:stats:job_ms", 0, STATS_KEEP - 1)
-            await _retrying(pipe.execute)
+        job_ms = round((time.perf_counter() - started) * 1000, 1)
+        await _retrying(lambda: self._finish(args=[rid, blob, RESULT_TTL_S, job_ms, STATS_KEEP, PREFIX]))
         self.done += 1
 
     async def _error(self, rid: str, e: BaseException) -> None:

@@ -67,11 +67,14 @@ async def drive(requests: list[dict], answers: Path, db: Path, redis_url: str | 
             reset_request_id(token)
             out.write(json.dumps({"rid": req["rid"], "user": req["user"], "chat": req["chat"], "seq": req["seq"],
                                   "bytes": len(reply.data), "at": time.time(), "pid": os.getpid(),
-                                  "job_s": job_s, "in_line_s": ticket.in_line_s}) + "\n")
+                                  "job_s": job_s, "in_line_s": ticket.in_line_s, "entered_at": ticket.entered_at,
+                                  "started_at": ticket.started_at}) + "\n")
             await journal.finish([entry_id])
         finally:
             sched.finish(ticket)
 
+    if redis_url:
+        await engine.start()  # as a bot does before taking requests: the first jobs go out at once
     tasks = []
     for old in await journal.unfinished(PLATFORM):  # a restart: what was accepted and not answered
         tasks.append(asyncio.create_task(one(old.payload, old.id)))

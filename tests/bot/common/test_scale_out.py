@@ -32,12 +32,13 @@ def start_worker(url: str, weights: Path, name: str, env_extra: dict | None = No
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def start_bot(tmp: Path, name: str, requests: list[dict], url: str, env_extra: dict | None = None) -> subprocess.Popen:
+def start_bot(tmp: Path, name: str, requests: list[dict], url: str, env_extra: dict | None = None, *,
+              running: int = 4) -> subprocess.Popen:
     (tmp / f"{name}.json").write_text(json.dumps(requests))
     env = dict(os.environ, PYTHONPATH=str(ROOT), **(env_extra or {}))
     return subprocess.Popen([sys.executable, "-m", "bot.common.scale_driver", str(tmp / f"{name}.json"),
                              str(tmp / "answers.jsonl"), "--db", str(tmp / f"{name}.sqlite"), "--redis-url", url,
-                             "--owner", name], cwd=ROOT, env=env, stderr=subprocess.PIPE)
+                             "--owner", name, "--running", str(running)], cwd=ROOT, env=env, stderr=subprocess.PIPE)
 
 
 def wait_workers(client: redis.Redis, n: int, timeout: float = 60) -> None:
