@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--photos", type=int, default=0, help="how many photos (default 120, quick 12)")
     p.add_argument("--repeats", type=int, default=0, help="passes over the photos (default 3, quick 1)")
     p.add_argument("--weights", default=None, help="finder weights (default: weights/finder.safetensors)")
+    p.add_argument("--compare", action="append", default=[], metavar="WEIGHTS",
+                   help="another finder file measured in the same run, photo by photo in turn (repeatable): "
+                        "on a shared machine, only figures from one run compare")
     p.add_argument("--phone", type=int, default=0, metavar="SIDE",
                    help="re-encode the photos at this longest side (e.g. 4032, a phone's) to see the decode cost")
     a = p.parse_args(argv)
@@ -78,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     repeats = a.repeats or (1 if a.quick else 3)
     new = load_finder(a.weights or FINDER_WEIGHTS)
     finders: dict[str, Finder] = {"new": new, "old (Haar)": HaarFinder()}
+    for path in a.compare:
+        finders[Path(path).stem] = load_finder(path)
     if isinstance(new, HaarFinder):
         print(f"(no finder weights at {a.weights or FINDER_WEIGHTS}: 'new' is the Haar fallback)")
     for f in finders.values():  # warm-up: lazy loads, first-call allocations
