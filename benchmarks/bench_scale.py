@@ -9,6 +9,12 @@ Printed, each against the embedded baseline measured in the same run:
   (submit, run on a worker, result back through Redis) minus the embedded engine call;
 - result bytes through Redis: the SET + GET of a 1 MB GIF-sized blob, p50.
 
+Steady state in both modes: each bot-side process makes WARMUP engine calls before its measured
+requests, and each worker warms its engine before it says it is alive (as `kitten-mixer worker`
+does), so neither mode's figure holds the engine's one-time set-up (about 1 s on the shipped model,
+up to 3 s on a loaded machine: on a 40-request burst that was most of the difference between one
+and two workers).
+
 `python -m benchmarks.bench_scale [--burst 40] [--single 30]` (needs redis-server).
 """
 
@@ -32,11 +38,15 @@ def requests(n: int, run: str) -> list[dict]:
             for i in range(n)]
 
 
-def run_driver(tmp: Path, name: str, reqs: list[dict], url: str | None, running: int) -> tuple[float, list[dict]]:
+WARMUP = 4
+
+
+def run_driver(tmp: Path, name: str, reqs: list[dict], url: str | None, running: int,
+               warmup: int = WARMUP) -> tuple[float, list[dict]]:
     (tmp / f"{name}.json").write_text(json.dumps(reqs))
     answers = tmp / f"{name}.jsonl"
     cmd = [sys.executable, "-m", "bot.common.scale_driver", str(tmp / f"{name}.json"), str(answers),
-           "--db", str(tmp / f"{name}.sqlite"), "--running", str(running)]
+           "--db", str(tmp / f"{name}.sqlite"), "--running", str(running), "--warmup", str(warmup)]
     if url:
         cmd += ["--redis-url", url]
     subprocess.run(cmd, cwd=ROOT, check=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))

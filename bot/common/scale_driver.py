@@ -28,7 +28,7 @@ PLATFORM = "scale"
 
 
 async def drive(requests: list[dict], answers: Path, db: Path, redis_url: str | None, *, weights: str | None,
-                running: int, owner: str | None) -> None:
+                running: int, owner: str | None, warmup: int = 0) -> None:
     storage = await open_storage(db)
     journal = storage.journal
     line = rate = engine = stats = None
@@ -61,20 +61,22 @@ async def drive(requests: list[dict], answers: Path, db: Path, redis_url: str | 
                 with contextlib.suppress(Exception):  # statistics are a courtesy
                     await record_wait(stats, ticket.in_line_s)
             token = request_id(PLATFORM, req["rid"])
-            t0 = time.perf_counter()
+            asked_at, t0 = time.time(), time.perf_counter()
             reply = await engine.random(req.get("n", 2), req.get("seed", 0))
             job_s = time.perf_counter() - t0
             reset_request_id(token)
             out.write(json.dumps({"rid": req["rid"], "user": req["user"], "chat": req["chat"], "seq": req["seq"],
                                   "bytes": len(reply.data), "at": time.time(), "pid": os.getpid(),
                                   "job_s": job_s, "in_line_s": ticket.in_line_s, "entered_at": ticket.entered_at,
-                                  "started_at": ticket.started_at}) + "\n")
+                                  "started_at": ticket.started_at, "asked_at": asked_at}) + "\n")
             await journal.finish([entry_id])
         finally:
             sched.finish(ticket)
 
     if redis_url:
         await engine.start()  # as a bot does before taking requests: the first jobs go out at once
+    if warmup:  # benchmarks: the engine's one-time set-up (and the workers') before the measured requests
+        await asyncio.gather(*(engine.random(2, 10_000 + i) for i in range(warmup)))
     tasks = []
     for old in await journal.unfinished(PLATFORM):  # a restart: what was accepted and not answered
         tasks.append(asyncio.create_task(one(old.payload, old.id)))
@@ -107,10 +109,11 @@ def main() -> None:
     p.add_argument("--weights", default=None)
     p.add_argument("--running", type=int, default=4)
     p.add_argument("--owner", default=None)
+    p.add_argument("--warmup", type=int, default=0, help="engine calls made (and not answered) before the requests")
     a = p.parse_args()
     requests = json.loads(Path(a.requests).read_text())
     asyncio.run(drive(requests, Path(a.answers), Path(a.db), a.redis_url, weights=a.weights, running=a.running,
-                      owner=a.owner))
+                      owner=a.owner, warmup=a.warmup))
 
 
 if __name__ == "__main__":
