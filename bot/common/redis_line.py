@@ -11,8 +11,8 @@ What Redis holds (prefix `km:line`): per entry a hash (user, chat, arrival seq);
 (chat, user) the arrival order and the turn last served; per user and per (chat, user) a list of
 entry keys. An entry's key is `<owner>:<local id>`; `<owner>` is one process, alive while its
 `alive:<owner>` key (refreshed every ALIVE_EVERY_S by a small thread) exists. A process that died
-leaves entries nobody can start: the next snapshot drops them (its journal has them, and its
-restart serves them again).
+leaves entries nobody can start: every live process's thread sweeps them out at its next beat (its
+journal has them, and its restart serves them again).
 
 Redis away: the process keeps its own entries in a local in-memory line too (the shadow) and serves
 them from there, fair among its own users, until Redis answers again; then it puts its waiting
@@ -80,6 +80,20 @@ local function sorted(hash, turns, prefix)
   end
   table.sort(items, function(a, b) if a[2] ~= b[2] then return a[2] < b[2] end return a[3] < b[3] end)
   return items
+end
+-- Entries of processes whose alive key is gone (dead, or cut off for longer than its TTL) leave.
+local function sweep()
+  local alive, n = {}, 0
+  for _, chat in ipairs(redis.call('HKEYS', P..':chats')) do
+    for _, user in ipairs(redis.call('HKEYS', P..':cu:'..chat)) do
+      for _, key in ipairs(redis.call('LRANGE', P..':q:'..chat..':'..user, 0, -1)) do
+        local owner = string.match(key, '^(.*):[^:]*$')
+        if alive[owner] == nil then alive[owner] = redis.call('EXISTS', P..':alive:'..owner) == 1 end
+        if not alive[owner] then n = n + drop(key) end
+      end
+    end
+  end
+  return n
 end
 local function push_entry(key, user, chat)
   if redis.call('EXISTS', P..':e:'..key) == 1 then return 0 end
@@ -156,16 +170,7 @@ return 1
 # first; a user's flag says whether their head is their oldest entry overall. Entries of processes
 # that are no longer alive are dropped first.
 _SNAPSHOT = _LIB + r"""
-local alive = {}
-for _, chat in ipairs(redis.call('HKEYS', P..':chats')) do
-  for _, user in ipairs(redis.call('HKEYS', P..':cu:'..chat)) do
-    for _, key in ipairs(redis.call('LRANGE', P..':q:'..chat..':'..user, 0, -1)) do
-      local owner = string.match(key, '^(.*):[^:]*$')
-      if alive[owner] == nil then alive[owner] = redis.call('EXISTS', P..':alive:'..owner) == 1 end
-      if not alive[owner] then drop(key) end
-    end
-  end
-end
+sweep()
 local out = {}
 for _, c in ipairs(sorted(P..':chats', P..':ct', '')) do
   local users = {}
@@ -178,6 +183,26 @@ for _, c in ipairs(sorted(P..':chats', P..':ct', '')) do
   out[#out + 1] = {c[1], users}
 end
 return out
+"""
+
+# What `pop_next` needs, and no more: the heads of this owner's users that are their user's oldest
+# entry overall, in fair order (the snapshot sent every entry of every process, on every turn).
+_MINE = _LIB + r"""
+local mine = ARGV[2]..':'
+local out = {}
+for _, c in ipairs(sorted(P..':chats', P..':ct', '')) do
+  for _, u in ipairs(sorted(P..':cu:'..c[1], P..':ut', c[1]..':')) do
+    local key = redis.call('LINDEX', P..':q:'..c[1]..':'..u[1], 0)
+    if key and string.sub(key, 1, #mine) == mine and redis.call('LINDEX', P..':uq:'..u[1], 0) == key then
+      out[#out + 1] = key
+    end
+  end
+end
+return out
+"""
+
+_SWEEP = _LIB + r"""
+return sweep()
 """
 
 _COUNT = r"""
@@ -209,7 +234,8 @@ class RedisLine:
         self._shadow = RoundRobinLine()  # this process's own entries, for when Redis is away
         self._scripts = {name: client.register_script(src) for name, src in
                          (("push", _PUSH), ("remove", _REMOVE), ("remove_owner", _REMOVE_OWNER), ("take", _TAKE),
-                          ("snapshot", _SNAPSHOT), ("count", _COUNT))}
+                          ("snapshot", _SNAPSHOT), ("mine", _MINE), ("sweep", _SWEEP),
+                          ("count", _COUNT))}
         self._online = True
         self._resync = False
         self._retry_at = 0.0
@@ -268,6 +294,16 @@ class RedisLine:
     def _beat(self) -> None:
         while not self._stop.wait(self.alive_every_s):
             self._beat_once()
+            self.sweep()
+
+    def sweep(self) -> int:
+        """Drop the entries of processes that are no longer alive (every beat, and in `place`): their
+        journals have them, and their restarts serve them again. Until then such an entry only holds
+        its user's later entries back, and counts in the bounds."""
+        try:
+            return int(self._call("sweep"))
+        except redis.RedisError:
+            return 0
 
     def close(self) -> None:
         """Leave the line: this process's entries go, and its heartbeat stops."""
@@ -304,23 +340,20 @@ class RedisLine:
                 for chat, users in raw]
 
     def pop_next(self, can_start: Callable[[Entry], bool]) -> Entry | None:
-        ok, snap = self._redis(self.snapshot)
+        ok, heads = self._redis(lambda: self._call("mine", self.owner))
         if not ok:
             return self._pop_local(can_start)
-        mine = self.owner + ":"
-        for _chat, users in snap:
-            for _user, oldest, keys in users:
-                if not oldest or not keys[0].startswith(mine):
-                    continue
-                entry = self._shadow.get(int(keys[0][len(mine):]))
-                if entry is None or not can_start(entry):
-                    continue
-                taken, won = self._redis(lambda k=keys[0]: self._call("take", k, self.MEMORY))
-                if not taken:
-                    return self._pop_local(can_start)
-                if won:
-                    self._shadow.remove(entry.id)
-                    return entry
+        skip = len(self.owner) + 1
+        for key in heads:
+            entry = self._shadow.get(int(key[skip:]))
+            if entry is None or not can_start(entry):
+                continue
+            taken, won = self._redis(lambda k=key: self._call("take", k, self.MEMORY))
+            if not taken:
+                return self._pop_local(can_start)
+            if won:
+                self._shadow.remove(entry.id)
+                return entry
         return None
 
     def _pop_local(self, can_start: Callable[[Entry], bool]) -> Entry | None:

@@ -136,11 +136,12 @@ redis.call('HSET', K..':running', rid, worker)
 return {rid, redis.call('GET', K..':job:'..rid) or false, runs}
 """
 
-# The outcome, written once (SET NX); only the first run's outcome wakes the bot and is counted.
+# The outcome, written once (SET NX), where a bot asking again reads it; only the first run's
+# outcome wakes the waiting bot (the wake-up carries it: no GET) and is counted.
 _FINISH = r"""
 local rid, blob, ttl, job_ms, keep, K = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5]), ARGV[6]
 if not redis.call('SET', K..':res:'..rid, blob, 'NX', 'EX', ttl) then return 0 end
-redis.call('RPUSH', K..':done:'..rid, 1)
+redis.call('RPUSH', K..':done:'..rid, blob)
 redis.call('EXPIRE', K..':done:'..rid, ttl)
 redis.call('DEL', K..':job:'..rid)
 redis.call('HDEL', K..':runs', rid)
@@ -203,7 +204,8 @@ class RemoteEngine:
                     if await self._worker_died(rid):
                         sent_at = -1e9  # its worker died mid-job: send it again now
                     continue
-                data = await self.r.get(res_key)
+                # The wake-up carries the outcome (one round trip less); a restarted bot reads it.
+                data = got[1] if isinstance(got, (list, tuple)) and got[1] != b"1" else await self.r.get(res_key)
                 if data is None:
                     continue
             except (RedisError, OSError, TaskiqError) as e:

@@ -1,0 +1,50 @@
+"""The Redis line across processes (issue 24): a process starts only its own entries, in the shared
+fair order, and a dead process's entries are swept out by the live ones' heartbeat, against a real
+redis-server of the test's own."""
+
+from __future__ import annotations
+
+import time
+
+import redis
+from redis_server import redis_server  # noqa: F401  (the fixture)
+
+from bot.common.line import Entry
+from bot.common.redis_line import RedisLine
+
+
+def anything(_entry: Entry) -> bool:
+    return True
+
+
+def test_a_dead_process_entries_are_swept_and_stop_holding_its_users_back(redis_server):  # noqa: F811
+    client = redis.Redis(unix_socket_path=str(redis_server.sock))
+    a = RedisLine(client, owner="a", heartbeat=False)
+    b = RedisLine(client, owner="b", heartbeat=False)
+    a.push(Entry(1, user_id=7, chat_id=1))
+    b.push(Entry(1, user_id=7, chat_id=2))  # user 7's later request, through another process
+    b.push(Entry(2, user_id=8, chat_id=2))
+    assert b.pop_next(anything).user_id == 8  # user 7's oldest is process a's: b may not overtake it
+    assert b.pop_next(anything) is None
+    assert b.sweep() == 0  # a is alive: nothing leaves
+    client.delete("km:line:alive:a")  # a died: its alive key expired
+    assert b.sweep() == 1 and b.waiting() == 1
+    taken = b.pop_next(anything)
+    assert (taken.id, taken.user_id) == (1, 7)
+    assert b.waiting() == 0
+
+
+def test_the_heartbeat_sweeps_without_any_call(redis_server):  # noqa: F811
+    client = redis.Redis(unix_socket_path=str(redis_server.sock))
+    dead = RedisLine(client, owner="dead", heartbeat=False)
+    dead.push(Entry(1, user_id=7, chat_id=1))
+    live = RedisLine(client, owner="live", alive_every_s=0.05)
+    try:
+        assert live.waiting() == 1
+        client.delete("km:line:alive:dead")
+        deadline = time.monotonic() + 5
+        while live.waiting():
+            assert time.monotonic() < deadline, "the dead process's entry was not swept"
+            time.sleep(0.02)
+    finally:
+        live.close()
