@@ -19,6 +19,7 @@ from telegram import Bot, Message, Update
 from telegram.ext import Job
 
 from bot.common.storage.kept import KeptStore, WriteBehind
+from bot.telegram.journal_payload import minimal_update
 from bot.telegram.media import PhotoRef
 from vae_core.engine import MixOptions
 
@@ -44,7 +45,7 @@ class Ask:
 
 
 def encode(ask: Ask) -> bytes:
-    return json.dumps({"update": ask.update.to_dict(), "options": asdict(ask.options), "lang": ask.lang,
+    return json.dumps({"update": minimal_update(ask.update.to_dict()), "options": asdict(ask.options), "lang": ask.lang,
                        "photos": [asdict(p) for p in ask.photos], "expires_at": ask.expires_at}).encode()
 
 

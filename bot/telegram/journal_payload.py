@@ -19,7 +19,7 @@ _CHAT_KEYS = frozenset({"id", "type", "is_forum"})
 _FILE_DROP = frozenset({"file_name", "title", "performer", "emoji", "set_name"})  # names a user chose
 
 
-def _user(u: dict[str, Any]) -> dict[str, Any]:
+def minimal_user(u: dict[str, Any]) -> dict[str, Any]:
     return {**{k: v for k, v in u.items() if k in _USER_KEYS}, "first_name": ""}
 
 
@@ -35,17 +35,18 @@ def _file(f: Any) -> Any:
     return f
 
 
-def _message(m: dict[str, Any]) -> dict[str, Any]:
+def minimal_message(m: dict[str, Any]) -> dict[str, Any]:
+    """`m` (Message.to_dict()) with only what answering it needs (also what a kept conversation keeps)."""
     out: dict[str, Any] = {}
     for key, value in m.items():
         if key not in _MESSAGE_KEYS:
             continue
         if key == "from":
-            out[key] = _user(value)
+            out[key] = minimal_user(value)
         elif key in ("chat", "sender_chat"):
             out[key] = _chat(value)
         elif key == "reply_to_message":
-            out[key] = _message(value)
+            out[key] = minimal_message(value)
         elif key in ("photo", "document", "animation", "sticker", "video", "video_note", "audio", "voice"):
             out[key] = _file(value)
         else:
@@ -57,5 +58,5 @@ def minimal_update(update: dict[str, Any]) -> dict[str, Any]:
     """`update` (Update.to_dict()) with only what replaying it needs."""
     out: dict[str, Any] = {"update_id": update["update_id"]}
     if "message" in update:
-        out["message"] = _message(update["message"])
+        out["message"] = minimal_message(update["message"])
     return out

@@ -25,6 +25,7 @@ from bot.common.scheduler import LineFull
 from bot.common.texts import error_text
 from bot.telegram.commands import parse_command
 from bot.telegram.handlers.faces import Finish, ask_where, finishes_with
+from bot.telegram.journal_payload import minimal_user
 from bot.telegram.media import MediaProblem, download, has_media, photo_ref
 from bot.telegram.replies import refuse, say, say_text
 from bot.telegram.runner import turn
@@ -89,7 +90,7 @@ async def adopt_in_turn(context: CallbackContext, message: Message, user: User, 
                 said = await plan.make(st.engine, st.adopted, telegram_scope(message), data, user.id, request, hint)
             except FaceNotFound as missing:  # not from the photo's middle, not refused: ask where the face is
 
-                recipe = {"kind": "adopt", "name": plan.name, "request": request, "user": user.to_dict()}
+                recipe = {"kind": "adopt", "name": plan.name, "request": request, "user": minimal_user(user.to_dict())}
                 await ask_where(context, message, user.id, lang, [data], [0], _tapped(recipe, message),
                                 got_it="face_got_it_adopt", dogs=missing.dogs, recipe=recipe)
                 return

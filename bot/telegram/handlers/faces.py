@@ -31,6 +31,7 @@ from bot.common.results import MixState, Owner
 from bot.common.texts import lang_for
 from bot.telegram.cats import catalog
 from bot.telegram.handlers.results import result_markup
+from bot.telegram.journal_payload import minimal_message
 from bot.telegram.replies import upload_action
 from bot.telegram.runner import Answered, serve
 from bot.telegram.state import get_state
@@ -116,7 +117,7 @@ async def ask_where(context: CallbackContext, request: Message, user_id: int, la
     """Ask `user_id` where the face is in each of `missing` (in turn); the last tap runs `finish`
     and is answered with the toast `got_it` (a texts.py key). With a `recipe` (JSON naming a kind
     registered with `finishes_with`) the question is kept across a restart."""
-    kept = None if recipe is None else {**recipe, "message": request.to_dict()}
+    kept = None if recipe is None else {**recipe, "message": minimal_message(request.to_dict())}  # no names
     ask = face_asks(context).open(user_id, request.chat_id, images, missing, lang, hints,
                                   got_it, dogs, kept, request=request, finish=finish)
     log.info("chat %s: no confident cat face in photo(s) %s; asking where", request.chat_id, missing)
