@@ -7,12 +7,14 @@ sent alone, and an /adopt or /kittens question all finish the request they belon
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 
 from tg_fake_api import private_chat, user
 from tg_images import gif_frames, gradient_png
 from tg_lifecycle import stop_app
 
+from bot.common.face_asks import decode
 from bot.common.texts import t
 
 ANA = user(10, "Ana")
@@ -48,6 +50,14 @@ async def test_a_face_question_tapped_after_a_restart_finishes_the_mix_once(tg_a
     tg_api.message(ANA, CHAT, photo=gradient_png(seed=3), media_group_id="g1")
     (question,) = await tg_api.wait_replies(1)
     assert question.method == "sendPhoto" and kept(tg_settings.database_path, "face_asks") == 1
+    conn = sqlite3.connect(tg_settings.database_path)
+    try:
+        (blob,) = conn.execute("SELECT value FROM kept_state WHERE kind = 'face_asks'").fetchone()
+    finally:
+        conn.close()
+    recipe = decode(blob, clock=lambda: 0.0).recipe  # what a restart needs, and no names
+    assert recipe["kind"] == "mix" and recipe["options"]["frames"] == 3
+    assert recipe["message"]["message_id"] == first["message_id"] and "Ana" not in json.dumps(recipe)
 
     await restart(app, tg_start)
     tg_api.press_button(ANA, question.result, callback(question, "5"))
