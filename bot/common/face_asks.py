@@ -193,12 +193,17 @@ class FaceAsks:
             return TapResult.EXPIRED, None
         if user_id != ask.owner:
             return TapResult.NOT_YOURS, ask
+        if not ask.missing:  # answered before a crash, read back (`recall`): finish it with its hints
+            self._forget(token)
+            return TapResult.OK, ask
         ask.hints[ask.missing.pop(0)] = hint
         if not ask.missing:
-            self.close(token)
+            # Out of memory, so a second tap mixes nothing; the kept copy stays, answered, until the
+            # request is served (`served`): a crash in between and the tap's replay finishes it.
+            self._forget(token)
         else:
             ask.expires = self._clock() + self.wait_s  # the next photo gets the full wait too
-            self._keep(ask)
+        self._keep(ask)
         return TapResult.OK, ask
 
     def answer(self, token: str, user_id: int, hint: FaceHint, lang: str) -> tuple[TapResult, FaceAsk | None, str]:
@@ -215,12 +220,22 @@ class FaceAsks:
         return result, ask, t("face_next" if ask.missing else ask.got_it, ask.lang)
 
     def close(self, token: str) -> FaceAsk | None:
+        """Forget the question here and in the kept store (expired, or not finishable)."""
+        ask = self._forget(token)
+        if ask is not None and ask.recipe is not None:
+            self.served(token)
+        return ask
+
+    def served(self, token: str) -> None:
+        """The tapped request was served (or told why not): its kept copy goes, so no process or
+        restart finishes it a second time."""
+        if (store := self._store) is not None:
+            self._writes.start(lambda: store.delete(self.KIND, token), f"face question {token}")
+
+    def _forget(self, token: str) -> FaceAsk | None:
         ask = self._asks.pop(token, None)
         if ask is not None:
             self._bytes -= ask.size
-            if self._store is not None and ask.recipe is not None:  # answered: no other process may finish it
-                store = self._store
-                self._writes.start(lambda: store.delete(self.KIND, token), f"face question {token}")
         return ask
 
     def _expire(self) -> None:

@@ -147,3 +147,4 @@ async def on_tap(interaction: discord.Interaction, token: str, hint: FaceHint) -
         return
     resume: Resume = ask.extra["resume"]
     await resume(interaction, ask.hints)
+    face_asks(services(interaction)).served(token)  # not on a crash: a press after the restart finishes it

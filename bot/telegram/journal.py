@@ -31,6 +31,7 @@ from bot.common.journal_base import RequestJournalBase
 from bot.common.storage import JournalStore
 from bot.common.storage.journal import JournalEntry
 from bot.telegram.albums import album_job_name, parse_album_job
+from bot.telegram.handlers.faces import is_face_tap
 from bot.telegram.journal_payload import minimal_update
 from bot.telegram.media import has_media
 from bot.telegram.replies import say
@@ -42,8 +43,13 @@ Process = Callable[[Update], Awaitable[None]]
 
 
 def is_request(update: object) -> bool:
-    """A new message carrying a command or a file: possibly work we must not lose."""
-    if not isinstance(update, Update) or update.message is None:
+    """A new message carrying a command or a file, or a tap on a "where's the face?" square (it
+    finishes a request): possibly work we must not lose."""
+    if not isinstance(update, Update):
+        return False
+    if update.callback_query is not None:
+        return is_face_tap(update.callback_query.data)
+    if update.message is None:
         return False
     m = update.message
     if m.media_group_id or has_media(m):
@@ -66,27 +72,35 @@ class RequestJournal(RequestJournalBase[Update]):
         if not is_request(update):
             await inner(update)
             return
-        m = update.message
+        m = update.effective_message  # a tap's: the bot's question (told "after the restart" on a stop)
+        chat_id = update.effective_chat.id if update.effective_chat else 0
+        group = update.message.media_group_id if update.message else None
         what = f"update {update.update_id}"
         if entry_id is None:
-            entry_id = await self.accept(what, str(update.update_id), m.chat_id, m.from_user.id if m.from_user else 0,
+            user = update.effective_user
+            entry_id = await self.accept(what, str(update.update_id), chat_id, user.id if user else 0,
                                          {"update": minimal_update(update.to_dict())}, lambda: inner(update),
-                                         grp=m.media_group_id)
+                                         grp=group)
             if entry_id is None:
                 return
         if self.inflight.stopping:
             return  # written down: the restart answers it
 
         async def finish() -> None:
-            if m.media_group_id and self._group_pending(m.chat_id, m.media_group_id):
+            if group and self._group_pending(chat_id, group):
                 # The album's mix is still to come: keep its photos (the caption may have come last).
-                await self.store.reopen_group(PLATFORM, m.chat_id, m.media_group_id)
+                await self.store.reopen_group(PLATFORM, chat_id, group)
             else:
                 await self.store.finish([entry_id])
 
         lang = lang_of(update)
-        await self.serve(what, lambda: inner(update), lambda: self.tell(m, "resume_later", lang), finish,
-                         entries=frozenset({entry_id}), ref=str(update.update_id))
+
+        async def goodbye() -> None:
+            if isinstance(m, Message):
+                await self.tell(m, "resume_later", lang)
+
+        await self.serve(what, lambda: inner(update), goodbye, finish, entries=frozenset({entry_id}),
+                         ref=str(update.update_id))
 
     def _group_pending(self, chat_id: int, group: str) -> bool:
         jq = self.app.job_queue
@@ -116,8 +130,8 @@ class RequestJournal(RequestJournalBase[Update]):
         return Update.de_json(entry.payload["update"], self.app.bot)
 
     async def _apologise(self, update: Update) -> None:
-        if _speaks_for_itself(update.message):
-            await self.tell(update.message, "request_expired", lang_of(update))
+        if _speaks_for_itself(update.effective_message):  # a tap's: under the bot's question
+            await self.tell(update.effective_message, "request_expired", lang_of(update))
 
     def _launch(self, entry: JournalEntry, update: Update) -> None:
         self.app.create_task(self.process(update, self._base_process, entry.id), update=update)
@@ -147,7 +161,7 @@ class RequestJournal(RequestJournalBase[Update]):
 def _speaks_for_itself(message: Message | None) -> bool:
     """Whether a request's message gets its own apology: an album's uncaptioned photos don't (the
     album's caption, or nobody, is apologised to once)."""
-    return message is not None and not (message.media_group_id and not (message.caption or message.text))
+    return isinstance(message, Message) and not (message.media_group_id and not (message.caption or message.text))
 
 
 class JournalingApplication(Application):

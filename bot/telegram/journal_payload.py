@@ -59,4 +59,10 @@ def minimal_update(update: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {"update_id": update["update_id"]}
     if "message" in update:
         out["message"] = minimal_message(update["message"])
+    if "callback_query" in update:  # a button tap: who, which button, under which message
+        q = update["callback_query"]
+        out["callback_query"] = {"id": q["id"], "from": minimal_user(q["from"]), "chat_instance": q["chat_instance"],
+                                 "data": q.get("data")}
+        if isinstance(q.get("message"), dict):
+            out["callback_query"]["message"] = minimal_message(q["message"])
     return out

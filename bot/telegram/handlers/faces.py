@@ -15,6 +15,7 @@ its command registered (`finishes_with`).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
 from dataclasses import asdict
@@ -42,6 +43,11 @@ from vae_core.hints import FaceHint
 log = logging.getLogger(__name__)
 
 FACE_PATTERN = r"^face:([0-9a-f]{10}):([0-8wa])$"
+
+
+def is_face_tap(data: object) -> bool:
+    """A tap on a "where's the face?" square: it finishes a request, so the journal keeps it."""
+    return isinstance(data, str) and re.match(FACE_PATTERN, data) is not None
 
 # What a tapped question finishes with when it is not a plain /mix (/kittens, /blend, /map): the sources
 # as Cats (each photo cut where the user said) -> the reply and its caption.
@@ -153,6 +159,7 @@ async def on_face_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await _send_question(context, ask)
     else:
         await continue_request(context, ask)
+        face_asks(context).served(token)  # not on a stop or a crash: the journal replays this tap
 
 
 async def continue_request(context: CallbackContext, ask: FaceAsk) -> None:

@@ -59,8 +59,21 @@ async def shared_by_two_processes(store) -> None:
     assert again.missing == [1] and again.hints == [FaceHint.at(4), None]
     result, done = third.tap(ask.token, 1, FaceHint.whole_photo())
     assert result is TapResult.OK and not done.missing
+    assert third.tap(ask.token, 1, FaceHint.at(0))[0] is TapResult.EXPIRED  # a second tap mixes nothing
     await third.flush()
-    # answered: the kept copy is gone, so a restarted process cannot finish it a second time
+
+    # a crash before the request was served: the tap's replay (or the owner tapping again) finishes it
+    # with the hints it had, once per process
+    crashed = FaceAsks(wait_s=60)
+    crashed.keep_in(store)
+    replayed = await crashed.recall(ask.token)
+    assert replayed.missing == [] and replayed.hints == [FaceHint.at(4), FaceHint.whole_photo()]
+    assert crashed.tap(ask.token, 1, FaceHint.at(8)) == (TapResult.OK, replayed)
+    assert replayed.hints == [FaceHint.at(4), FaceHint.whole_photo()]  # the recorded answers stand
+    assert crashed.tap(ask.token, 1, FaceHint.at(8))[0] is TapResult.EXPIRED
+    crashed.served(ask.token)
+    await crashed.flush()
+    # served: the kept copy is gone, so no process or restart finishes it a second time
     restarted = FaceAsks(wait_s=60)
     restarted.keep_in(store)
     assert await restarted.recall(ask.token) is None

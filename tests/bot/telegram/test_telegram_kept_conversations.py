@@ -38,6 +38,15 @@ def kept(path, kind: str) -> int:
         conn.close()
 
 
+def journal_state(path, update_id: int) -> str | None:
+    conn = sqlite3.connect(path)
+    try:
+        row = conn.execute("SELECT state FROM requests WHERE ref = ?", (str(update_id),)).fetchone()
+    finally:
+        conn.close()
+    return row[0] if row else None
+
+
 async def restart(app, tg_start):
     await stop_app(app)
     return await tg_start()
@@ -60,10 +69,12 @@ async def test_a_face_question_tapped_after_a_restart_finishes_the_mix_once(tg_a
     assert recipe["message"]["message_id"] == first["message_id"] and "Ana" not in json.dumps(recipe)
 
     await restart(app, tg_start)
-    tg_api.press_button(ANA, question.result, callback(question, "5"))
+    tap = tg_api.press_button(ANA, question.result, callback(question, "5"))
     result = (await tg_api.wait_replies(2, timeout=20))[1]
     assert result.method == "sendAnimation" and result.reply_to == first["message_id"]
     assert gif_frames(result.upload("animation")) == 3  # the options of the request before the restart
+    # the tap was journaled as a request (a crash before the mix went out replays it), and finished
+    await tg_api.wait_for(lambda: journal_state(tg_settings.database_path, tap["update_id"]) == "done", 5)
     assert result.text.startswith(t("mix_done", "en"))
     assert t("face_got_it", "en") in toasts(tg_api) and t("face_expired", "en") not in toasts(tg_api)
     # result buttons under it, as under any mix
@@ -139,3 +150,45 @@ async def test_adopt_and_kittens_questions_are_finished_after_a_restart(tg_api, 
     litter = (await tg_api.wait_replies(4, timeout=20))[3]
     assert litter.method == "sendPhoto" and "seed 5" in litter.text
     assert "photo 1" in litter.text and "photo 2" in litter.text
+
+
+async def test_a_tap_accepted_before_a_crash_is_replayed_and_finishes_the_mix(tg_api, tg_start, tg_settings,
+                                                                               face_jpegs):
+    """The bot took the tap (the question answered, the tap in the journal) and died before the mix
+    went out: on start the journal replays the tap, and the kept question, answered, is mixed once."""
+    from bot.common.face_asks import FaceAsks
+    from bot.common.storage import open_storage
+    from bot.common.storage.journal import SqliteJournal
+    from bot.common.storage.kept import SqliteKept
+    from bot.telegram.journal_payload import minimal_update
+    from vae_core.hints import FaceHint
+
+    app = await tg_start()
+    first = tg_api.message(ANA, CHAT, photo=face_jpegs[0], caption="/mix 3", media_group_id="g9")
+    tg_api.message(ANA, CHAT, photo=gradient_png(seed=3), media_group_id="g9")
+    (question,) = await tg_api.wait_replies(1)
+    await stop_app(app)
+
+    token = callback(question, "5").split(":")[1]
+    tap = {"update_id": 9000, "callback_query": {"id": "77", "from": ANA, "message": question.result,
+                                                  "chat_instance": "ci", "data": callback(question, "5")}}
+    storage = await open_storage(tg_settings.database_path)  # what the crashed run had written
+    try:
+        asks = FaceAsks(wait_s=300)
+        asks.keep_in(SqliteKept(storage.db))
+        assert await asks.recall(token) is not None
+        asks.tap(token, ANA["id"], FaceHint.at(4))
+        await asks.flush()
+        await SqliteJournal(storage.db).accept("telegram", "9000", CHAT["id"], ANA["id"],
+                                               {"update": minimal_update(tap)})
+    finally:
+        await storage.close()
+
+    await tg_start()
+    result = (await tg_api.wait_replies(2, timeout=20))[1]
+    assert result.method == "sendAnimation" and result.reply_to == first["message_id"]
+    assert gif_frames(result.upload("animation")) == 3
+    await tg_api.wait_for(lambda: kept(tg_settings.database_path, "face_asks") == 0, 5)
+    assert journal_state(tg_settings.database_path, 9000) == "done"
+    await asyncio.sleep(0.5)
+    assert len(tg_api.sent("sendAnimation")) == 1
