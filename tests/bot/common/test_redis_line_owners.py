@@ -1,6 +1,6 @@
 """The Redis line across processes (issue 24): a process starts only its own entries, in the shared
 fair order, and a dead process's entries are swept out by the live ones' heartbeat, against a real
-redis-server of the test's own."""
+redis-server of the test's own; and what a job's reply looks like when it crosses Redis."""
 
 from __future__ import annotations
 
@@ -48,3 +48,26 @@ def test_the_heartbeat_sweeps_without_any_call(redis_server):  # noqa: F811
             time.sleep(0.02)
     finally:
         live.close()
+
+
+async def test_a_reply_crosses_redis_with_numpy_latents_and_without_the_cats_one_by_one(engine):
+    """What a worker writes for the bot (remote_jobs._portable) and what the bot gets back: the same
+    picture and cats (latents as torch tensors again), not the drawn cats one by one that no bot
+    reads (the bytes and the torch.save pickling they cost)."""
+    import pickle
+
+    import torch
+
+    from bot.common.remote_jobs import _portable, _restored
+
+    reply = await engine.random(2, 7)
+    blob = pickle.dumps(("ok", _portable(reply)), protocol=pickle.HIGHEST_PROTOCOL)
+    assert len(blob) < len(pickle.dumps(("ok", reply), protocol=pickle.HIGHEST_PROTOCOL))
+    status, back = pickle.loads(blob)
+    back = _restored(back)
+    assert status == "ok" and back.data == reply.data and back.mime == reply.mime and back.pictures == []
+    assert len(reply.pictures) == 2  # the worker's own reply is left whole
+    for mine, theirs in zip(back.cats, reply.cats, strict=True):
+        assert isinstance(mine.z, torch.Tensor) and torch.equal(mine.z, theirs.z)
+    again = await engine.mix(back.cats)  # the bot's cats mix as the engine's own do
+    assert again.data == (await engine.mix(reply.cats)).data
