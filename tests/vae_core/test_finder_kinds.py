@@ -155,14 +155,15 @@ def test_the_real_photo_of_a_man_holding_kittens_gets_a_kitten_not_the_man():
     assert r["real_photos"] and all(p["cat_found"] and not p["person_chosen"] for p in r["real_photos"])
 
 
-def test_people_pasted_beside_cats_are_rarely_chosen():
+def test_people_pasted_beside_cats_are_not_chosen():
     folder = next((p for p in PEOPLE if all((p / n).is_file() for n in PORTRAITS)), None)
     if folder is None or not (DATA / "scenes").is_dir():
         pytest.skip("no portraits (matplotlib's grace_hopper.jpg, scikit-image's astronaut.png) unpacked in "
                     "/tmp/people, or no ../shared/data/scenes")
     root = DATA / "scenes"
     r = evaluate_people(_shipped(), root, load_scene_items(root, "test")[:20], folder, progress=False)
-    assert r["n"] >= 10 and r["person_chosen"] <= 0.1 * r["n"]  # measured 2 of 61 on the test split
+    # measured 0 of 61 on the test split (2 of 61 before the unsure-cat penalty: the model card)
+    assert r["n"] >= 10 and r["person_chosen"] == 0
 
 
 def test_the_kind_rule_lets_a_very_sure_head_stand_unless_the_kind_net_is_very_sure_too():
