@@ -61,8 +61,14 @@ async def test_a_write_error_keeps_the_chats_cats_and_says_this_one_was_not_save
     assert (await ask(tg_api, "/adopt Four", face_jpegs[1])).text == t("adopt_done", "en", name="Four")
     assert (await ask(tg_api, "/forget Three")).text == t("forget_done", "en", name="Three")
     await stop_app(app)
+    before = len(tg_api.replies())
     await tg_start()
-    assert (await ask(tg_api, "/mix One Four")).method == "sendAnimation"
+    tg_api.message(ANA, GROUP, text="/mix One Four")
+    await tg_api.wait_for(lambda: [r for r in tg_api.replies()[before:] if r.method == "sendAnimation"])
+    # When the unwritable minute also kept the first "/adopt Four" from being marked done, the restart
+    # replays it, and it recognises its own adoption: "adopted", never "name taken".
+    others = [r for r in tg_api.replies()[before:] if r.method != "sendAnimation"]
+    assert all(r.text == t("adopt_done", "en", name="Four") for r in others), [r.text for r in others]
     assert names(path) == ["Four", "One", "Two"]
 
 
