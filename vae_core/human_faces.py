@@ -24,6 +24,10 @@ CASCADE = "haarcascade_frontalface_alt2.xml"
 SIDE = 96  # the candidate's context square is looked at this size
 CONTEXT = 1.6  # context square / head side
 MIN_NEIGHBORS = 5
+# Between the cascade's window sizes. 1.2 rather than OpenCV's usual 1.1: on the train and test scenes it
+# flags every one of the 262 pasted faces either way, but 1 of 297 labelled cat heads instead of 10, in
+# 1.7 ms a call instead of 2.9 (model card, finder follow-up).
+SCALE_FACTOR = 1.2
 SIZE_RANGE = (0.45, 1.5)  # a face this many head sides wide counts
 
 
@@ -54,7 +58,7 @@ class HumanFaces:
         grey = cv2.equalizeHist(grey)
         least = max(20, int(SIZE_RANGE[0] * det.side * k))
         with self._lock:
-            found = self._cascade.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=self.min_neighbors,
+            found = self._cascade.detectMultiScale(grey, scaleFactor=SCALE_FACTOR, minNeighbors=self.min_neighbors,
                                                    minSize=(least, least))
         return [(x0 + (fx + fw / 2) / k, y0 + (fy + fh / 2) / k, fw / k) for fx, fy, fw, fh in
                 (found if len(found) else [])]
