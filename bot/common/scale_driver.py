@@ -49,17 +49,22 @@ async def drive(requests: list[dict], answers: Path, db: Path, redis_url: str | 
     sched = Scheduler(Bounds(running=running, per_user=50, per_chat=100, total=200), rate, line, clock=time.time)
     out = answers.open("a", buffering=1)
 
+    courtesies: list[asyncio.Task] = []
+
+    async def record(waited_s: float) -> None:
+        from bot.common.remote_jobs import record_wait
+
+        with contextlib.suppress(Exception):  # statistics are a courtesy
+            await record_wait(stats, waited_s)
+
     async def one(req: dict, entry_id: int) -> None:
         from bot.common.remote_jobs import request_id, reset_request_id
 
         ticket = sched.enter(req["user"], req["chat"])
         try:
             await sched.wait_turn(ticket)
-            if stats is not None:
-                from bot.common.remote_jobs import record_wait
-
-                with contextlib.suppress(Exception):  # statistics are a courtesy
-                    await record_wait(stats, ticket.in_line_s)
+            if stats is not None:  # a courtesy for `kitten-mixer status`: written beside the job, not before it
+                courtesies.append(asyncio.create_task(record(ticket.in_line_s)))
             token = request_id(PLATFORM, req["rid"])
             asked_at, t0 = time.time(), time.perf_counter()
             reply = await engine.random(req.get("n", 2), req.get("seed", 0))
@@ -90,6 +95,7 @@ async def drive(requests: list[dict], answers: Path, db: Path, redis_url: str | 
             continue  # journaled before: answered once, or resumed above
         tasks.append(asyncio.create_task(one(req, entry_id)))
     await asyncio.gather(*tasks)
+    await asyncio.gather(*courtesies)
     out.close()
     if line is not None:
         line.close()
