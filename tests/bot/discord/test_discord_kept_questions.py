@@ -12,6 +12,7 @@ import sqlite3
 
 import pytest
 from dc_fake_discord import GUILD_ID
+from kept_rows import kept
 from PIL import Image
 
 from bot.common.adoption import scope_for
@@ -20,14 +21,6 @@ from bot.common.texts import t
 
 def press_id(message: dict, label: str) -> str:
     return next(b["custom_id"] for row in message["components"] for b in row["components"] if b["label"] == label)
-
-
-def kept(path, kind: str) -> int:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("SELECT COUNT(*) FROM kept_state WHERE kind = ?", (kind,)).fetchone()[0]
-    finally:
-        conn.close()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import asyncio
 import json
 import sqlite3
 
+from kept_rows import kept
 from tg_fake_api import private_chat, user
 from tg_images import gif_frames, gradient_png
 from tg_lifecycle import stop_app
@@ -28,14 +29,6 @@ def callback(question, label: str) -> str:
 
 def toasts(tg_api) -> list[str]:
     return [c.params.get("text") for c in tg_api.sent("answerCallbackQuery")]
-
-
-def kept(path, kind: str) -> int:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("SELECT COUNT(*) FROM kept_state WHERE kind = ?", (kind,)).fetchone()[0]
-    finally:
-        conn.close()
 
 
 def journal_state(path, update_id: int) -> str | None:
