@@ -8,6 +8,7 @@ posted in, answers with a toast, never a public message.
 
 from __future__ import annotations
 
+import re
 from functools import partial
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
@@ -33,6 +34,11 @@ from bot.telegram.state import get_state
 from vae_core.engine import Reply
 
 RESULT_PATTERN = rf"^mx:({KEY_PATTERN}):({ACTION_PATTERN})$"
+
+
+def is_result_press(data: object) -> bool:
+    """A press on a result's button: it asks for a new mix, so the journal keeps it."""
+    return isinstance(data, str) and re.match(RESULT_PATTERN, data) is not None
 
 
 def result_markup(key: str, state: MixState, lang: str) -> InlineKeyboardMarkup:

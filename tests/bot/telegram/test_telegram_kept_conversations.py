@@ -185,3 +185,46 @@ async def test_a_tap_accepted_before_a_crash_is_replayed_and_finishes_the_mix(tg
     assert journal_state(tg_settings.database_path, 9000) == "done"
     await asyncio.sleep(0.5)
     assert len(tg_api.sent("sendAnimation")) == 1
+
+
+def _result_buttons(call) -> dict[str, str]:
+    rows = call.params["reply_markup"]["inline_keyboard"]
+    return {b["callback_data"].rsplit(":", 1)[1]: b["callback_data"] for row in rows for b in row}
+
+
+async def test_a_result_button_press_is_journaled_and_one_accepted_before_a_crash_is_replayed(
+        tg_api, tg_start, tg_settings, face_jpegs):
+    """A press on a result's button asks for a new mix: it is written down like a command (done once
+    answered), and a press the bot took but did not answer before it died is answered after the
+    restart, once, from the kept cats behind the buttons."""
+    from bot.common.storage import open_storage
+    from bot.common.storage.journal import SqliteJournal
+    from bot.telegram.journal_payload import minimal_update
+
+    app = await tg_start()
+    target = tg_api.message(ANA, CHAT, photo=face_jpegs[0], send=False)
+    tg_api.message(ANA, CHAT, photo=face_jpegs[1], caption="/mix 4", reply_to=target)
+    (result,) = await tg_api.wait_replies(1)
+    buttons = _result_buttons(result)
+    pressed = tg_api.press_button(ANA, result.result, buttons["boom"])
+    boom = (await tg_api.wait_replies(2))[1]
+    assert gif_frames(boom.upload("animation")) == 6
+    await tg_api.wait_for(lambda: journal_state(tg_settings.database_path, pressed["update_id"]) == "done", 5)
+    await stop_app(app)
+
+    press = {"update_id": 9100, "callback_query": {"id": "78", "from": ANA, "message": result.result,
+                                                    "chat_instance": "ci", "data": buttons["more"]}}
+    storage = await open_storage(tg_settings.database_path)  # what the crashed run had written
+    try:
+        await SqliteJournal(storage.db).accept("telegram", "9100", CHAT["id"], ANA["id"],
+                                               {"update": minimal_update(press)})
+    finally:
+        await storage.close()
+
+    await tg_start()
+    more = (await tg_api.wait_replies(3, timeout=20))[2]
+    assert more.method == "sendAnimation" and more.reply_to == result.result["message_id"]
+    assert gif_frames(more.upload("animation")) == 8
+    await tg_api.wait_for(lambda: journal_state(tg_settings.database_path, 9100) == "done", 5)
+    await asyncio.sleep(0.5)
+    assert len(tg_api.sent("sendAnimation")) == 3
