@@ -72,6 +72,23 @@ class FinderConfig:
     box_shift: float = 0.0
     # Skip the human-face cascade on heads whose outcome it cannot change (`NetFinder._people_checked`).
     people_skip_sure: bool = True
+    # A second look, only where every look above found neither a cat's nor a dog's head that clears the
+    # threshold (so most photos and every dog photo the kind net already recognised cost nothing more):
+    # the photo turned by each of `second_turns` (degrees, multiples of 90; 0 = as it is), looked at by
+    # the heatmap, the verifier and the kind net in the turned view, the boxes mapped back and the roll
+    # turned with them (a cat lying on its side is a head rolled 90 degrees, past the ~45 degrees the
+    # heatmap's roll learned). A candidate whose heatmap peak is at least `second_mirror_peak` gets the
+    # verifier's p of the crop or of its mirror image, whichever is larger: the verifier is unsteady on
+    # some frontal heads the heatmap is sure of (p 0.03 one way, 0.5 the other; a weaker peak, such as a
+    # man's face at 0.61, is not given the second chance). A head found only here must also have p(cat)
+    # >= `second_cat_min` (a turned dog can look like a cat), and one found in a turned view a final
+    # score >= `second_turn_min` (turned, a cat's spotted flank or a bulldog's face looks like a cat's
+    # head to all three nets, though less surely than a real head does). Empty (older files): no second
+    # look.
+    second_turns: tuple[int, ...] = ()
+    second_mirror_peak: float = 2.0
+    second_cat_min: float = 0.0
+    second_turn_min: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -384,6 +401,18 @@ def _outside(det: Detection, size: tuple[int, int]) -> float:
     return 1.0 - inside / max(1e-9, (x1 - x0) * (y1 - y0))
 
 
+def _turned_back(box: tuple[float, float, float, float], k: int, w: int, h: int) -> tuple[float, float, float, float]:
+    """A box found in `np.rot90(photo, k)` in the pixels of the photo (w x h) itself."""
+    x0, y0, x1, y1 = box
+    if k == 1:  # view (x, y) = (y, w - x)
+        return w - y1, x0, w - y0, x1
+    if k == 2:
+        return w - x1, h - y1, w - x0, h - y0
+    if k == 3:  # view (x, y) = (h - y, x)
+        return y0, h - x1, y1, h - x0
+    return box
+
+
 class NetFinder:
     """The shipped finder: FinderNet weights + config from one safetensors file."""
 
@@ -409,6 +438,7 @@ class NetFinder:
             meta = f.metadata() or {}
         cfg = json.loads(meta.get("config", "{}"))
         cfg["widths"] = tuple(cfg.get("widths", FinderConfig.widths))
+        cfg["second_turns"] = tuple(cfg.get("second_turns", FinderConfig.second_turns))
         state = {k: v.float() for k, v in load_file(str(path)).items()}
         net = FinderNet(FinderConfig(**cfg))
         net.load_state_dict({k: v for k, v in state.items() if not k.startswith(("verifier.", "kinds."))})
@@ -472,7 +502,11 @@ class NetFinder:
         return [d for d in decode(out.contiguous(), scale)
                 if d.side >= least and _outside(d, size) <= self.config.max_outside]
 
-    def _verified(self, img: Image.Image | np.ndarray, dets: list[Detection], floor: float) -> list[Detection]:
+    def _verified(self, img: Image.Image | np.ndarray, dets: list[Detection], floor: float,
+                  mirror_peak: float = 2.0) -> list[Detection]:
+        """The verifier's second look at the best candidates (`apply_verifier`). For a candidate whose
+        heatmap peak is at least `mirror_peak`, its p is the larger of the crop's and the mirrored
+        crop's (the box moves as the crop's own answer says)."""
         if self.verifier is None:
             return dets
         # the final score sqrt(peak * p) never exceeds sqrt(peak): a peak under floor**2 cannot reach the
@@ -482,7 +516,13 @@ class NetFinder:
         if not todo:
             return []
         crops = crops_for(img, todo, self.verifier.config).contiguous(memory_format=torch.channels_last)
-        return apply_verifier(todo, self._lean()[1](crops))
+        out = self._lean()[1](crops)
+        strong = torch.tensor([d.score >= mirror_peak for d in todo])
+        if bool(strong.any()):
+            flipped = self._lean()[1](crops.flip(-1).contiguous(memory_format=torch.channels_last))
+            out = out.clone()
+            out[:, 0] = torch.where(strong, torch.maximum(out[:, 0], flipped[:, 0]), out[:, 0])
+        return apply_verifier(todo, out)
 
     @torch.inference_mode()
     def find(self, img: Image.Image, floor: float | None = None) -> list[Detection]:
@@ -509,7 +549,33 @@ class NetFinder:
                           or not any(d.score >= self.threshold and d.kind == "cat" for d in dets)):
             dets = _suppress(sorted(dets + self.kinds_of(a, self._padded(img, floor), floor, p_cat),
                                     key=lambda d: -d.score))
+        if c.second_turns and not any(d.score >= self.threshold for d in dets):
+            dets = _suppress(sorted(dets + self._second_look(a, floor, p_cat), key=lambda d: -d.score))
         return self.calibrated(self._people_checked(a, dets, p_cat, floor))
+
+    def _second_look(self, a: np.ndarray, floor: float, p_cat: dict[Detection, float]) -> list[Detection]:
+        """Heads found in the photo turned by each of `second_turns` (`FinderConfig`), judged by the kind
+        net in the turned view (where the head is near upright), mapped back to the photo's pixels with
+        the roll turned by the same angle. Cats under `second_cat_min` p(cat) are dropped, and heads of a
+        turned view under `second_turn_min`."""
+        c = self.config
+        h, w = a.shape[:2]
+        out: list[Detection] = []
+        for turn in c.second_turns:
+            k = (turn // 90) % 4  # np.rot90 turns counter-clockwise: the head's roll grows by 90 each
+            view = np.ascontiguousarray(np.rot90(a, k)) if k else a
+            seen: dict[Detection, float] = {}
+            heads = self.kinds_of(view, self._verified(view, self.candidates(view), floor, c.second_mirror_peak),
+                                  floor, seen)
+            for d in heads:
+                if (d.kind == "cat" and seen.get(d, 0.0) < c.second_cat_min) or (k and d.score < c.second_turn_min):
+                    continue
+                back = Detection(_turned_back(d.box, k, w, h), d.score, (d.angle + 90 * k + 180) % 360 - 180,
+                                 d.kind)
+                if d in seen:
+                    p_cat[back] = seen[d]
+                out.append(back)
+        return sorted(out, key=lambda d: -d.score)
 
     def calibrated(self, dets: list[Detection]) -> list[Detection]:
         """Every box scaled by `box_scale` about its centre and moved `box_shift` of its side down the
