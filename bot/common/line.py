@@ -31,6 +31,12 @@ class Entry:
 class Line(Protocol):
     def push(self, entry: Entry) -> None: ...
 
+    def push_within(self, entry: Entry, per_user: int, per_chat: int, total: int) -> str | None:
+        """Push unless the entry's user, its chat or the whole line already has that many waiting:
+        then push nothing and name the full one ("user", "chat", "total"). One step, so that a
+        line shared by several processes checks and pushes at once (and in one round trip)."""
+        ...
+
     def remove(self, entry_id: int) -> Entry | None: ...
 
     def get(self, entry_id: int) -> Entry | None: ...
@@ -68,6 +74,12 @@ class RoundRobinLine:
         self._entries[entry.id] = entry
         self._chats.setdefault(entry.chat_id, {}).setdefault(entry.user_id, deque()).append(entry)
         self._users.setdefault(entry.user_id, deque()).append(entry)
+
+    def push_within(self, entry: Entry, per_user: int, per_chat: int, total: int) -> str | None:
+        full = bound_reached(self, entry, per_user, per_chat, total)
+        if full is None:
+            self.push(entry)
+        return full
 
     def get(self, entry_id: int) -> Entry | None:
         return self._entries.get(entry_id)
@@ -122,6 +134,16 @@ class RoundRobinLine:
         if chat_id is not None:
             return sum(len(q) for q in self._chats.get(chat_id, {}).values())
         return len(self._entries)
+
+
+def bound_reached(line: RoundRobinLine, entry: Entry, per_user: int, per_chat: int, total: int) -> str | None:
+    if line.waiting(user_id=entry.user_id) >= per_user:
+        return "user"
+    if line.waiting(chat_id=entry.chat_id) >= per_chat:
+        return "chat"
+    if line.waiting() >= total:
+        return "total"
+    return None
 
 
 def _drop(queues: dict[int, deque[Entry]], key: int, entry: Entry) -> None:

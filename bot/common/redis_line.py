@@ -29,11 +29,12 @@ import logging
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 
 import redis
 
-from bot.common.line import Entry, RoundRobinLine, place_in_rotation
+from bot.common.line import Entry, RoundRobinLine, bound_reached, place_in_rotation
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,8 @@ ALIVE_TTL_S = 15.0
 ALIVE_EVERY_S = 3.0
 SOCKET_TIMEOUT_S = 0.5
 RETRY_EVERY_S = 0.5  # while Redis is away, how often a call tries it again
+WAITS_KEY = "km:stats:wait_ms"  # every bot's recent times in line, for `kitten-mixer status`
+STATS_KEEP = 500  # samples kept there
 
 # The (chat, user) of the line entry the current task is serving: set when the task enters the line
 # (`push`) and when it starts waiting for its turn (`get`, from Scheduler.wait_turn), read by the
@@ -139,6 +142,16 @@ _PUSH = _LIB + r"""
 return push_entry(ARGV[2], ARGV[3], ARGV[4])
 """
 
+# The bounds checked and the entry pushed at once: '' when pushed, else the scope that is full.
+_PUSH_WITHIN = _LIB + r"""
+local key, user, chat = ARGV[2], ARGV[3], ARGV[4]
+if redis.call('LLEN', P..':uq:'..user) >= tonumber(ARGV[5]) then return 'user' end
+if tonumber(redis.call('HGET', P..':cn', chat) or '0') >= tonumber(ARGV[6]) then return 'chat' end
+if tonumber(redis.call('GET', P..':n') or '0') >= tonumber(ARGV[7]) then return 'total' end
+push_entry(key, user, chat)
+return ''
+"""
+
 _REMOVE = _LIB + r"""
 return drop(ARGV[2])
 """
@@ -221,6 +234,38 @@ def connect(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_timeout=SOCKET_TIMEOUT_S, socket_connect_timeout=SOCKET_TIMEOUT_S)
 
 
+class SharedWaits(deque):
+    """The scheduler's recent times in line (`Scheduler.recent_waits`), also sent to Redis, where
+    `kitten-mixer status` reads every bot's. Sent in one pipeline per heartbeat of the line (or at
+    `flush`), not a round trip per request: the figures are a courtesy, and the bot's event loop is
+    the one that serves every chat."""
+
+    def __init__(self, client: redis.Redis, maxlen: int = STATS_KEEP):
+        super().__init__(maxlen=maxlen)
+        self.r = client
+        self._pending: list[float] = []
+        self._lock = threading.Lock()  # appended on the event loop, sent from the heartbeat thread
+
+    def append(self, waited_s: float) -> None:
+        super().append(waited_s)
+        with self._lock:
+            self._pending.append(waited_s)
+            del self._pending[:-STATS_KEEP]
+
+    def flush(self) -> None:
+        with self._lock:
+            batch, self._pending = self._pending, []
+        if not batch:
+            return
+        try:
+            pipe = self.r.pipeline(transaction=False)
+            pipe.lpush(WAITS_KEY, *(round(x * 1000, 1) for x in batch))
+            pipe.ltrim(WAITS_KEY, 0, STATS_KEEP - 1)
+            pipe.execute()
+        except redis.RedisError:
+            pass  # Redis away: these figures are lost, nothing else
+
+
 class RedisLine:
     """`Line` in Redis. `owner`: this process's name in the line (a random one by default)."""
 
@@ -229,11 +274,13 @@ class RedisLine:
     def __init__(self, client: redis.Redis, *, prefix: str = PREFIX, owner: str | None = None,
                  alive_ttl_s: float = ALIVE_TTL_S, alive_every_s: float = ALIVE_EVERY_S, heartbeat: bool = True):
         self.r, self.p = client, prefix
+        self.waits = SharedWaits(client)  # the scheduler's `recent_waits` (scale.scheduler), sent every beat
         self.owner = owner or uuid.uuid4().hex[:12]
         self.alive_ttl_s, self.alive_every_s = alive_ttl_s, alive_every_s
         self._shadow = RoundRobinLine()  # this process's own entries, for when Redis is away
         self._scripts = {name: client.register_script(src) for name, src in
-                         (("push", _PUSH), ("remove", _REMOVE), ("remove_owner", _REMOVE_OWNER), ("take", _TAKE),
+                         (("push", _PUSH), ("push_within", _PUSH_WITHIN), ("remove", _REMOVE),
+                          ("remove_owner", _REMOVE_OWNER), ("take", _TAKE),
                           ("snapshot", _SNAPSHOT), ("mine", _MINE), ("sweep", _SWEEP),
                           ("count", _COUNT))}
         self._online = True
@@ -295,6 +342,7 @@ class RedisLine:
         while not self._stop.wait(self.alive_every_s):
             self._beat_once()
             self.sweep()
+            self.waits.flush()
 
     def sweep(self) -> int:
         """Drop the entries of processes that are no longer alive (every beat, and in `place`): their
@@ -310,6 +358,7 @@ class RedisLine:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=2)
+        self.waits.flush()
         try:
             self._call("remove_owner", self.owner)
             self.r.delete(f"{self.p}:alive:{self.owner}")
@@ -321,6 +370,19 @@ class RedisLine:
         LINE_PLACE.set((entry.chat_id, entry.user_id))
         self._shadow.push(entry)
         self._redis(lambda: self._call("push", self._key(entry.id), entry.user_id, entry.chat_id))
+
+    def push_within(self, entry: Entry, per_user: int, per_chat: int, total: int) -> str | None:
+        ok, full = self._redis(lambda: self._call("push_within", self._key(entry.id), entry.user_id, entry.chat_id,
+                                                  per_user, per_chat, total))
+        if not ok:  # Redis away: this process's own entries are all it can count
+            full = bound_reached(self._shadow, entry, per_user, per_chat, total)
+        elif isinstance(full, bytes):
+            full = full.decode()
+        if full:
+            return full
+        LINE_PLACE.set((entry.chat_id, entry.user_id))
+        self._shadow.push(entry)
+        return None
 
     def get(self, entry_id: int) -> Entry | None:
         entry = self._shadow.get(entry_id)
@@ -340,6 +402,8 @@ class RedisLine:
                 for chat, users in raw]
 
     def pop_next(self, can_start: Callable[[Entry], bool]) -> Entry | None:
+        if not any(e.ready for e in self._shadow._entries.values()):
+            return None  # none of ours is ready (a job that ends, a request still arriving): no round trip
         ok, heads = self._redis(lambda: self._call("mine", self.owner))
         if not ok:
             return self._pop_local(can_start)

@@ -56,8 +56,9 @@ def scheduler(settings: Settings) -> Scheduler:
     from bot.common.redis_line import RedisLine, RedisTokenBuckets, connect
 
     client = connect(url)
+    line = RedisLine(client)
     return Scheduler(settings.queue_bounds(), RedisTokenBuckets(client, settings.rate_burst, settings.rate_refill_s),
-                     RedisLine(client), clock=time.time)
+                     line, clock=time.time, recent_waits=line.waits)
 
 
 def engine(settings: Settings, local: Engine) -> Any:

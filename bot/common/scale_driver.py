@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import time
@@ -28,10 +27,10 @@ PLATFORM = "scale"
 
 
 async def drive(requests: list[dict], answers: Path, db: Path, redis_url: str | None, *, weights: str | None,
-                running: int, owner: str | None, warmup: int = 0) -> None:
+                running: int, owner: str | None, warmup: int = 0, cpu_out: Path | None = None) -> None:
     storage = await open_storage(db)
     journal = storage.journal
-    line = rate = engine = stats = None
+    line = rate = engine = None
     if redis_url:
         from bot.common.redis_line import RedisLine, RedisTokenBuckets, connect
         from bot.common.remote_jobs import RemoteEngine
@@ -39,23 +38,15 @@ async def drive(requests: list[dict], answers: Path, db: Path, redis_url: str | 
         client = connect(redis_url)
         line, rate = RedisLine(client, owner=owner), RedisTokenBuckets(client, burst=100, refill_s=0)
         engine = RemoteEngine(redis_url, resend_s=float(os.environ.get("KM_RESEND_S", "45")))
-        stats = engine.r
     else:
         from bot.common.ratelimit import TokenBuckets
         from vae_core.engine import Engine, EngineSettings
 
         rate = TokenBuckets(burst=100, refill_s=0)
         engine = Engine(weights, EngineSettings(workers=2, max_pending=64))
-    sched = Scheduler(Bounds(running=running, per_user=50, per_chat=100, total=200), rate, line, clock=time.time)
+    sched = Scheduler(Bounds(running=running, per_user=50, per_chat=100, total=200), rate, line, clock=time.time,
+                      recent_waits=line.waits if line is not None else None)  # as scale.scheduler() does
     out = answers.open("a", buffering=1)
-
-    courtesies: list[asyncio.Task] = []
-
-    async def record(waited_s: float) -> None:
-        from bot.common.remote_jobs import record_wait
-
-        with contextlib.suppress(Exception):  # statistics are a courtesy
-            await record_wait(stats, waited_s)
 
     async def one(req: dict, entry_id: int) -> None:
         from bot.common.remote_jobs import request_id, reset_request_id
@@ -63,8 +54,6 @@ async def drive(requests: list[dict], answers: Path, db: Path, redis_url: str | 
         ticket = sched.enter(req["user"], req["chat"])
         try:
             await sched.wait_turn(ticket)
-            if stats is not None:  # a courtesy for `kitten-mixer status`: written beside the job, not before it
-                courtesies.append(asyncio.create_task(record(ticket.in_line_s)))
             token = request_id(PLATFORM, req["rid"])
             asked_at, t0 = time.time(), time.perf_counter()
             reply = await engine.random(req.get("n", 2), req.get("seed", 0))
@@ -82,6 +71,7 @@ async def drive(requests: list[dict], answers: Path, db: Path, redis_url: str | 
         await engine.start()  # as a bot does before taking requests: the first jobs go out at once
     if warmup:  # benchmarks: the engine's one-time set-up (and the workers') before the measured requests
         await asyncio.gather(*(engine.random(2, 10_000 + i) for i in range(warmup)))
+    cpu_at_start = time.process_time()  # this process's CPU from here (the set-up and warm-up left out)
     tasks = []
     for old in await journal.unfinished(PLATFORM):  # a restart: what was accepted and not answered
         tasks.append(asyncio.create_task(one(old.payload, old.id)))
@@ -95,7 +85,8 @@ async def drive(requests: list[dict], answers: Path, db: Path, redis_url: str | 
             continue  # journaled before: answered once, or resumed above
         tasks.append(asyncio.create_task(one(req, entry_id)))
     await asyncio.gather(*tasks)
-    await asyncio.gather(*courtesies)
+    if cpu_out is not None:  # the benchmark's CPU cost per request (all threads of this process)
+        cpu_out.write_text(json.dumps({"cpu_s": time.process_time() - cpu_at_start}))
     out.close()
     if line is not None:
         line.close()
@@ -116,10 +107,11 @@ def main() -> None:
     p.add_argument("--running", type=int, default=4)
     p.add_argument("--owner", default=None)
     p.add_argument("--warmup", type=int, default=0, help="engine calls made (and not answered) before the requests")
+    p.add_argument("--cpu-out", type=Path, default=None, help="write the CPU seconds the requests cost here")
     a = p.parse_args()
     requests = json.loads(Path(a.requests).read_text())
     asyncio.run(drive(requests, Path(a.answers), Path(a.db), a.redis_url, weights=a.weights, running=a.running,
-                      owner=a.owner, warmup=a.warmup))
+                      owner=a.owner, warmup=a.warmup, cpu_out=a.cpu_out))
 
 
 if __name__ == "__main__":

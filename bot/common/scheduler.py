@@ -80,7 +80,7 @@ Notify = Callable[[int], Awaitable[object]]  # called with the ticket's place in
 
 class Scheduler:
     def __init__(self, bounds: Bounds, rate: RateState | None = None, line: Line | None = None,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, recent_waits: deque[float] | None = None):
         self.bounds = bounds
         self.rate: RateState = rate if rate is not None else TokenBuckets(burst=3, refill_s=10.0)
         self.line: Line = line if line is not None else RoundRobinLine()
@@ -89,7 +89,8 @@ class Scheduler:
         self._tickets: dict[int, Ticket] = {}
         self._running_users: dict[int, int] = {}  # user -> ticket id
         self._wake: asyncio.TimerHandle | None = None
-        self.recent_waits: deque[float] = deque(maxlen=500)  # seconds in line of the last requests started
+        # seconds in line of the last requests started (Redis mode: a deque that also sends them there)
+        self.recent_waits: deque[float] = recent_waits if recent_waits is not None else deque(maxlen=500)
         self._wake_at = float("inf")
 
     # ---- entering and leaving ----------------------------------------------------------------
@@ -97,16 +98,12 @@ class Scheduler:
         """Take a place in line now, or raise LineFull. `ready=False` holds the place for a request
         still being put together; `wait_turn` makes it ready."""
         b = self.bounds
-        if self.line.waiting(user_id=user_id) >= b.per_user:
-            raise LineFull("user", b.per_user)
-        if self.line.waiting(chat_id=chat_id) >= b.per_chat:
-            raise LineFull("chat", b.per_chat)
-        if self.line.waiting() >= b.total:
-            raise LineFull("total", b.total)
         now = self._clock()
         ticket = Ticket(next(self._ids), user_id, chat_id, now, ready_at=now if ready else None)
+        full = self.line.push_within(Entry(ticket.id, user_id, chat_id, ready), b.per_user, b.per_chat, b.total)
+        if full is not None:
+            raise LineFull(full, {"user": b.per_user, "chat": b.per_chat, "total": b.total}[full])
         self._tickets[ticket.id] = ticket
-        self.line.push(Entry(ticket.id, user_id, chat_id, ready))
         if ready:
             self._dispatch()
         return ticket

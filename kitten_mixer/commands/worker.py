@@ -88,7 +88,7 @@ def _status(a: argparse.Namespace) -> int:
         return 0
     w = s["time_in_line_ms"]
     print(f"line: {s['line_length']} waiting; time in line p50 {w['p50']} ms, p95 {w['p95']} ms "
-          f"({w['samples']} recent requests)")
+          f"({w['samples']} recent requests); jobs waiting for a worker: {s['jobs_waiting_for_worker']}")
     print(f"workers alive: {s['workers_alive']} ({', '.join(f'{k}: {v} jobs' for k, v in s['workers'].items())}); "
           f"jobs running or unacknowledged: {s['jobs_running_or_unacknowledged']}; retried: {s['jobs_retried']}")
     j = s["job_ms"]

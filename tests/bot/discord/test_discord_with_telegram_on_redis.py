@@ -28,6 +28,8 @@ from test_telegram_process import BotProcess  # noqa: E402
 from test_telegram_redis import start_worker, stop_workers, wait_until  # noqa: E402
 from tg_fake_api import FakeBotApi, group_chat, user  # noqa: E402
 
+from bot.common.remote_jobs import status  # noqa: E402
+
 TG_CHATS = (-1001, -1002)
 DISCORD_CHAT = "discord"
 MAX_OTHERS_BETWEEN = 10  # fair turns give 2 (three chats); requests started at once and two workers add slack
@@ -100,6 +102,11 @@ async def test_a_burst_from_telegram_and_discord_shares_one_line_and_two_workers
                     and c.params.get("reply_markup")], "nobody was turned away"
         served = int(client.get("km:worker:w1") or 0) + int(client.get("km:worker:w2") or 0)
         assert served >= len(reqs)
+        # `kitten-mixer status` reads every bot's times in line from Redis (sent with the line's heartbeat)
+        await wait_until(lambda: client.llen("km:stats:wait_ms") >= len(reqs), 10, "times in line not in Redis")
+        s = await status(redis_server.url)
+        assert s["time_in_line_ms"]["samples"] == len(reqs) and s["time_in_line_ms"]["p95"] is not None
+        assert s["line_length"] == 0 and s["jobs_waiting_for_worker"] == 0 and s["workers_alive"] == 2
         assert "mixes run on kitten-mixer workers" in telegram.log() and "mixes run on kitten-mixer workers" in \
             discord_bot.log()
     finally:
