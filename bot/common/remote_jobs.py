@@ -98,10 +98,50 @@ _BROKER_ARGS: dict[str, Any] = dict(queue_name=QUEUE, consumer_group_name=GROUP,
                                     xread_count=1, xread_block=1000)
 
 
-def make_broker(url: str):
+RECLAIM_EVERY_S = 5.0  # how often a worker looks for dead workers' messages (XAUTOCLAIM)
+
+
+def make_worker_broker(url: str):
+    """The workers' broker: taskiq-redis's stream consumer, with the dead-consumer reclaim run every
+    RECLAIM_EVERY_S instead of after every message read. After every message it cost three round
+    trips (a lock, XAUTOCLAIM, the lock's release) on each job, and (taskiq-redis 1.2.4) it never ran
+    while no new message came, so a quiet system never reclaimed; on a timer it runs in both cases.
+    The rest is the library's own loop: XREADGROUP, AckableMessage, its ack (XACK after the job)."""
+    from redis.asyncio import Redis
+    from taskiq import AckableMessage
     from taskiq_redis import RedisStreamBroker
 
-    return RedisStreamBroker(url, **_BROKER_ARGS)
+    class WorkerBroker(RedisStreamBroker):
+        async def listen(self):  # type: ignore[override]
+            async with Redis(connection_pool=self.connection_pool) as conn:
+                reclaimed_at = time.monotonic()
+                while True:
+                    fetched = await conn.xreadgroup(self.consumer_group_name, self.consumer_name,
+                                                    {self.queue_name: ">"}, block=self.block, noack=False,
+                                                    count=self.count)
+                    for stream, messages in fetched or []:
+                        for msg_id, msg in messages:
+                            yield AckableMessage(data=msg[b"data"], ack=self._ack_generator(id=msg_id,
+                                                                                            queue_name=stream))
+                    if time.monotonic() - reclaimed_at < RECLAIM_EVERY_S:
+                        continue
+                    reclaimed_at = time.monotonic()
+                    lock = conn.lock(f"autoclaim:{self.consumer_group_name}:{self.queue_name}",
+                                     timeout=self.unacknowledged_lock_timeout)
+                    if not await lock.acquire(blocking=False):
+                        continue  # another worker is reclaiming right now
+                    try:
+                        _next, pending, *_ = await conn.xautoclaim(
+                            self.queue_name, self.consumer_group_name, self.consumer_name,
+                            min_idle_time=self.idle_timeout, count=self.unacknowledged_batch_size)
+                    finally:
+                        with contextlib.suppress(Exception):
+                            await lock.release()
+                    for msg_id, msg in pending:
+                        yield AckableMessage(data=msg[b"data"], ack=self._ack_generator(id=msg_id,
+                                                                                        queue_name=self.queue_name))
+
+    return WorkerBroker(url, **_BROKER_ARGS)
 
 
 @dataclasses.dataclass
@@ -311,7 +351,7 @@ class Worker:
         self.url, self.engine, self.concurrency = url, engine, concurrency
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.r = aioredis.from_url(url, socket_timeout=5, socket_connect_timeout=1)
-        self.broker = make_broker(url)
+        self.broker = make_worker_broker(url)
 
         async def km_run(rid: str) -> None:
             await self.run_job(rid)

@@ -74,3 +74,31 @@ async def test_a_second_run_of_a_job_never_replaces_the_first_outcome(redis_serv
     assert 0 < client.ttl(res) <= remote_jobs.RESULT_TTL_S and 0 < client.ttl(done) <= remote_jobs.RESULT_TTL_S
     assert await RemoteEngine(url).run("random", 2, 0, rid="req-x") == "first"
     assert client.get(f"{JOB_LINE}:n") is None and client.xlen(QUEUE) == 0  # nothing sent: the outcome was there
+
+
+async def test_an_idle_worker_reclaims_a_dead_consumers_message(redis_server, engine, monkeypatch):  # noqa: F811
+    """A worker that read a job's message and died before running it holds the only message: the live
+    worker, with nothing new to read, still reclaims it on its timer and the job is answered (in
+    taskiq-redis 1.2.4's own loop the reclaim ran only after new messages, so it waited for the bot's
+    resend, RESEND_S later)."""
+    monkeypatch.setitem(remote_jobs._BROKER_ARGS, "idle_timeout", 500)  # ms unacknowledged before reclaim
+    monkeypatch.setattr(remote_jobs, "RECLAIM_EVERY_S", 0.3)
+    url = redis_server.url
+    client = redis.Redis(unix_socket_path=str(redis_server.sock))
+    bot = RemoteEngine(url)
+    asked = asyncio.create_task(bot.run("random", 2, 5, rid="req-r"))
+    while client.xlen(QUEUE) < 1:
+        await asyncio.sleep(0.02)
+    taken = client.xreadgroup(remote_jobs.GROUP, "dead-worker", {QUEUE: ">"}, count=1)  # read, never acked
+    assert taken and len(taken[0][1]) == 1
+    worker = Worker(url, engine, name="w-alive")
+    serving = asyncio.create_task(worker.serve())
+    try:
+        reply = await asyncio.wait_for(asyncio.shield(asked), 15)
+        assert reply.data == (await engine.random(2, 5)).data and worker.done == 1
+        assert client.xpending(QUEUE, remote_jobs.GROUP)["pending"] == 0  # acked by the live worker
+    finally:
+        serving.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await serving
+        await bot.close()
