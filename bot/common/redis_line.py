@@ -214,6 +214,37 @@ end
 return out
 """
 
+# `pop_next` in one step when the line also keeps the token buckets (the bot's case): the first of
+# this owner's eligible keys, in fair order, that is its user's oldest entry and whose user has a
+# token: the token is taken and the entry served. Else nil and the soonest a token comes ('-1': none
+# waits on a token). The buckets are RedisTokenBuckets' own (the same hash, the same arithmetic).
+_TAKE_NEXT = _LIB + r"""
+local memory, n = tonumber(ARGV[3]), tonumber(ARGV[4])
+local ok = {}
+for i = 1, n do ok[ARGV[4 + i]] = true end
+local tb, burst, refill, now = ARGV[5 + n], tonumber(ARGV[6 + n]), tonumber(ARGV[7 + n]), tonumber(ARGV[8 + n])
+local soonest = -1
+for _, c in ipairs(sorted(P..':chats', P..':ct', '')) do
+  for _, u in ipairs(sorted(P..':cu:'..c[1], P..':ut', c[1]..':')) do
+    local key = redis.call('LINDEX', P..':q:'..c[1]..':'..u[1], 0)
+    if key and ok[key] and redis.call('LINDEX', P..':uq:'..u[1], 0) == key then
+      local b = redis.call('HMGET', tb..u[1], 'tokens', 'at')
+      local level = burst
+      if b[1] and refill > 0 then level = math.min(burst, tonumber(b[1]) + (now - tonumber(b[2])) / refill) end
+      if level >= 1 then
+        redis.call('HSET', tb..u[1], 'tokens', tostring(level - 1), 'at', tostring(now))
+        if refill > 0 then redis.call('PEXPIRE', tb..u[1], math.ceil(burst * refill * 1000) + 1000) end
+        serve(key, u[1], c[1], memory)
+        return {key, '0'}
+      end
+      local wait = (1 - level) * refill
+      if soonest < 0 or wait < soonest then soonest = wait end
+    end
+  end
+end
+return {false, tostring(soonest)}
+"""
+
 _SWEEP = _LIB + r"""
 return sweep()
 """
@@ -281,11 +312,14 @@ class RedisLine:
         self._scripts = {name: client.register_script(src) for name, src in
                          (("push", _PUSH), ("push_within", _PUSH_WITHIN), ("remove", _REMOVE),
                           ("remove_owner", _REMOVE_OWNER), ("take", _TAKE),
-                          ("snapshot", _SNAPSHOT), ("mine", _MINE), ("sweep", _SWEEP),
+                          ("snapshot", _SNAPSHOT), ("mine", _MINE), ("take_next", _TAKE_NEXT), ("sweep", _SWEEP),
                           ("count", _COUNT))}
         self._online = True
         self._resync = False
         self._retry_at = 0.0
+        self._tokens: RedisTokenBuckets | None = None  # buckets this line takes from as it pops (take_tokens_from)
+        self._clock: Callable[[], float] = time.time
+        self.token_wait_s: float | None = None  # after a pop that found none: the soonest a token comes
         self._stop = threading.Event()
         self._beat_once()
         self._thread: threading.Thread | None = None
@@ -401,9 +435,20 @@ class RedisLine:
         return [(int(chat), [(int(user), bool(oldest), [k.decode() for k in keys]) for user, oldest, keys in users])
                 for chat, users in raw]
 
+    def take_tokens_from(self, rate: object, clock: Callable[[], float]) -> bool:
+        """Take the user's token in the same script that picks the entry (the scheduler asks, with its
+        rate and clock): one round trip per start instead of four (the heads, the bucket's wait, the
+        take, the token), each of which blocked the bot's event loop. Only for buckets in this Redis."""
+        if not isinstance(rate, RedisTokenBuckets) or rate.r is not self.r:
+            return False
+        self._tokens, self._clock = rate, clock
+        return True
+
     def pop_next(self, can_start: Callable[[Entry], bool]) -> Entry | None:
         if not any(e.ready for e in self._shadow._entries.values()):
             return None  # none of ours is ready (a job that ends, a request still arriving): no round trip
+        if self._tokens is not None:
+            return self._take_next(can_start, self._tokens)
         ok, heads = self._redis(lambda: self._call("mine", self.owner))
         if not ok:
             return self._pop_local(can_start)
@@ -419,6 +464,26 @@ class RedisLine:
                 self._shadow.remove(entry.id)
                 return entry
         return None
+
+    def _take_next(self, can_start: Callable[[Entry], bool], tokens: RedisTokenBuckets) -> Entry | None:
+        """pop_next with the tokens taken in Redis: `can_start` is asked only what this process knows
+        (ready, its user not running); the turn and the token are the script's."""
+        self.token_wait_s = None
+        eligible = [self._key(e.id) for e in self._shadow._entries.values() if can_start(e)]
+        if not eligible:
+            return None
+        ok, got = self._redis(lambda: self._call("take_next", self.owner, self.MEMORY, len(eligible), *eligible,
+                                                 f"{tokens.p}:tb:", tokens.burst, tokens.refill_s,
+                                                 repr(self._clock())))
+        if not ok:
+            return self._pop_local(can_start)  # Redis away: no rate limit, as RedisTokenBuckets then
+        key, wait = got
+        if not key:
+            wait_s = float(wait)
+            self.token_wait_s = wait_s if wait_s > 0 else None
+            return None
+        key = key.decode() if isinstance(key, bytes) else str(key)
+        return self._shadow.remove(int(key[len(self.owner) + 1:]))
 
     def _pop_local(self, can_start: Callable[[Entry], bool]) -> Entry | None:
         entry = self._shadow.pop_next(can_start)

@@ -6,6 +6,7 @@ The line's and the buckets' tests run twice: on the in-memory line, and on the R
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from redis_server import redis_server  # noqa: F401  (the fixture)
@@ -281,3 +282,35 @@ def test_retry_store_is_bounded_and_expires():
     d = store.put(1, "d")
     store.discard(d)
     assert store.get(d) is None
+
+
+def test_in_redis_a_request_that_starts_at_once_costs_two_round_trips(redis_server):  # noqa: F811
+    """The bot's event loop waits on each of the line's Redis calls: entering checks the bounds and
+    pushes in one script, starting picks the entry and takes the user's token in another (it was
+    eight calls: three counts, the push, the heads, the bucket's wait, the take, the token)."""
+    import redis as redis_client
+
+    from bot.common.redis_line import RedisLine, RedisTokenBuckets
+
+    client = redis_client.Redis(unix_socket_path=str(redis_server.sock))
+    line = RedisLine(client, heartbeat=False)
+    try:
+        sched = Scheduler(Bounds(running=2, per_user=3), RedisTokenBuckets(client, 1, 60), line=line, clock=time.time)
+        sched.finish(sched.enter(2, 10))  # the scripts are loaded into Redis on their first use
+        sent: list[str] = []
+        execute = client.execute_command
+
+        def counted(*args, **kwargs):
+            sent.append(str(args[0]))
+            return execute(*args, **kwargs)
+
+        client.execute_command = counted
+        first = sched.enter(1, 10)
+        assert first.state == "running" and sent == ["EVALSHA", "EVALSHA"]
+        second = sched.enter(1, 10)  # the user's one token is spent: waits, told when the next comes
+        sched.finish(first)
+        assert second.state == "waiting" and 59 < line.token_wait_s <= 60
+        assert client.hget("km:line:tb:1", "tokens") is not None  # the bucket RedisTokenBuckets reads
+        assert RedisTokenBuckets(client, 1, 60).wait_s(1, time.time()) > 59
+    finally:
+        line.close()
