@@ -539,7 +539,8 @@ class NetFinder:
         floor = self.threshold if floor is None else floor
         p_cat: dict[Detection, float] = {}  # head -> the kind net's p(cat), for the people check
         a = rgb_array(img)  # once: every step below reads the photo's pixels
-        dets = self.kinds_of(a, self._verified(a, self.candidates(a), floor), floor, p_cat)
+        first = self.candidates(a)  # kept: the second look's unturned view starts from the same peaks
+        dets = self.kinds_of(a, self._verified(a, first, floor), floor, p_cat)
         sure = [d for d in dets if d.score >= self.threshold and d.kind == "cat"]
         if c.zoom_side > c.input_side and (not sure or sure[0].side < c.zoom_below * max(img.size)):
             zoomed = self.kinds_of(a, self._verified(a, self.candidates(a, c.zoom_side), floor), floor,
@@ -550,14 +551,16 @@ class NetFinder:
             dets = _suppress(sorted(dets + self.kinds_of(a, self._padded(img, floor), floor, p_cat),
                                     key=lambda d: -d.score))
         if c.second_turns and not any(d.score >= self.threshold for d in dets):
-            dets = _suppress(sorted(dets + self._second_look(a, floor, p_cat), key=lambda d: -d.score))
+            dets = _suppress(sorted(dets + self._second_look(a, floor, p_cat, first), key=lambda d: -d.score))
         return self.calibrated(self._people_checked(a, dets, p_cat, floor))
 
-    def _second_look(self, a: np.ndarray, floor: float, p_cat: dict[Detection, float]) -> list[Detection]:
+    def _second_look(self, a: np.ndarray, floor: float, p_cat: dict[Detection, float],
+                     first: list[Detection] | None = None) -> list[Detection]:
         """Heads found in the photo turned by each of `second_turns` (`FinderConfig`), judged by the kind
         net in the turned view (where the head is near upright), mapped back to the photo's pixels with
         the roll turned by the same angle. Cats under `second_cat_min` p(cat) are dropped, and heads of a
-        turned view under `second_turn_min`."""
+        turned view under `second_turn_min`. `first`: the heatmap's peaks on the photo as it is, when the
+        first look already has them (the unturned view then costs no heatmap pass)."""
         c = self.config
         h, w = a.shape[:2]
         out: list[Detection] = []
@@ -565,7 +568,13 @@ class NetFinder:
             k = (turn // 90) % 4  # np.rot90 turns counter-clockwise: the head's roll grows by 90 each
             view = np.ascontiguousarray(np.rot90(a, k)) if k else a
             seen: dict[Detection, float] = {}
-            heads = self.kinds_of(view, self._verified(view, self.candidates(view), floor, c.second_mirror_peak),
+            if not k and first is not None:
+                if not any(d.score >= c.second_mirror_peak for d in first[: c.verify_top]):
+                    continue  # without the mirror, the unturned view is the first look again
+                peaks = first
+            else:
+                peaks = self.candidates(view)
+            heads = self.kinds_of(view, self._verified(view, peaks, floor, c.second_mirror_peak),
                                   floor, seen)
             for d in heads:
                 if (d.kind == "cat" and seen.get(d, 0.0) < c.second_cat_min) or (k and d.score < c.second_turn_min):
