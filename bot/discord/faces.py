@@ -17,6 +17,7 @@ import io
 import logging
 import re
 from collections.abc import Awaitable, Callable, Sequence
+from typing import ClassVar
 
 import discord
 
@@ -26,8 +27,8 @@ from vae_core.engine import MixOptions, Reply
 from vae_core.errors import FaceNotFound
 from vae_core.hints import FaceHint
 
-from .errors import answer_error
-from .say import follow_up, respond
+from .errors import answer_error, tell_privately
+from .say import follow_up
 from .services import Services, chat_of, lang_of, services
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,12 @@ def question_view(token: str, question: FaceQuestion) -> discord.ui.View:
 
 class FaceButton(discord.ui.DynamicItem[discord.ui.Button],
                  template=r"kitten-mixer:face:(?P<token>[0-9a-f]{10}):(?P<hint>[0-8wa])"):
+    # The last square finishes the request: journaled like a command, replayed after a crash
+    # (journal.py). Its first answer edits the question (its buttons go), so a replay is revived
+    # as that, not as "thinking...": an error then is a new private message, the question stays.
+    is_request: ClassVar[bool] = True
+    acknowledged_as: ClassVar[discord.InteractionResponseType] = discord.InteractionResponseType.message_update
+
     def __init__(self, token: str, hint: FaceHint, label: str = "", style=discord.ButtonStyle.primary,
                  row: int | None = None):
         self.token, self.hint = token, hint
@@ -139,9 +146,10 @@ async def on_tap(interaction: discord.Interaction, token: str, hint: FaceHint) -
         asks.close(token)  # a command this version does not know: "expired"
     result, ask, note = asks.answer(token, interaction.user.id, hint, lang_of(interaction))
     if result is not TapResult.OK or ask is None:  # expired, or someone else's: told privately
-        await respond(interaction, note, ephemeral=True)
+        await tell_privately(interaction, note)
         return
-    await interaction.response.edit_message(view=None)  # answered: its buttons go
+    if not interaction.response.is_done():  # done: a press replayed from the journal, answered before the crash
+        await interaction.response.edit_message(view=None)  # answered: its buttons go
     if ask.missing:  # another photo of the same request needs a tap too
         await _send_question(interaction, ask)
         return

@@ -10,6 +10,13 @@ the result reaches the user through the interaction's follow-up webhook, which w
 process with the application id and the token alone. A request whose token has expired can no
 longer be answered and is closed; one older than REQUEST_MAX_AGE_S gets an apology instead.
 
+A press on a button that asks for work (a result's swap, boomerang, grid, more or random cat; a
+face question's square: the items that say `is_request`) is a request too: the user sees
+"thinking..." and waits for a picture. It is written down the same way (its custom_id and the
+message it was pressed on, journal_payload.py), marked done once answered, and replayed after a
+restart through discord.py's own DynamicItem dispatch, so the same `callback` answers it. Stray
+presses and buttons that only page or repeat a refusal are not journaled.
+
 On SIGTERM the bot takes no new commands (each gets a private "restarting, try again" while its
 token is fresh), lets the work in progress finish within STOP_GRACE_S, cancels hung downloads
 and what does not fit (their users are told it continues after the restart), then closes.
@@ -18,7 +25,11 @@ and what does not fit (their users are told it continues after the restart), the
 from __future__ import annotations
 
 import asyncio
+import re
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -29,12 +40,21 @@ from bot.common.storage.journal import JournalEntry
 from bot.common.texts import t
 
 from .journal_payload import minimal_interaction
+from .presses import reaches_an_item, template_of
 from .say import follow_up, respond
 from .services import chat_of, lang_of
 
 PLATFORM = "discord"
 TOKEN_LIFETIME_S = 15 * 60.0
 TOKEN_MARGIN_S = 30.0  # don't start work on a token about to expire
+RAW_KEPT_S = 60.0  # a captured payload nothing journaled (a press no item took) is dropped after this
+
+Pressed = type[discord.ui.DynamicItem[Any]]
+
+
+def is_request(item: Pressed) -> bool:
+    """Whether presses on `item` ask for work that must not be lost (the item says so)."""
+    return bool(getattr(item, "is_request", False))
 
 
 class RequestJournal(RequestJournalBase[discord.Interaction]):
@@ -45,30 +65,67 @@ class RequestJournal(RequestJournalBase[discord.Interaction]):
                  retry_after_s: float = 60.0):
         super().__init__(store, max_age_s, grace_s, retry_after_s)
         self.client = client
-        self._raw: dict[int, dict] = {}  # interaction id -> its gateway payload, until journaled
+        # interaction id -> (when it came, its gateway payload), until journaled
+        self._raw: OrderedDict[int, tuple[float, dict]] = OrderedDict()
         self._resumed: set[asyncio.Task] = set()
+        self._views = client._connection._view_store  # where discord.py keeps the DynamicItem classes
+        self._dispatch_press = self._views.schedule_dynamic_item_call  # discord.py's own, unjournaled
 
     def capture_payloads(self) -> None:
-        """Keep each INTERACTION_CREATE payload for a moment: the Interaction object does not keep
-        the whole payload, and a replay after a restart needs it."""
+        """Keep each INTERACTION_CREATE payload of a command or of a press on a button that asks
+        for work, for a moment: the Interaction object does not keep the whole payload, and a
+        replay after a restart needs it. And send those presses through the journal."""
         parsers = self.client._connection.parsers  # the gateway looks events up in this very dict
         original = parsers["INTERACTION_CREATE"]
 
         def parse(data: dict) -> None:
-            if data.get("type") == 2:  # application commands (slash, context menus)
-                self._raw[int(data["id"])] = data
+            kind = data.get("type")
+            if kind == 2 or (kind == 3 and self._press_for((data.get("data") or {}).get("custom_id")) is not None):
+                self._keep_raw(int(data["id"]), data)
             original(data)
 
         parsers["INTERACTION_CREATE"] = parse
+        # discord.py runs a DynamicItem's callback through this method, in a task of its own; the
+        # view store looks it up on itself, so an instance attribute takes its place.
+        self._views.schedule_dynamic_item_call = self._journaled_press
+
+    def _keep_raw(self, interaction_id: int, data: dict) -> None:
+        """Keep `data` until `run` takes it; what no handler took (a modified client's press on a
+        message without that button) goes after RAW_KEPT_S, so nobody can fill the memory."""
+        now = time.monotonic()
+        self._raw[interaction_id] = (now, data)
+        while self._raw and next(iter(self._raw.values()))[0] < now - RAW_KEPT_S:
+            self._raw.popitem(last=False)
+
+    def _press_for(self, custom_id: object) -> tuple[Pressed, re.Match[str]] | None:
+        """The journaled DynamicItem class a custom_id belongs to, with the template's match."""
+        if not isinstance(custom_id, str):
+            return None
+        for pattern, item in self._views._dynamic_items.items():
+            if is_request(item) and (match := pattern.fullmatch(custom_id)) is not None:
+                return item, match
+        return None
+
+    async def _journaled_press(self, component_type: int, item: Pressed, interaction: discord.Interaction,
+                               custom_id: str, match: re.Match[str]) -> None:
+        """discord.py's dispatch of a press to a DynamicItem; through `run` when the item asks for work."""
+        async def call() -> None:
+            await self._dispatch_press(component_type, item, interaction, custom_id, match)
+
+        if is_request(item) and reaches_an_item(interaction, [template_of(item)]):
+            await self.run(interaction, call)
+        else:  # a page turn, a "try again" or a stray press: nothing to keep
+            await call()
 
     async def run(self, interaction: discord.Interaction, call: Callable[[], Awaitable[None]],
                   entry_id: int | None = None) -> None:
         what = f"interaction {interaction.id}"
         if entry_id is None:
-            raw = self._raw.pop(interaction.id, None)
-            if raw is None:  # not a command (autocomplete), or not captured
+            kept = self._raw.pop(interaction.id, None)
+            if kept is None:  # not a command (autocomplete) nor a journaled press, or not captured
                 await call()
                 return
+            raw = kept[1]
             if self.inflight.stopping:
                 await self._tell_now(interaction, "restarting_try_again")
                 return
@@ -113,9 +170,14 @@ class RequestJournal(RequestJournalBase[discord.Interaction]):
         return entry.expires_at is not None and entry.expires_at - TOKEN_MARGIN_S < now
 
     def _revive(self, entry: JournalEntry) -> discord.Interaction:
-        """The interaction again, in this process, as already acknowledged ("thinking..." is shown)."""
+        """The interaction again, in this process, as already acknowledged: "thinking..." is shown,
+        or for a press on an item that answers by editing its message (`acknowledged_as`), that."""
         interaction = discord.Interaction(data=entry.payload["interaction"], state=self.client._connection)
-        interaction.response._response_type = discord.InteractionResponseType.deferred_channel_message
+        ack = discord.InteractionResponseType.deferred_channel_message
+        if interaction.type is discord.InteractionType.component:
+            found = self._press_for((interaction.data or {}).get("custom_id"))
+            ack = getattr(found[0], "acknowledged_as", ack) if found is not None else ack
+        interaction.response._response_type = ack
         interaction.extras["resumed"] = True
         return interaction
 
@@ -124,10 +186,30 @@ class RequestJournal(RequestJournalBase[discord.Interaction]):
 
     def _launch(self, entry: JournalEntry, interaction: discord.Interaction) -> None:
         tree = self.client.tree  # type: ignore[attr-defined]
-        task = asyncio.create_task(self.run(interaction, lambda: _invoke(tree, interaction), entry.id),
-                                   name="journal-resume")
+
+        async def call() -> None:
+            if interaction.type is discord.InteractionType.component:
+                await self._press(interaction)
+            else:
+                await _invoke(tree, interaction)
+
+        task = asyncio.create_task(self.run(interaction, call, entry.id), name="journal-resume")
         self._resumed.add(task)
         task.add_done_callback(self._resumed.discard)
+
+    async def _press(self, interaction: discord.Interaction) -> None:
+        """What discord.py does with a press (ViewStore.dispatch_dynamic_items), in the caller's task
+        (so a stop can cancel it): the item its custom_id names, made by `from_custom_id` from the
+        kept button, runs its callback."""
+        data = interaction.data or {}
+        custom_id = data.get("custom_id")
+        found = self._press_for(custom_id)
+        if found is None:  # no button of this version takes it any more
+            self.log.info("interaction %s: no button takes it now; telling the user", interaction.id)
+            await self._tell_followup(interaction, "button_expired")
+            return
+        item, match = found
+        await self._dispatch_press(int(data.get("component_type", 2)), item, interaction, str(custom_id), match)
 
     # ---- stop ---------------------------------------------------------------------------------------
     async def _end(self) -> None:

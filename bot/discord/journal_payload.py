@@ -6,6 +6,11 @@ whole target message with its text. A replay needs the ids, the token, the comma
 options, and the attachments' ids and URLs (with the file name the result's caption shows, which
 the URL holds anyway). discord.py requires some name fields to rebuild the interaction: they are
 kept blank. Same rule as Telegram's (bot/telegram/journal_payload.py).
+
+A button press (a component interaction) keeps its custom_id and, of the message it was pressed
+on, the ids and that one button: discord.py hands a press to its DynamicItem only when the
+message carries the pressed component. Not the message's text, its other buttons' labels or its
+attachments (a face question's picture shows the user's photo).
 """
 
 from __future__ import annotations
@@ -59,12 +64,41 @@ def _data(d: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+_PRESSED = frozenset({"type", "style", "custom_id", "disabled"})
+
+
+def _pressed(component: dict[str, Any], custom_id: str) -> dict[str, Any] | None:
+    """The component with `custom_id` in a message's components (rows, or nested layouts)."""
+    if component.get("custom_id") == custom_id:
+        return component
+    children = list(component.get("components") or [])
+    if isinstance(component.get("accessory"), dict):  # a section's button (components v2)
+        children.append(component["accessory"])
+    for child in children:
+        if isinstance(child, dict) and (found := _pressed(child, custom_id)) is not None:
+            return found
+    return None
+
+
+def _pressed_on(m: dict[str, Any], custom_id: str) -> dict[str, Any]:
+    """The message a button was pressed on: its ids and the pressed button alone, label blank."""
+    out = _message(m)
+    out["attachments"] = []
+    found = _pressed({"components": m.get("components") or []}, custom_id)
+    if found is not None:
+        button = {k: v for k, v in found.items() if k in _PRESSED}
+        out["components"] = [{"type": 1, "components": [{**button, "label": ""}]}]
+    return out
+
+
 def minimal_interaction(raw: dict[str, Any]) -> dict[str, Any]:
     """`raw` (an INTERACTION_CREATE payload) with only what replaying it needs."""
     out = {k: v for k, v in raw.items() if k in _TOP}
     out["entitlements"] = []
     if "data" in raw:
         out["data"] = _data(raw["data"])
+    if "message" in raw:  # a button press: the message it was pressed on
+        out["message"] = _pressed_on(raw["message"], str((raw.get("data") or {}).get("custom_id", "")))
     if "member" in raw:
         member = raw["member"]
         out["member"] = {**{k: v for k, v in member.items() if k in _MEMBER}, "user": _user(member["user"])}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import partial
+from typing import ClassVar
 
 import discord
 
@@ -61,6 +62,9 @@ async def remix(interaction: discord.Interaction, state: MixState) -> None:
 
 class ResultButton(discord.ui.DynamicItem[discord.ui.Button],
                    template=rf"kitten-mixer:mx:(?P<key>{KEY_PATTERN}):(?P<action>{ACTION_PATTERN})"):
+    # A press asks for the next mix: journaled like a command, replayed after a crash (journal.py).
+    is_request: ClassVar[bool] = True
+
     def __init__(self, key: str, action: str, label: str):
         self.key, self.action = key, action
         super().__init__(discord.ui.Button(label=label, style=discord.ButtonStyle.secondary,
