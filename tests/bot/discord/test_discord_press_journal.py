@@ -181,3 +181,22 @@ async def test_a_face_square_press_accepted_before_a_crash_finishes_the_mix_once
     await fake.wait_for(lambda: state(path, again) == "done", 5)
     await asyncio.sleep(0.3)
     assert not fake.followups_for(again)
+
+
+async def test_a_press_whose_answer_discord_lost_is_answered_by_the_sweep(fake, start_bot, face_jpegs, tmp_path,
+                                                                          caplog):
+    """The platform-error half of "nothing accepted is lost": the result's follow-up loses its
+    connection, the press stays open in the journal, and the sweep answers it, once, in the same process."""
+    path = tmp_path / "kitten.db"
+    await start_bot(journal_retry_s=1.5)
+    first = await mix(fake, face_jpegs, frames=3)
+    fake.followup_drops = 1
+    iid = await fake.inject(fake.button(first.message, result_buttons(first.message)["swap"]))
+    await fake.wait_for(lambda: f"token-{iid}" in fake.failed_followups)
+    await fake.wait_for(lambda: any("will be tried again" in r.getMessage() for r in caplog.records))
+    assert state(path, iid) == "open"
+    swapped = await fake.first_followup(iid, timeout=15)
+    assert frames(swapped.files[0].data) == 3 and swapped.files[0].data != first.files[0].data
+    await fake.wait_for(lambda: state(path, iid) == "done", 5)
+    await asyncio.sleep(0.3)
+    assert len(fake.followups_for(iid)) == 1 and len(fake.callbacks_for(iid)) == 1  # one "thinking...", one answer
