@@ -6,35 +6,22 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
+from shipped_finder import shipped, with_config
 
 from trainer.evaluate_finder import PORTRAITS, people_composite
 from trainer.finder_sets import heads_of, load_scene_items
 from vae_core.detection import Detection
-from vae_core.finder import FINDER_WEIGHTS, load_finder
+from vae_core.finder import FINDER_WEIGHTS
 from vae_core.finder_net import FinderConfig, NetFinder
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 PEOPLE = Path("/tmp/people")  # where the portraits were unpacked from the wheels' sample data, if anywhere
-
-
-def _shipped() -> NetFinder:
-    finder = load_finder()
-    if not isinstance(finder, NetFinder):
-        pytest.skip("no learned finder weights")
-    return finder
-
-
-def _with(finder: NetFinder, **changes: object) -> NetFinder:
-    other = NetFinder(finder.net, finder.verifier, finder.kinds)
-    other.config = replace(finder.config, **changes)
-    return other
 
 
 def _scenes(n: int) -> list[tuple[dict, Image.Image]]:
@@ -46,9 +33,9 @@ def _scenes(n: int) -> list[tuple[dict, Image.Image]]:
 
 
 def test_the_calibration_scales_and_moves_every_box_and_nothing_else():
-    finder = _shipped()
-    plain = _with(finder, box_scale=1.0, box_shift=0.0)
-    bent = _with(finder, box_scale=0.9, box_shift=0.1)
+    finder = shipped()
+    plain = with_config(finder, box_scale=1.0, box_shift=0.0)
+    bent = with_config(finder, box_scale=0.9, box_shift=0.1)
     seen = 0
     for _, img in _scenes(8):
         a, b = plain.look(img), bent.look(img)
@@ -75,7 +62,7 @@ def test_a_file_without_the_calibration_keeps_its_boxes(tmp_path):
     save_file(load_file(str(FINDER_WEIGHTS)), str(old), metadata={**meta, "config": json.dumps(cfg)})
     loaded = NetFinder.load(old)
     assert (loaded.config.box_scale, loaded.config.box_shift) == (1.0, 0.0)
-    uncalibrated = _with(_shipped(), box_scale=1.0, box_shift=0.0)
+    uncalibrated = with_config(shipped(), box_scale=1.0, box_shift=0.0)
     for _, img in _scenes(4):
         assert loaded.look(img) == uncalibrated.look(img)
 
@@ -92,7 +79,7 @@ class CountingFaces:
 
 
 def test_the_cascade_is_skipped_only_where_the_penalty_cannot_change_the_outcome():
-    finder = _with(_shipped(), people_penalty=0.3, people_cat_min=0.7, people_penalty_unsure=0.4)
+    finder = with_config(shipped(), people_penalty=0.3, people_cat_min=0.7, people_penalty_unsure=0.4)
     finder._people = faces = CountingFaces()
     img = Image.new("RGB", (640, 480), (120, 110, 100))
     alone = Detection((0, 0, 50, 50), 0.9)  # 0.54 after the largest penalty: still sure, still first
@@ -117,8 +104,8 @@ def test_skipping_the_cascade_changes_no_answer_on_real_photos_with_people():
         pytest.skip("no portraits (matplotlib's grace_hopper.jpg, scikit-image's astronaut.png) in /tmp/people")
     import numpy as np
 
-    finder = _shipped()
-    skip, full = _with(finder, people_skip_sure=True), _with(finder, people_skip_sure=False)
+    finder = shipped()
+    skip, full = with_config(finder, people_skip_sure=True), with_config(finder, people_skip_sure=False)
     calls = {"skip": 0, "full": 0}
     for name, f in (("skip", skip), ("full", full)):
         inner = f._human_faces()
@@ -152,7 +139,7 @@ def test_the_lean_runners_give_exactly_the_folded_nets_outputs():
 
     from vae_core.finder_net import crops_for, to_input
 
-    finder = _shipped()
+    finder = shipped()
     (_, img), = _scenes(1)
     nets, lean = finder._folded(), finder._lean()
     x, _ = to_input(img, finder.config.input_side)

@@ -7,7 +7,6 @@ its mirror image; older files have no second look."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -15,11 +14,12 @@ import pytest
 from PIL import Image
 from safetensors import safe_open
 from safetensors.torch import load_file, save_file
+from shipped_finder import shipped, with_config
 
 from trainer.evaluate_finder import afhq_truth, centre_hit, tilted
 from trainer.finder_sets import PEOPLE_IN_SCENES, dog_files, heads_of, load_scene_items
 from vae_core.detection import Detection
-from vae_core.finder import FINDER_WEIGHTS, load_finder
+from vae_core.finder import FINDER_WEIGHTS
 from vae_core.finder_net import FinderConfig, NetFinder, _turned_back
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
@@ -28,23 +28,10 @@ DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 SECOND = {"second_turns": (0, 90, -90), "second_mirror_peak": 0.8, "second_cat_min": 0.5, "second_turn_min": 0.85}
 
 
-def _shipped() -> NetFinder:
-    finder = load_finder()
-    if not isinstance(finder, NetFinder) or finder.kinds is None:
-        pytest.skip("no learned finder weights with a kind net")
-    return finder
-
-
-def _with(finder: NetFinder, **changes: object) -> NetFinder:
-    other = NetFinder(finder.net, finder.verifier, finder.kinds)
-    other.config = replace(finder.config, **changes)
-    return other
-
-
 def _pair() -> tuple[NetFinder, NetFinder]:
     """The shipped nets with the second look on (as chosen) and off."""
-    finder = _shipped()
-    return _with(finder, **SECOND), _with(finder, second_turns=())
+    finder = shipped(with_kinds=True)
+    return with_config(finder, **SECOND), with_config(finder, second_turns=())
 
 
 def _need(path: Path) -> Path:
@@ -66,7 +53,7 @@ def _best_cat(finder: NetFinder, img: Image.Image) -> Detection | None:
 
 def test_the_shipped_file_has_the_second_look_and_older_files_do_not(tmp_path):
     assert FinderConfig().second_turns == ()
-    finder = _shipped()
+    finder = shipped(with_kinds=True)
     assert {k: getattr(finder.config, k) for k in SECOND} == SECOND
     with safe_open(str(FINDER_WEIGHTS), "pt") as f:
         meta = f.metadata()
@@ -113,7 +100,7 @@ def test_a_weak_peak_gets_no_mirrored_second_chance():
     face = scene.crop(tuple(round(v) for v in PEOPLE_IN_SCENES["asirra__cat.166.jpg"]))
     on, _ = _pair()
     assert _best_cat(on, face) is None
-    assert _best_cat(_with(on, second_mirror_peak=0.0), face) is not None
+    assert _best_cat(with_config(on, second_mirror_peak=0.0), face) is not None
 
 
 @pytest.mark.parametrize("turn", [90, -90])
