@@ -32,6 +32,7 @@ from bot.common.storage import JournalStore
 from bot.common.storage.journal import JournalEntry
 from bot.telegram.albums import album_job_name, parse_album_job
 from bot.telegram.handlers.faces import is_face_tap
+from bot.telegram.handlers.random import is_roll
 from bot.telegram.handlers.results import is_result_press
 from bot.telegram.journal_payload import minimal_update
 from bot.telegram.media import has_media
@@ -45,14 +46,15 @@ Process = Callable[[Update], Awaitable[None]]
 
 def is_request(update: object) -> bool:
     """A new message carrying a command or a file, a tap on a "where's the face?" square (it
-    finishes a request) or a press on a result's button in a chat (it asks for the next mix):
+    finishes a request), or a press on a result's button or on /random's "roll again" in a chat (it
+    asks for the next picture):
     possibly work we must not lose. (A press on a result sent through inline mode edits that result
     in place, by an id the journal's cut payload does not carry: such presses are not kept.)"""
     if not isinstance(update, Update):
         return False
     if update.callback_query is not None:
         q = update.callback_query
-        return is_face_tap(q.data) or (q.inline_message_id is None and is_result_press(q.data))
+        return is_face_tap(q.data) or (q.inline_message_id is None and (is_result_press(q.data) or is_roll(q.data)))
     if update.message is None:
         return False
     m = update.message

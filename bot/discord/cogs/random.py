@@ -7,6 +7,7 @@ working after a restart, and there is no per-message state to expire.
 from __future__ import annotations
 
 import re
+from typing import ClassVar
 
 import discord
 from discord import app_commands
@@ -45,6 +46,8 @@ async def draw(interaction: discord.Interaction, asked: RandomPlan) -> None:
 
 class RollAgain(discord.ui.DynamicItem[discord.ui.Button], template=r"kitten-mixer:roll:(?P<count>[0-9]{1,2})"):
     """Draws a fresh grid of the same size (never the same seed: that would give the same cats)."""
+
+    is_request: ClassVar[bool] = True  # it asks for work: the journal keeps the press (bot/discord/journal.py)
 
     def __init__(self, count: int, label: str):
         self.count = count

@@ -4,6 +4,8 @@ The words, the limits and the caption are bot/common/commands/random.py's, as on
 
 from __future__ import annotations
 
+import re
+
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import CallbackContext, ContextTypes
 
@@ -19,6 +21,11 @@ from bot.telegram.state import get_state, lang_of
 from vae_core.engine import Reply
 
 ROLL_PATTERN = r"^random:([0-9]{1,2})$"
+
+
+def is_roll(data: object) -> bool:
+    """A press on "roll again": it asks for a new grid, so the journal keeps it."""
+    return isinstance(data, str) and re.match(ROLL_PATTERN, data) is not None
 
 
 async def on_random(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -200,3 +200,15 @@ async def test_a_press_whose_answer_discord_lost_is_answered_by_the_sweep(fake, 
     await fake.wait_for(lambda: state(path, iid) == "done", 5)
     await asyncio.sleep(0.3)
     assert len(fake.followups_for(iid)) == 1 and len(fake.callbacks_for(iid)) == 1  # one "thinking...", one answer
+
+
+async def test_a_roll_again_press_is_journaled_and_done_once_answered(fake, start_bot, tmp_path):
+    await start_bot()
+    first = await fake.first_followup(await fake.inject(fake.slash("random", {"count": 2})))
+    [row] = first.message["components"]
+    [button] = row["components"]
+    iid = await fake.inject(fake.button(first.message, button["custom_id"]))
+    again = await fake.first_followup(iid)
+    assert again.files and not again.ephemeral
+    await fake.wait_for(lambda: state(tmp_path / "kitten.db", iid) == "done", 5)
+    assert rows(tmp_path / "kitten.db")[str(iid)][1]["interaction"]["data"]["custom_id"] == button["custom_id"]

@@ -228,3 +228,33 @@ async def test_a_result_button_press_is_journaled_and_one_accepted_before_a_cras
     await tg_api.wait_for(lambda: journal_state(tg_settings.database_path, 9100) == "done", 5)
     await asyncio.sleep(0.5)
     assert len(tg_api.sent("sendAnimation")) == 3
+
+
+async def test_a_roll_again_press_taken_before_a_crash_is_answered_after_the_restart(tg_api, tg_start, tg_settings):
+    """/random's "roll again" asks for a new grid: journaled like a command, and replayed after a crash."""
+    from bot.common.storage import open_storage
+    from bot.common.storage.journal import SqliteJournal
+    from bot.telegram.journal_payload import minimal_update
+
+    app = await tg_start()
+    tg_api.message(ANA, CHAT, text="/random 2")
+    (grid,) = await tg_api.wait_replies(1)
+    live = tg_api.press_button(ANA, grid.result, "random:2")
+    await tg_api.wait_replies(2)
+    await tg_api.wait_for(lambda: journal_state(tg_settings.database_path, live["update_id"]) == "done", 5)
+    await stop_app(app)
+
+    press = {"update_id": 9200, "callback_query": {"id": "79", "from": ANA, "message": grid.result,
+                                                    "chat_instance": "ci", "data": "random:2"}}
+    storage = await open_storage(tg_settings.database_path)  # what the crashed run had written
+    try:
+        await SqliteJournal(storage.db).accept("telegram", "9200", CHAT["id"], ANA["id"],
+                                               {"update": minimal_update(press)})
+    finally:
+        await storage.close()
+    await tg_start()
+    again = (await tg_api.wait_replies(3, timeout=20))[2]
+    assert again.method == "sendPhoto" and again.reply_to == grid.result["message_id"]
+    await tg_api.wait_for(lambda: journal_state(tg_settings.database_path, 9200) == "done", 5)
+    await asyncio.sleep(0.5)
+    assert len(tg_api.sent("sendPhoto")) == 3
