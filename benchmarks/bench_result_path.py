@@ -28,7 +28,8 @@ Printed per path and kind, p50/p95:
 - ready -> the bot knows it is sent: A, the bot's send_animation returned; B, the marker unpickled;
 - CPU ms per result in the bot process and in the worker process (mean over the measured rounds);
 - bytes through Redis per result (the finish write's blob: written once, read once by BLPOP) and
-  what Redis holds for the TTL (MEMORY USAGE of the result key);
+  what Redis still holds once the bot has read it (MEMORY USAGE of the result key: the bot deletes a read
+  outcome, as RemoteEngine.run does, so 0; before that change a GIF's ~990 KB stayed for the 120 s TTL);
 then paths B and B+ against path A as the baseline. Not counted: redis-server's own CPU, and the
 fake platform's (this process).
 
@@ -115,17 +116,8 @@ async def upload(bot: Any, reply: Any) -> Any:
 
 def finish_writer(r: Any) -> Any:
     """The worker's real outcome write from bot/common/remote_jobs.py, as `await write(rid, blob, job_ms)`:
-    a MULTI of `_finish` (SET NX with the TTL + RPUSH of the wake-up) where the module has it, else the
-    older Lua script `_FINISH` (the same writes in one script)."""
+    a MULTI of `_finish` (SET NX with the TTL + RPUSH of the wake-up)."""
     import bot.common.remote_jobs as rj
-
-    if hasattr(rj, "_FINISH"):
-        script = r.register_script(rj._FINISH)
-
-        async def by_script(rid: str, blob: bytes, job_ms: float) -> None:
-            assert await script(args=[rid, blob, rj.RESULT_TTL_S, job_ms, rj.STATS_KEEP, rj.PREFIX]) == 1
-
-        return by_script
 
     async def by_multi(rid: str, blob: bytes, job_ms: float) -> None:
         pipe = r.pipeline(transaction=True)
@@ -194,6 +186,7 @@ async def bot_main(a: argparse.Namespace) -> None:
         cpu0 = time.process_time()
         got = await r.blpop([done_key], timeout=60)  # RemoteEngine.run's wait: the wake-up carries the outcome
         assert got, f"bot: no outcome for {rnd['tag']}"
+        await r.unlink(*keys(f"bench:{rnd['tag']}")[1:])  # read: RemoteEngine.run deletes the outcome's copies
         status, value = pickle.loads(got[1])
         if status == "ok":  # path A: the bot has the bytes and uploads them
             reply = _restored(value)
@@ -319,17 +312,15 @@ async def orchestrate(a: argparse.Namespace) -> None:
 
 
 def report(rows: dict[tuple[str, str], dict[str, list[float]]], n_gif: int, n_png: int, took_s: float) -> None:
-    import bot.common.remote_jobs as rj
 
     gif, png = rows[("A", "gif")]["file"], rows[("A", "png")]["file"]
     print(f"\nresults: {n_gif} /mix GIFs ({pct(gif, .5) / 1024:.0f} KB p50, {max(gif) / 1024:.0f} KB max), "
           f"{n_png} /random 2 PNGs ({pct(png, .5) / 1024:.0f} KB p50); one at a time, paths interleaved; "
           f"{os.cpu_count()} cores (shared); {took_s:.0f} s from the first result made")
-    write = "Lua script _FINISH" if hasattr(rj, "_FINISH") else "MULTI _finish"
-    print(f"A: the worker writes the Reply into Redis ({write}), the bot uploads it (shipped); B: the worker "
+    print("A: the worker writes the Reply into Redis (MULTI _finish), the bot uploads it (shipped); B: the worker "
           "uploads, the message and file ids come back the same way; B+: and the Reply without its file")
     print(f"{'':7}{'ready->platform ms':>20}{'ready->bot knows ms':>21}{'CPU ms/result':>24}"
-          f"{'Redis bytes/result':>20}{'held 120 s':>12}")
+          f"{'Redis bytes/result':>20}{'kept after read':>16}")
     print(f"{'':7}{'p50':>10}{'p95':>10}{'p50':>10}{'p95':>11}{'bot':>8}{'worker':>8}{'sum':>8}"
           f"{'':>20}{'':>12}")
     for kind in KINDS:
@@ -338,7 +329,7 @@ def report(rows: dict[tuple[str, str], dict[str, list[float]]], n_gif: int, n_pn
             print(f"{path + ' ' + kind:7}{pct(r['platform'], .5):10.2f}{pct(r['platform'], .95):10.2f}"
                   f"{pct(r['known'], .5):10.2f}{pct(r['known'], .95):11.2f}{mean(r['bot_cpu']):8.2f}"
                   f"{mean(r['worker_cpu']):8.2f}{mean(r['bot_cpu']) + mean(r['worker_cpu']):8.2f}"
-                  f"{mean(r['blob']):20,.0f}{mean(r['held']):12,.0f}")
+                  f"{mean(r['blob']):20,.0f}{mean(r['held']):16,.0f}")
     for other in PATHS[1:]:
         print(f"path {other} against path A (baseline):")
         for kind in KINDS:
