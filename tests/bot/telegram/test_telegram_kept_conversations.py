@@ -40,6 +40,22 @@ def journal_state(path, update_id: int) -> str | None:
     return row[0] if row else None
 
 
+async def press_taken_by_the_crashed_run(path, update_id: int, message: dict, data: str, query_id: str) -> None:
+    """A button press the run that died had written into its journal, and not answered."""
+    from bot.common.storage import open_storage
+    from bot.common.storage.journal import SqliteJournal
+    from bot.telegram.journal_payload import minimal_update
+
+    press = {"update_id": update_id, "callback_query": {"id": query_id, "from": ANA, "message": message,
+                                                         "chat_instance": "ci", "data": data}}
+    storage = await open_storage(path)
+    try:
+        await SqliteJournal(storage.db).accept("telegram", str(update_id), CHAT["id"], ANA["id"],
+                                               {"update": minimal_update(press)})
+    finally:
+        await storage.close()
+
+
 async def restart(app, tg_start):
     await stop_app(app)
     return await tg_start()
@@ -197,9 +213,6 @@ async def test_a_result_button_press_is_journaled_and_one_accepted_before_a_cras
     """A press on a result's button asks for a new mix: it is written down like a command (done once
     answered), and a press the bot took but did not answer before it died is answered after the
     restart, once, from the kept cats behind the buttons."""
-    from bot.common.storage import open_storage
-    from bot.common.storage.journal import SqliteJournal
-    from bot.telegram.journal_payload import minimal_update
 
     app = await tg_start()
     target = tg_api.message(ANA, CHAT, photo=face_jpegs[0], send=False)
@@ -212,14 +225,7 @@ async def test_a_result_button_press_is_journaled_and_one_accepted_before_a_cras
     await tg_api.wait_for(lambda: journal_state(tg_settings.database_path, pressed["update_id"]) == "done", 5)
     await stop_app(app)
 
-    press = {"update_id": 9100, "callback_query": {"id": "78", "from": ANA, "message": result.result,
-                                                    "chat_instance": "ci", "data": buttons["more"]}}
-    storage = await open_storage(tg_settings.database_path)  # what the crashed run had written
-    try:
-        await SqliteJournal(storage.db).accept("telegram", "9100", CHAT["id"], ANA["id"],
-                                               {"update": minimal_update(press)})
-    finally:
-        await storage.close()
+    await press_taken_by_the_crashed_run(tg_settings.database_path, 9100, result.result, buttons["more"], "78")
 
     await tg_start()
     more = (await tg_api.wait_replies(3, timeout=20))[2]
@@ -232,9 +238,6 @@ async def test_a_result_button_press_is_journaled_and_one_accepted_before_a_cras
 
 async def test_a_roll_again_press_taken_before_a_crash_is_answered_after_the_restart(tg_api, tg_start, tg_settings):
     """/random's "roll again" asks for a new grid: journaled like a command, and replayed after a crash."""
-    from bot.common.storage import open_storage
-    from bot.common.storage.journal import SqliteJournal
-    from bot.telegram.journal_payload import minimal_update
 
     app = await tg_start()
     tg_api.message(ANA, CHAT, text="/random 2")
@@ -244,14 +247,7 @@ async def test_a_roll_again_press_taken_before_a_crash_is_answered_after_the_res
     await tg_api.wait_for(lambda: journal_state(tg_settings.database_path, live["update_id"]) == "done", 5)
     await stop_app(app)
 
-    press = {"update_id": 9200, "callback_query": {"id": "79", "from": ANA, "message": grid.result,
-                                                    "chat_instance": "ci", "data": "random:2"}}
-    storage = await open_storage(tg_settings.database_path)  # what the crashed run had written
-    try:
-        await SqliteJournal(storage.db).accept("telegram", "9200", CHAT["id"], ANA["id"],
-                                               {"update": minimal_update(press)})
-    finally:
-        await storage.close()
+    await press_taken_by_the_crashed_run(tg_settings.database_path, 9200, grid.result, "random:2", "79")
     await tg_start()
     again = (await tg_api.wait_replies(3, timeout=20))[2]
     assert again.method == "sendPhoto" and again.reply_to == grid.result["message_id"]
