@@ -1,0 +1,65 @@
+"""Several heatmap nets trained on one stream of canvases: each variant is written as a whole finder
+file (the base file's verifier, kind net and rules kept), a fine-tune starts from the base net, and
+the nets learn from canvases made by a worker process."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from test_train_finder import TINY, _sources
+
+from trainer.train_finder import FinderTrainOptions, train_finder
+from trainer.train_finder_many import ManyOptions, Variant, parse_variant, train_many
+from vae_core.finder_net import NetFinder
+
+
+@pytest.fixture(scope="module")
+def base_file(tmp_path_factory):
+    """A tiny trained finder (heatmap net alone) to fine-tune from, with a rule of its own."""
+    run = tmp_path_factory.mktemp("base")
+    path = train_finder(FinderTrainOptions(out=str(run), steps=40, eval_every=10_000, checkpoint_every=10_000),
+                        TINY, _sources(24, 0), [], progress=False)
+    return path
+
+
+def test_variants_parse_from_the_command_line():
+    v = parse_variant("slim:0.002:w=8-16-16-24-24:neck=16")
+    assert (v.name, v.lr, v.widths, v.neck, v.init) == ("slim", 0.002, (8, 16, 16, 24, 24), 16, False)
+    assert parse_variant("ft:0.0005:init").init
+    with pytest.raises(ValueError):
+        parse_variant("x:0.1:bogus")
+
+
+def test_each_variant_is_a_whole_finder_file_and_a_fine_tune_starts_from_the_base(base_file, tmp_path):
+    base = NetFinder.load(base_file)
+    opts = ManyOptions(base=str(base_file), out=str(tmp_path / "many"), minutes=0, max_steps=30, batch_size=8,
+                       workers=1, save_every=1000, device="cpu", warmup=5,
+                       variants=[Variant("ft", 1e-3, TINY.widths, TINY.neck, init=True),
+                                 Variant("thin", 2e-3, (8, 8, 16, 16, 24), 8)])
+    paths = train_many(opts, sources=_sources(24, 1), progress=False)
+    ft, thin = NetFinder.load(paths["ft"]), NetFinder.load(paths["thin"])
+    assert thin.config.widths == (8, 8, 16, 16, 24) and thin.config.neck == 8
+    for f in (ft, thin):  # the base file's rules travel with every variant
+        assert f.threshold == base.threshold and f.config.input_side == base.config.input_side
+    # the fine-tune moved away from the base net, but not far: it started from it
+    b = {k: v for k, v in base.net.state_dict().items() if v.is_floating_point()}
+    moved = [float((ft.net.state_dict()[k].float() - v.float()).norm() / (v.float().norm() + 1e-6))
+             for k, v in b.items() if k.endswith("weight") and v.dim() == 4]
+    assert 0 < max(moved) < 0.5
+    history = (tmp_path / "many" / "history.csv").read_text().strip().splitlines()
+    assert len(history) == 0  # under 50 steps: no averaged line yet
+    assert (tmp_path / "many" / "options.json").is_file()
+
+
+def test_the_shared_stream_teaches_every_variant(base_file, tmp_path):
+    """Losses over the same batches fall for a fine-tune and for a net from scratch."""
+    opts = ManyOptions(base=str(base_file), out=str(tmp_path / "many"), minutes=0, max_steps=150, batch_size=8,
+                       workers=1, save_every=1000, device="cpu", warmup=5,
+                       variants=[Variant("ft", 1e-3, TINY.widths, TINY.neck, init=True),
+                                 Variant("scratch", 3e-3, TINY.widths, TINY.neck)])
+    torch.manual_seed(0)
+    train_many(opts, sources=_sources(24, 2), progress=False)
+    rows = [line.split(",") for line in (tmp_path / "many" / "history.csv").read_text().strip().splitlines()]
+    assert len(rows) == 3  # one averaged line every 50 steps
+    scratch = [float(r[2].split()[3]) for r in rows]
+    assert scratch[-1] < scratch[0]
