@@ -69,6 +69,20 @@ def batch_loss(net: FinderNet, x: torch.Tensor, t: dict[str, torch.Tensor]) -> t
     return total, {"heat": heat.item(), "off": off.item(), "size": size.item(), "ang": ang.item()}
 
 
+def optimise(net: FinderNet, opt: torch.optim.Optimizer, x: torch.Tensor, t: dict[str, torch.Tensor],
+             what: str, step: int) -> tuple[torch.Tensor, dict]:
+    """One clipped optimiser step on one batch. A non-finite loss stops the run: a step taken on it
+    would write NaNs into every weight and the next checkpoint."""
+    loss, parts = batch_loss(net, x, t)
+    if not torch.isfinite(loss):
+        raise FloatingPointError(f"{what} loss is {loss.item()} at step {step}")
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+    opt.step()
+    return loss, parts
+
+
 def make_batch(src: Sources, n: int, cat_free: float = 0.0) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
     imgs, targets = [], []
     for _ in range(n):
@@ -157,13 +171,7 @@ def train_finder(opts: FinderTrainOptions, config: FinderConfig | None = None, s
                 x, t = make_batch(src, opts.batch_size, opts.cat_free)
                 for g in opt.param_groups:
                     g["lr"] = lr_at(step)
-                loss, parts = batch_loss(net, x, t)
-                if not torch.isfinite(loss):
-                    raise FloatingPointError(f"finder loss is {loss.item()} at step {step}")
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
-                opt.step()
+                loss, parts = optimise(net, opt, x, t, "finder", step)
                 step += 1
                 elapsed = time.time() - start
                 bar.update(1)

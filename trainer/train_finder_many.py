@@ -28,7 +28,7 @@ import torch
 from torch.utils.data import DataLoader, IterableDataset, get_worker_info
 
 from trainer.finder_data import CANVAS, Sources, encode_targets, load_sources, make_example
-from trainer.train_finder import batch_loss
+from trainer.train_finder import optimise
 from vae_core.finder_net import MEAN, STD, STRIDE, FinderConfig, FinderNet, NetFinder
 
 
@@ -148,13 +148,7 @@ def train_many(opts: ManyOptions, sources: Sources | None = None, progress: bool
                 warm = min(1.0, (step + 1) / opts.warmup)
                 for g in opt.param_groups:
                     g["lr"] = v.lr * warm * 0.5 * (1 + math.cos(math.pi * min(1.0, frac)))
-                loss, _ = batch_loss(net, x, t)
-                if not torch.isfinite(loss):
-                    raise FloatingPointError(f"{v.name}: loss {loss.item()} at step {step}")
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(net.parameters(), 5.0)
-                opt.step()
+                loss, _ = optimise(net, opt, x, t, v.name, step)
                 sums[v.name] += loss.item()
             step += 1
             seen += len(imgs)
