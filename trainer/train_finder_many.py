@@ -8,7 +8,7 @@ net) learns from the same batches: a comparison of variants costs no more canvas
 The learning rate follows a cosine over the wall-clock budget (`--minutes`), so a run stopped by its
 budget has finished its schedule. Each variant is written as a whole finder file (the heatmap net with
 the verifier, kind net and rules of `--base`) every `--save-every` steps and at the end, so the result
-is evaluated with `kitten-mixer evaluate-finder --finder FILE` as it is. Runs on the CPU too (tests,
+is evaluated with `kitten-mixer evaluate-finder --weights FILE` as it is. Runs on the CPU too (tests,
 and a look at the first steps before a GPU is asked for).
 """
 

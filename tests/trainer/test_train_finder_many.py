@@ -15,7 +15,7 @@ from vae_core.finder_net import NetFinder
 
 @pytest.fixture(scope="module")
 def base_file(tmp_path_factory):
-    """A tiny trained finder (heatmap net alone) to fine-tune from, with a rule of its own."""
+    """A tiny trained finder (heatmap net alone) to fine-tune from."""
     run = tmp_path_factory.mktemp("base")
     path = train_finder(FinderTrainOptions(out=str(run), steps=40, eval_every=10_000, checkpoint_every=10_000),
                         TINY, _sources(24, 0), [], progress=False)
@@ -52,7 +52,8 @@ def test_each_variant_is_a_whole_finder_file_and_a_fine_tune_starts_from_the_bas
 
 
 def test_the_shared_stream_teaches_every_variant(base_file, tmp_path):
-    """Losses over the same batches fall for a fine-tune and for a net from scratch."""
+    """Every variant's loss is averaged into the history, and the net from scratch learns from the
+    shared batches."""
     opts = ManyOptions(base=str(base_file), out=str(tmp_path / "many"), minutes=0, max_steps=150, batch_size=8,
                        workers=1, save_every=1000, device="cpu", warmup=5,
                        variants=[Variant("ft", 1e-3, TINY.widths, TINY.neck, init=True),
@@ -61,5 +62,6 @@ def test_the_shared_stream_teaches_every_variant(base_file, tmp_path):
     train_many(opts, sources=_sources(24, 2), progress=False)
     rows = [line.split(",") for line in (tmp_path / "many" / "history.csv").read_text().strip().splitlines()]
     assert len(rows) == 3  # one averaged line every 50 steps
+    assert all(r[2].split()[0::2] == ["ft", "scratch"] for r in rows)
     scratch = [float(r[2].split()[3]) for r in rows]
     assert scratch[-1] < scratch[0]
