@@ -56,7 +56,24 @@ def focal_loss(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
     return (pos_loss.sum() + neg_loss.sum()) / pos.sum().clamp(min=1)
 
 
-def batch_loss(net: FinderNet, x: torch.Tensor, t: dict[str, torch.Tensor]) -> tuple[torch.Tensor, dict]:
+def distil_loss(out: torch.Tensor, teacher: torch.Tensor) -> torch.Tensor:
+    """How far a student's six maps are from a teacher's on the same canvases. The heatmap: the
+    cross-entropy towards the teacher's probabilities (the teacher's own entropy taken off, so a
+    perfect copy scores 0), summed over each canvas's cells like the focal loss's negatives. The
+    offset, size and roll: L1, weighted by the teacher's heat, so they are copied where the teacher
+    sees a head and left free elsewhere (its maps there mean nothing)."""
+    p = torch.sigmoid(teacher[:, 0])
+    ce = F.binary_cross_entropy_with_logits(out[:, 0], p, reduction="none")
+    ce = ce - F.binary_cross_entropy_with_logits(teacher[:, 0], p, reduction="none")
+    heat = ce.sum() / len(out)
+    reg = (F.l1_loss(out[:, 1:6], teacher[:, 1:6], reduction="none").sum(1) * p).sum() / p.sum().clamp(min=1)
+    return heat + reg
+
+
+def batch_loss(net: FinderNet, x: torch.Tensor, t: dict[str, torch.Tensor], teacher: torch.Tensor | None = None,
+               distil: float = 0.0) -> tuple[torch.Tensor, dict]:
+    """The labels' loss, plus `distil` times `distil_loss` towards `teacher` (another net's output on
+    `x`) when given: a smaller net learns the shipped one's answers, not only the labels."""
     out = net(x)
     heat = focal_loss(out[:, 0], t["heat"])
     m = t["reg_mask"]
@@ -66,14 +83,20 @@ def batch_loss(net: FinderNet, x: torch.Tensor, t: dict[str, torch.Tensor]) -> t
     am = t["ang_mask"]
     ang = (F.l1_loss(out[:, 4:6], t["reg"][:, 3:5], reduction="none").sum(1) * am).sum() / am.sum().clamp(min=1)
     total = heat + off + 2.0 * size + 0.5 * ang
-    return total, {"heat": heat.item(), "off": off.item(), "size": size.item(), "ang": ang.item()}
+    parts = {"heat": heat.item(), "off": off.item(), "size": size.item(), "ang": ang.item()}
+    if teacher is not None and distil > 0:
+        d = distil_loss(out, teacher)
+        total = total + distil * d
+        parts["distil"] = d.item()
+    return total, parts
 
 
 def optimise(net: FinderNet, opt: torch.optim.Optimizer, x: torch.Tensor, t: dict[str, torch.Tensor],
-             what: str, step: int) -> tuple[torch.Tensor, dict]:
+             what: str, step: int, teacher: torch.Tensor | None = None,
+             distil: float = 0.0) -> tuple[torch.Tensor, dict]:
     """One clipped optimiser step on one batch. A non-finite loss stops the run: a step taken on it
     would write NaNs into every weight and the next checkpoint."""
-    loss, parts = batch_loss(net, x, t)
+    loss, parts = batch_loss(net, x, t, teacher, distil)
     if not torch.isfinite(loss):
         raise FloatingPointError(f"{what} loss is {loss.item()} at step {step}")
     opt.zero_grad(set_to_none=True)

@@ -10,11 +10,17 @@ budget has finished its schedule. Each variant is written as a whole finder file
 the verifier, kind net and rules of `--base`) every `--save-every` steps and at the end, so the result
 is evaluated with `kitten-mixer evaluate-finder --weights FILE` as it is. Runs on the CPU too (tests,
 and a look at the first steps before a GPU is asked for).
+
+A variant with `distil` also learns the answers of a teacher (`--teacher`, by default `--base`'s heatmap
+net) on every canvas: the way to a slimmer, faster net that keeps the shipped one's behaviour, where a
+slim net trained on the labels alone lost accuracy (model card, issue 22 follow-ups 4 and 5). `from=`
+continues an earlier run's variant.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import dataclasses
 import json
 import math
@@ -41,12 +47,17 @@ class Variant:
     widths: tuple[int, ...] = FinderConfig.widths
     neck: int = FinderConfig.neck
     init: bool = False  # start from `--base`'s heatmap net (a fine-tune) instead of from scratch
+    # weight of the distillation loss towards `--base`'s heatmap net (trainer.train_finder.distil_loss):
+    # a slimmer, faster net learning the shipped net's answers on every canvas, not only the labels
+    distil: float = 0.0
+    start: str = ""  # a finder file whose heatmap net (of this shape) to start from, e.g. an earlier run's
 
 
 @dataclass
 class ManyOptions:
     data: str = "../shared/data"
     base: str = "weights/finder.safetensors"  # verifier, kind net and rules of every written file
+    teacher: str = ""  # the finder file whose heatmap net distilled variants learn from ("": `base`)
     out: str = "runs/finder-many"
     variants: list[Variant] = field(default_factory=list)
     minutes: float = 7.0
@@ -107,11 +118,19 @@ def train_many(opts: ManyOptions, sources: Sources | None = None, progress: bool
     base = NetFinder.load(opts.base)
     src = sources or load_sources(opts.data, seed=opts.seed)
     src.max_tilt = opts.max_tilt
+    teacher = None
+    if any(v.distil > 0 for v in opts.variants):
+        source = NetFinder.load(opts.teacher).net if opts.teacher else copy.deepcopy(base.net)
+        teacher = source.to(device).to(memory_format=torch.channels_last).eval()
+        for p in teacher.parameters():
+            p.requires_grad_(False)
     nets, optims = {}, {}
     for v in opts.variants:
         net = FinderNet(dataclasses.replace(base.config, widths=tuple(v.widths), neck=v.neck))
         if v.init:
             net.load_state_dict(base.net.state_dict())
+        elif v.start:
+            net.load_state_dict(NetFinder.load(v.start).net.state_dict())
         nets[v.name] = net.to(device).to(memory_format=torch.channels_last).train()
         optims[v.name] = torch.optim.AdamW(net.parameters(), lr=v.lr, weight_decay=1e-4)
     (out / "options.json").write_text(json.dumps(dataclasses.asdict(opts), indent=1))
@@ -143,12 +162,16 @@ def train_many(opts: ManyOptions, sources: Sources | None = None, progress: bool
             x = torch.from_numpy(imgs).to(device).permute(0, 3, 1, 2).float()
             x = x.div_(255.0).sub_(MEAN).div_(STD).contiguous(memory_format=torch.channels_last)
             t = {k: torch.from_numpy(v).to(device) for k, v in t.items()}
+            taught = None
+            if teacher is not None:
+                with torch.no_grad():
+                    taught = teacher(x)
             for v in opts.variants:
                 net, opt = nets[v.name], optims[v.name]
                 warm = min(1.0, (step + 1) / opts.warmup)
                 for g in opt.param_groups:
                     g["lr"] = v.lr * warm * 0.5 * (1 + math.cos(math.pi * min(1.0, frac)))
-                loss, _ = optimise(net, opt, x, t, v.name, step)
+                loss, _ = optimise(net, opt, x, t, v.name, step, taught, v.distil)
                 sums[v.name] += loss.item()
             step += 1
             seen += len(imgs)
@@ -169,8 +192,8 @@ def train_many(opts: ManyOptions, sources: Sources | None = None, progress: bool
 
 
 def parse_variant(text: str) -> Variant:
-    """name:lr[:init][:w=16-32-64-128-192][:neck=64], e.g. `ft:0.0005:init` or
-    `slim:0.002:w=16-24-48-96-160:neck=48`."""
+    """name:lr[:init][:w=16-32-64-128-192][:neck=64][:distil=1][:from=FILE], e.g. `ft:0.0005:init` or
+    `slim:0.002:w=16-24-48-96-160:neck=48:distil=1` (`from`: start from that file's heatmap net)."""
     name, lr, *rest = text.split(":")
     v = Variant(name, float(lr))
     for r in rest:
@@ -180,6 +203,10 @@ def parse_variant(text: str) -> Variant:
             v.widths = tuple(int(w) for w in r[2:].split("-"))
         elif r.startswith("neck="):
             v.neck = int(r[5:])
+        elif r.startswith("distil="):
+            v.distil = float(r[7:])
+        elif r.startswith("from="):
+            v.start = r[5:]
         else:
             raise ValueError(f"unknown variant part {r!r}")
     return v

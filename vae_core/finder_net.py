@@ -651,8 +651,11 @@ class NetFinder:
         todo = [d for d in dets[: kc.top] if d.score >= floor]
         if not todo:
             return dets
-        crops = crops_for(img, todo, kc)
-        for i, d in enumerate(todo):  # a tilted head is judged upright, as the net mostly saw heads
+        level = [d for d in todo if abs(d.angle) < UPRIGHT_MIN_ANGLE]
+        crops = torch.empty(len(todo), 3, kc.crop, kc.crop)
+        if level:  # cut in one call; a tilted head is judged upright, as the net mostly saw heads
+            crops[[i for i, d in enumerate(todo) if abs(d.angle) < UPRIGHT_MIN_ANGLE]] = crops_for(img, level, kc)
+        for i, d in enumerate(todo):
             if abs(d.angle) >= UPRIGHT_MIN_ANGLE:
                 crops[i] = upright_crop(img, d, kc)
         probs = torch.softmax(self._lean()[2](crops.contiguous(memory_format=torch.channels_last)), 1).tolist()

@@ -65,3 +65,41 @@ def test_the_shared_stream_teaches_every_variant(base_file, tmp_path):
     assert all(r[2].split()[0::2] == ["ft", "scratch"] for r in rows)
     scratch = [float(r[2].split()[3]) for r in rows]
     assert scratch[-1] < scratch[0]
+
+
+def test_distillation_variants_parse_and_the_loss_measures_the_gap_to_the_teacher(base_file):
+    from trainer.finder_data import CANVAS
+    from trainer.train_finder import distil_loss, make_batch
+
+    v = parse_variant("d:0.002:w=8-8-16-16-24:neck=8:distil=2.5:from=runs/x/d.safetensors")
+    assert (v.distil, v.start) == (2.5, "runs/x/d.safetensors")
+    teacher = NetFinder.load(base_file).net.eval()
+    x, _ = make_batch(_sources(24, 3), 4)
+    assert x.shape[-1] == CANVAS
+    with torch.no_grad():
+        taught = teacher(x)
+    assert abs(float(distil_loss(taught, taught))) < 1e-4  # a perfect copy costs nothing
+    student = type(teacher)(TINY).train()
+    first = distil_loss(student(x), taught).item()
+    assert first > 0.1
+    opt = torch.optim.Adam(student.parameters(), lr=3e-3)
+    for _ in range(40):  # its gradient leads a fresh net towards the teacher's answers
+        loss = distil_loss(student(x), taught)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    assert distil_loss(student(x), taught).item() < 0.5 * first
+
+
+def test_a_distilled_variant_trains_beside_the_others(base_file, tmp_path):
+    opts = ManyOptions(base=str(base_file), out=str(tmp_path / "many"), minutes=0, max_steps=60, batch_size=8,
+                       workers=1, save_every=1000, device="cpu", warmup=5,
+                       variants=[Variant("plain", 3e-3, (8, 8, 16, 16, 24), 8),
+                                 Variant("taught", 3e-3, (8, 8, 16, 16, 24), 8, distil=1.0)])
+    torch.manual_seed(0)
+    paths = train_many(opts, sources=_sources(24, 4), progress=False)
+    row = (tmp_path / "many" / "history.csv").read_text().strip().splitlines()[0].split(",")
+    names, losses = row[2].split()[0::2], [float(v) for v in row[2].split()[1::2]]
+    assert names == ["plain", "taught"]
+    assert losses[1] > losses[0]  # the same labels' loss, plus the gap to the teacher
+    assert NetFinder.load(paths["taught"]).config.widths == (8, 8, 16, 16, 24)
