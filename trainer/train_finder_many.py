@@ -47,7 +47,7 @@ class Variant:
     widths: tuple[int, ...] = FinderConfig.widths
     neck: int = FinderConfig.neck
     init: bool = False  # start from `--base`'s heatmap net (a fine-tune) instead of from scratch
-    # weight of the distillation loss towards `--base`'s heatmap net (trainer.train_finder.distil_loss):
+    # weight of the distillation loss towards the teacher's heatmap net (trainer.train_finder.distil_loss):
     # a slimmer, faster net learning the shipped net's answers on every canvas, not only the labels
     distil: float = 0.0
     start: str = ""  # a finder file whose heatmap net (of this shape) to start from, e.g. an earlier run's

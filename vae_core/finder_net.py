@@ -651,13 +651,15 @@ class NetFinder:
         todo = [d for d in dets[: kc.top] if d.score >= floor]
         if not todo:
             return dets
-        level = [d for d in todo if abs(d.angle) < UPRIGHT_MIN_ANGLE]
+        # a tilted head is judged turned upright, as the net mostly saw heads; the level ones in one cut
+        tilted = [abs(d.angle) >= UPRIGHT_MIN_ANGLE for d in todo]
+        level = [i for i, t in enumerate(tilted) if not t]
         crops = torch.empty(len(todo), 3, kc.crop, kc.crop)
-        if level:  # cut in one call; a tilted head is judged upright, as the net mostly saw heads
-            crops[[i for i, d in enumerate(todo) if abs(d.angle) < UPRIGHT_MIN_ANGLE]] = crops_for(img, level, kc)
-        for i, d in enumerate(todo):
-            if abs(d.angle) >= UPRIGHT_MIN_ANGLE:
-                crops[i] = upright_crop(img, d, kc)
+        if level:
+            crops[level] = crops_for(img, [todo[i] for i in level], kc)
+        for i, t in enumerate(tilted):
+            if t:
+                crops[i] = upright_crop(img, todo[i], kc)
         probs = torch.softmax(self._lean()[2](crops.contiguous(memory_format=torch.channels_last)), 1).tolist()
         judged: dict[int, Detection | None] = {}
         for d, (pc, pd, _) in zip(todo, probs):
